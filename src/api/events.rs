@@ -1,0 +1,140 @@
+//! `GET /api/v1/events`: the domain events a caller may see, in commit order (HMPPS-style envelope).
+
+use super::pagination::check_limit;
+use crate::auth::Permission;
+use crate::db::events::{self as rows, EventRow};
+use crate::db::ledger;
+use crate::error::{ApiError, FieldError};
+use crate::http::Ctx;
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_events);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Return events with a `sequence` greater than this (default 0: from the start).
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// At most this many events (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Only events of this type, e.g. `rarlink.referral.sent`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Identifier {
+    #[serde(rename = "type")]
+    #[schema(example = "CRN")]
+    pub id_type: String,
+    #[schema(example = "X123456")]
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonReference {
+    pub identifiers: Vec<Identifier>,
+}
+
+/// One domain event.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventEnvelope {
+    pub id: uuid::Uuid,
+    /// Position in the feed: strictly increasing in commit order; pass the last one as `after`.
+    pub sequence: i64,
+    #[schema(example = "rarlink.referral.sent")]
+    pub event_type: String,
+    pub version: i32,
+    pub occurred_at: DateTime<Utc>,
+    pub description: String,
+    /// Where to read the resource the event is about.
+    pub detail_url: String,
+    #[schema(value_type = Object)]
+    pub additional_information: serde_json::Value,
+    pub person_reference: Option<PersonReference>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub items: Vec<EventEnvelope>,
+    /// The `sequence` to pass as `after` for more, when this page was full; otherwise `null`
+    /// (poll again later with the last `sequence` you saw).
+    pub next_cursor: Option<String>,
+}
+
+impl From<EventRow> for EventEnvelope {
+    fn from(row: EventRow) -> Self {
+        Self {
+            id: row.id.parse().unwrap_or_default(),
+            sequence: row.seq.unwrap_or_default(),
+            event_type: row.event_type,
+            version: row.version,
+            occurred_at: row.occurred_at.and_utc(),
+            description: row.description,
+            detail_url: row.detail_url,
+            additional_information: serde_json::from_str(&row.additional_information)
+                .unwrap_or(serde_json::Value::Null),
+            person_reference: row.crn.map(|crn| PersonReference {
+                identifiers: vec![Identifier {
+                    id_type: "CRN".into(),
+                    value: crn,
+                }],
+            }),
+        }
+    }
+}
+
+/// Read domain events
+///
+/// Events about the caller's organisation's cases (and, for a provider, its referrals), in commit
+/// order. The cursor is the event `sequence`; it survives restarts and never skips an event.
+#[utoipa::path(
+    tag = "events",
+    params(EventQuery),
+    responses((status = 200, description = "Events after the cursor", body = EventPage)),
+    security(("bearer" = []))
+)]
+#[get("/events")]
+pub async fn list_events(
+    ctx: Ctx,
+    query: web::Query<EventQuery>,
+) -> Result<web::Json<EventPage>, ApiError> {
+    let limit = check_limit(query.limit)?;
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "after",
+            "out_of_range",
+            "after must be zero or more",
+        )]));
+    }
+    let event_type = query.event_type.clone();
+    let page = ctx
+        .read(Permission::ReadEvents, "event.list", move |w| {
+            ledger::seal_events(w.conn)?;
+            let rows = rows::list_visible(w.conn, w.me.org(), event_type.as_deref(), after, limit)?;
+            let full = rows.len() as i64 == limit;
+            let items: Vec<EventEnvelope> = rows.into_iter().map(EventEnvelope::from).collect();
+            let next_cursor = if full {
+                items.last().map(|e| e.sequence.to_string())
+            } else {
+                None
+            };
+            Ok(EventPage { items, next_cursor })
+        })
+        .await?;
+    Ok(web::Json(page))
+}

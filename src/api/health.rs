@@ -1,0 +1,89 @@
+//! Operations endpoints: liveness, readiness (database and migrations) and Prometheus metrics.
+
+use crate::db::migrations_complete;
+use crate::error::ApiError;
+use crate::http::AppState;
+use actix_web::{get, web, HttpResponse};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(live).service(ready).service(metrics);
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+    /// The storage backend in use (`sqlite` or `postgres`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "sqlite")]
+    pub database: Option<String>,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+        database: None,
+    })
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database is unreachable or migrations are pending"),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let backend = state.db.backend();
+    state
+        .db
+        .run(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
+            match migrations_complete(conn) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(ApiError::Unavailable(
+                    "database migrations are pending".into(),
+                )),
+                Err(e) => Err(ApiError::Unavailable(format!(
+                    "cannot read migrations: {e}"
+                ))),
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready".into(),
+        database: Some(match backend {
+            crate::db::Backend::Sqlite => "sqlite".into(),
+            crate::db::Backend::Postgres => "postgres".into(),
+        }),
+    }))
+}
+
+/// Prometheus metrics: requests and latency per route, database pool state.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.db.pool().state();
+    let max = state.db.pool().max_size();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(
+            state
+                .metrics
+                .render(pool.connections, pool.idle_connections, max),
+        )
+}

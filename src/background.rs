@@ -1,0 +1,52 @@
+//! Background work: sealing the audit chain and event feed, and housekeeping.
+//!
+//! Every task is safe with several instances on one PostgreSQL: sealing locks the ledger head row,
+//! and housekeeping is idempotent. Nothing here keeps state between runs.
+
+use crate::db::{idempotency, ledger};
+use crate::error::ApiError;
+use crate::http::AppState;
+use actix_web::web;
+use chrono::Duration;
+use std::time::Duration as StdDuration;
+
+/// How often committed audit entries and events are sealed.
+const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
+
+/// Seals the ledgers once.
+pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
+    state.db.run(|conn| Ok(ledger::seal_all(conn)?)).await
+}
+
+/// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
+pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
+    let cutoff = (state.clock.now() - Duration::hours(crate::http::idempotency::RETENTION_HOURS))
+        .naive_utc();
+    state
+        .db
+        .run(move |conn| Ok(idempotency::purge_before(conn, cutoff)?))
+        .await?;
+    Ok(())
+}
+
+/// Runs until the process stops.
+pub async fn run(state: web::Data<AppState>) {
+    let mut seal_tick = tokio::time::interval(SEAL_EVERY);
+    let mut housekeeping_tick = tokio::time::interval(state.settings.background_interval);
+    seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    housekeeping_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = seal_tick.tick() => {
+                if let Err(e) = seal(&state).await {
+                    tracing::warn!(error = %e, "sealing the audit log and event feed failed; will retry");
+                }
+            }
+            _ = housekeeping_tick.tick() => {
+                if let Err(e) = housekeeping(&state).await {
+                    tracing::warn!(error = %e, "housekeeping failed; will retry");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! Typed configuration: environment variables over an optional `rarlink.toml`, validated once at start.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A value that must never be printed (passwords, secrets).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Which database the binary talks to, chosen from the `DATABASE_URL` scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// An embedded SQLite file (`sqlite://PATH`, `sqlite:PATH` or a plain path).
+    Sqlite { path: PathBuf },
+    /// A PostgreSQL server (`postgres://` or `postgresql://`).
+    Postgres { url: Secret },
+}
+
+impl DatabaseTarget {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres {
+                url: Secret::new(raw),
+            });
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        if path.is_empty() {
+            return Err("DATABASE_URL names no SQLite file".into());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "DATABASE_URL scheme not supported (use postgres://, postgresql:// or sqlite://): {}",
+                redact_url(raw)
+            ));
+        }
+        Ok(Self::Sqlite {
+            path: PathBuf::from(path),
+        })
+    }
+
+    /// A printable form with any password removed.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite { path } => format!("sqlite:{}", path.display()),
+            Self::Postgres { url } => redact_url(url.expose()),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// Removes the password from `scheme://user:password@host/...`.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{host}");
+        }
+    }
+    url.to_string()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// How bearer tokens are verified.
+#[derive(Clone, Debug)]
+pub enum JwtKeySource {
+    /// HS256 with a shared secret: given, or generated on first start and kept in `file`.
+    SharedSecret {
+        secret: Option<Secret>,
+        file: PathBuf,
+    },
+    /// RS256 or ES256 with one public key in a PEM file.
+    PublicKeyPem { path: PathBuf, algorithm: AsymAlg },
+    /// RS256/ES256 keys from a JWKS document, chosen by `kid`.
+    Jwks { path: PathBuf },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsymAlg {
+    Rs256,
+    Es256,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    pub keys: JwtKeySource,
+    pub issuer: String,
+    pub audience: String,
+    pub leeway_secs: u64,
+}
+
+/// Working-day deadline overrides per rule id, e.g. `RARLINK_DEADLINE_PREGNANCY_DA=2`.
+pub type DeadlineOverrides = BTreeMap<String, u32>;
+
+/// Everything the service needs to run, already validated.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseTarget,
+    pub listen: SocketAddr,
+    pub pool_size: u32,
+    pub pool_timeout: Duration,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub jwt: JwtSettings,
+    pub background_interval: Duration,
+    pub deadline_overrides: DeadlineOverrides,
+}
+
+/// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<String>,
+    db_pool_size: Option<u32>,
+    db_pool_timeout_ms: Option<u64>,
+    log_format: Option<String>,
+    log: Option<String>,
+    jwt_secret: Option<String>,
+    jwt_secret_file: Option<String>,
+    jwt_public_key_file: Option<String>,
+    jwt_algorithm: Option<String>,
+    jwks_file: Option<String>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    jwt_leeway_secs: Option<u64>,
+    background_interval_secs: Option<u64>,
+    #[serde(default)]
+    deadlines: BTreeMap<String, u32>,
+}
+
+/// A source of named values (the process environment, or a map in tests).
+pub trait Env {
+    fn get(&self, key: &str) -> Option<String>;
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| k.starts_with(prefix))
+            .collect()
+    }
+}
+
+impl Env for BTreeMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        BTreeMap::get(self, key).cloned().filter(|v| !v.is_empty())
+    }
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        self.keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Settings {
+    /// Loads from the process environment and `RARLINK_CONFIG` (default `./rarlink.toml` when present).
+    pub fn load() -> Result<Self, String> {
+        Self::from_env(&ProcessEnv)
+    }
+
+    pub fn from_env(env: &dyn Env) -> Result<Self, String> {
+        let file = match env.get("RARLINK_CONFIG") {
+            Some(path) => read_file_config(Path::new(&path))?,
+            None if Path::new("rarlink.toml").exists() => {
+                read_file_config(Path::new("rarlink.toml"))?
+            }
+            None => FileConfig::default(),
+        };
+        let pick = |env_key: &str, file_value: &Option<String>| -> Option<String> {
+            env.get(env_key).or_else(|| file_value.clone())
+        };
+        let mut errors = Vec::new();
+
+        let database = match DatabaseTarget::parse(
+            &pick("DATABASE_URL", &file.database_url).unwrap_or_else(|| "rarlink.db".into()),
+        ) {
+            Ok(db) => Some(db),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let listen_raw =
+            pick("RARLINK_LISTEN", &file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                errors.push(format!(
+                    "RARLINK_LISTEN must be an address such as 127.0.0.1:8080, got {listen_raw:?}"
+                ))
+            })
+            .ok();
+        let pool_size = number(
+            env,
+            "RARLINK_DB_POOL_SIZE",
+            file.db_pool_size.map(u64::from),
+            10,
+            1..=256,
+            &mut errors,
+        ) as u32;
+        let pool_timeout_ms = number(
+            env,
+            "RARLINK_DB_POOL_TIMEOUT_MS",
+            file.db_pool_timeout_ms,
+            2000,
+            50..=60_000,
+            &mut errors,
+        );
+        let log_format = match pick("RARLINK_LOG_FORMAT", &file.log_format)
+            .unwrap_or_else(|| "human".into())
+            .as_str()
+        {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            other => {
+                errors.push(format!(
+                    "RARLINK_LOG_FORMAT must be human or json, got {other:?}"
+                ));
+                LogFormat::Human
+            }
+        };
+        let log_filter = pick("RARLINK_LOG", &file.log).unwrap_or_else(|| "info".into());
+        let background_interval = Duration::from_secs(number(
+            env,
+            "RARLINK_BACKGROUND_INTERVAL_SECS",
+            file.background_interval_secs,
+            30,
+            1..=86_400,
+            &mut errors,
+        ));
+        let leeway_secs = number(
+            env,
+            "RARLINK_JWT_LEEWAY_SECS",
+            file.jwt_leeway_secs,
+            30,
+            0..=300,
+            &mut errors,
+        );
+
+        let keys = jwt_keys(env, &file, database.as_ref(), &mut errors);
+
+        let mut deadline_overrides = file.deadlines.clone();
+        for key in env.keys_with_prefix("RARLINK_DEADLINE_") {
+            let rule = key["RARLINK_DEADLINE_".len()..].to_ascii_lowercase();
+            match env.get(&key).map(|v| v.parse::<u32>()) {
+                Some(Ok(days)) if days <= 60 => {
+                    deadline_overrides.insert(rule, days);
+                }
+                Some(_) => errors.push(format!(
+                    "{key} must be a whole number of working days from 0 to 60"
+                )),
+                None => {}
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(format!(
+                "invalid configuration:\n  - {}",
+                errors.join("\n  - ")
+            ));
+        }
+        Ok(Settings {
+            database: database.expect("checked above"),
+            listen: listen.expect("checked above"),
+            pool_size,
+            pool_timeout: Duration::from_millis(pool_timeout_ms),
+            log_format,
+            log_filter,
+            jwt: JwtSettings {
+                keys: keys.expect("checked above"),
+                issuer: pick("RARLINK_JWT_ISSUER", &file.jwt_issuer)
+                    .unwrap_or_else(|| "rarlink".into()),
+                audience: pick("RARLINK_JWT_AUDIENCE", &file.jwt_audience)
+                    .unwrap_or_else(|| "rarlink".into()),
+                leeway_secs,
+            },
+            background_interval,
+            deadline_overrides,
+        })
+    }
+
+    /// Settings for tests: the given database, an ephemeral port and a fixed HS256 secret.
+    pub fn for_tests(database: DatabaseTarget, secret: &str) -> Self {
+        Settings {
+            database,
+            listen: "127.0.0.1:0".parse().expect("valid"),
+            pool_size: 4,
+            pool_timeout: Duration::from_millis(2000),
+            log_format: LogFormat::Human,
+            log_filter: "warn".into(),
+            jwt: JwtSettings {
+                keys: JwtKeySource::SharedSecret {
+                    secret: Some(Secret::new(secret)),
+                    file: PathBuf::from("unused"),
+                },
+                issuer: "rarlink".into(),
+                audience: "rarlink".into(),
+                leeway_secs: 5,
+            },
+            background_interval: Duration::from_secs(3600),
+            deadline_overrides: BTreeMap::new(),
+        }
+    }
+}
+
+fn read_file_config(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read configuration file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("configuration file {}: {e}", path.display()))
+}
+
+fn number(
+    env: &dyn Env,
+    key: &str,
+    file_value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    errors: &mut Vec<String>,
+) -> u64 {
+    let value = match env.get(key) {
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(v) => v,
+            Err(_) => {
+                errors.push(format!("{key} must be a whole number, got {raw:?}"));
+                return default;
+            }
+        },
+        None => file_value.unwrap_or(default),
+    };
+    if !range.contains(&value) {
+        errors.push(format!(
+            "{key} must be between {} and {}, got {value}",
+            range.start(),
+            range.end()
+        ));
+        return default;
+    }
+    value
+}
+
+fn jwt_keys(
+    env: &dyn Env,
+    file: &FileConfig,
+    database: Option<&DatabaseTarget>,
+    errors: &mut Vec<String>,
+) -> Option<JwtKeySource> {
+    let pick = |k: &str, v: &Option<String>| env.get(k).or_else(|| v.clone());
+    let pem = pick("RARLINK_JWT_PUBLIC_KEY_FILE", &file.jwt_public_key_file);
+    let jwks = pick("RARLINK_JWKS_FILE", &file.jwks_file);
+    let secret = pick("RARLINK_JWT_SECRET", &file.jwt_secret);
+    let algorithm = pick("RARLINK_JWT_ALGORITHM", &file.jwt_algorithm);
+    match (pem, jwks) {
+        (Some(_), Some(_)) => {
+            errors.push("set RARLINK_JWT_PUBLIC_KEY_FILE or RARLINK_JWKS_FILE, not both".into());
+            None
+        }
+        (Some(path), None) => {
+            let algorithm = match algorithm.as_deref().unwrap_or("RS256") {
+                "RS256" => AsymAlg::Rs256,
+                "ES256" => AsymAlg::Es256,
+                other => {
+                    errors.push(format!(
+                        "RARLINK_JWT_ALGORITHM must be RS256 or ES256 with a public key file, got {other:?}"
+                    ));
+                    return None;
+                }
+            };
+            if secret.is_some() {
+                errors.push("RARLINK_JWT_SECRET cannot be combined with a public key file: HS256 is refused when asymmetric keys are configured".into());
+            }
+            Some(JwtKeySource::PublicKeyPem {
+                path: PathBuf::from(path),
+                algorithm,
+            })
+        }
+        (None, Some(path)) => {
+            if secret.is_some() {
+                errors.push("RARLINK_JWT_SECRET cannot be combined with a JWKS file: HS256 is refused when asymmetric keys are configured".into());
+            }
+            Some(JwtKeySource::Jwks {
+                path: PathBuf::from(path),
+            })
+        }
+        (None, None) => {
+            if let Some(a) = algorithm.filter(|a| a != "HS256") {
+                errors.push(format!(
+                    "RARLINK_JWT_ALGORITHM {a:?} needs RARLINK_JWT_PUBLIC_KEY_FILE"
+                ));
+            }
+            if let Some(s) = &secret {
+                if s.len() < 32 {
+                    errors.push("RARLINK_JWT_SECRET must be at least 32 characters".into());
+                }
+            }
+            let default_file = match database {
+                Some(DatabaseTarget::Sqlite { path }) => {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(".jwt-secret");
+                    PathBuf::from(name)
+                }
+                _ => PathBuf::from("rarlink.jwt-secret"),
+            };
+            let file_path = pick("RARLINK_JWT_SECRET_FILE", &file.jwt_secret_file)
+                .map(PathBuf::from)
+                .unwrap_or(default_file);
+            Some(JwtKeySource::SharedSecret {
+                secret: secret.map(Secret::new),
+                file: file_path,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_to_an_embedded_sqlite_file_on_localhost() {
+        let s = Settings::from_env(&env(&[])).unwrap();
+        assert_eq!(
+            s.database,
+            DatabaseTarget::Sqlite {
+                path: "rarlink.db".into()
+            }
+        );
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        match s.jwt.keys {
+            JwtKeySource::SharedSecret { secret, file } => {
+                assert!(secret.is_none());
+                assert_eq!(file, PathBuf::from("rarlink.db.jwt-secret"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn database_url_scheme_picks_the_backend() {
+        for (raw, backend) in [
+            ("postgres://u:p@localhost/db", "postgres"),
+            ("postgresql://localhost/db", "postgres"),
+            ("sqlite:///tmp/x.db", "sqlite"),
+            ("sqlite:data.db", "sqlite"),
+            ("data/rarlink.db", "sqlite"),
+        ] {
+            assert_eq!(
+                DatabaseTarget::parse(raw).unwrap().backend_name(),
+                backend,
+                "{raw}"
+            );
+        }
+        assert!(DatabaseTarget::parse("mysql://localhost/db").is_err());
+    }
+
+    #[test]
+    fn passwords_never_appear_in_descriptions_or_debug_output() {
+        let db = DatabaseTarget::parse("postgres://app:hunter2@db:5432/rarlink").unwrap();
+        assert!(!db.describe().contains("hunter2"));
+        assert!(!format!("{db:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn all_bad_values_are_reported_together() {
+        let err = Settings::from_env(&env(&[
+            ("RARLINK_LISTEN", "not-an-address"),
+            ("RARLINK_DB_POOL_SIZE", "zero"),
+            ("RARLINK_LOG_FORMAT", "xml"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("RARLINK_LISTEN"), "{err}");
+        assert!(err.contains("RARLINK_DB_POOL_SIZE"), "{err}");
+        assert!(err.contains("RARLINK_LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn a_shared_secret_is_refused_beside_asymmetric_keys() {
+        let err = Settings::from_env(&env(&[
+            ("RARLINK_JWT_PUBLIC_KEY_FILE", "/keys/pub.pem"),
+            ("RARLINK_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("HS256 is refused"), "{err}");
+    }
+
+    #[test]
+    fn deadline_overrides_come_from_the_environment() {
+        let s = Settings::from_env(&env(&[("RARLINK_DEADLINE_PREGNANCY_DA", "2")])).unwrap();
+        assert_eq!(s.deadline_overrides.get("pregnancy_da"), Some(&2));
+    }
+}

@@ -1,0 +1,85 @@
+//! Audit rows: who read or changed what. Rows are appended unsealed and chained later by [`super::ledger`].
+
+use super::schema::audit_events;
+use super::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub seq: Option<i64>,
+    pub at: NaiveDateTime,
+    pub actor_sub: String,
+    pub actor_org: String,
+    pub actor_roles: String,
+    pub action: String,
+    pub method: String,
+    pub resource: String,
+    pub crn: Option<String>,
+    pub request_id: String,
+    pub status: i32,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct NewAuditRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor_sub: String,
+    pub actor_org: String,
+    pub actor_roles: String,
+    pub action: String,
+    pub method: String,
+    pub resource: String,
+    pub crn: Option<String>,
+    pub request_id: String,
+    pub status: i32,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewAuditRow) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Filters for the auditor's view of the log.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub crn: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// Sealed entries after sequence number `after`, in chain order.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut query = audit_events::table
+        .select(AuditRow::as_select())
+        .filter(audit_events::seq.gt(after))
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(crn) = &filter.crn {
+        query = query.filter(audit_events::crn.eq(crn.clone()));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_events::actor_sub.eq(actor.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::at.lt(to));
+    }
+    query.load(conn)
+}

@@ -1,0 +1,259 @@
+//! The database: one diesel connection type over SQLite or PostgreSQL, its pool, migrations and transactions.
+//!
+//! The backend is chosen from the `DATABASE_URL` scheme (see [`crate::config::DatabaseTarget`]); every query
+//! in the crate is written once against [`DbConnection`]. Diesel calls block, so handlers reach the
+//! database only through [`Db::run`], which moves the work onto actix's blocking thread pool.
+
+pub mod audit;
+pub mod events;
+pub mod idempotency;
+pub mod ledger;
+pub mod organisations;
+pub mod schema;
+
+use crate::config::DatabaseTarget;
+use crate::error::ApiError;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend the service was started on.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a connection or pool uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgresql(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections for the pool. We pick the variant from the URL ourselves, rather than
+/// `MultiConnection::establish`, so that a wrong password or a missing directory is reported as such.
+#[derive(Debug, Clone)]
+pub struct ConnectionFactory {
+    target: DatabaseTarget,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl ConnectionFactory {
+    pub fn new(target: DatabaseTarget) -> Self {
+        Self { target }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.target {
+            DatabaseTarget::Postgres { url } => {
+                let url = with_connect_timeout(url.expose());
+                let mut conn = PgConnection::establish(&url)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+            DatabaseTarget::Sqlite { path } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // busy_timeout first, so connections opened in parallel wait rather than fail;
+                // WAL with synchronous=NORMAL keeps every acknowledged commit across a process kill.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Adds `connect_timeout=2` to a PostgreSQL URL that sets none, so an unreachable server fails fast.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout=2")
+}
+
+impl ManageConnection for ConnectionFactory {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        ConnectionFactory::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type DbPool = Pool<ConnectionFactory>;
+pub type PooledConn = PooledConnection<ConnectionFactory>;
+
+/// The application's handle on the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    factory: ConnectionFactory,
+    backend: Backend,
+}
+
+impl Db {
+    /// Builds the pool without opening connections yet; [`Db::migrate`] opens the first.
+    pub fn new(target: &DatabaseTarget, size: u32, timeout: Duration) -> Result<Self, String> {
+        if let DatabaseTarget::Sqlite { path } = target {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.exists() {
+                    return Err(format!(
+                        "the directory for the SQLite database does not exist: {}",
+                        parent.display()
+                    ));
+                }
+            }
+        }
+        let backend = match target {
+            DatabaseTarget::Sqlite { .. } => Backend::Sqlite,
+            DatabaseTarget::Postgres { .. } => Backend::Postgres,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(0))
+            .connection_timeout(timeout)
+            .test_on_check_out(false)
+            .build_unchecked(ConnectionFactory::new(target.clone()));
+        Ok(Self {
+            pool,
+            factory: ConnectionFactory::new(target.clone()),
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs blocking diesel work on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Applies pending migrations of this backend on a fresh connection (so a connection
+    /// failure is reported with its real cause); returns how many ran.
+    pub fn migrate(&self) -> Result<usize, String> {
+        let mut conn = self
+            .factory
+            .connect()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        run_migrations(&mut conn)
+    }
+}
+
+/// Applies every pending migration for the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// True when every migration embedded in the binary has been applied.
+pub fn migrations_complete(conn: &mut DbConnection) -> Result<bool, String> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(!pending)
+}
+
+/// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a transaction that reads
+/// and then writes waits for the write lock up front instead of failing with `SQLITE_BUSY` midway.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_a_connect_timeout_unless_they_set_one() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable"),
+            "postgres://h/db?sslmode=disable&connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! The one error type of the API and its mapping to RFC 9457 `application/problem+json`, in one place.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use utoipa::ToSchema;
+
+/// One bad field in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `desiredOutcomes[0].description`.
+    pub field: String,
+    /// Machine-readable code, e.g. `required`, `invalid`, `out_of_range`.
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+    pub fn required(field: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = format!("{field} is required");
+        Self::new(field, "required", message)
+    }
+}
+
+/// An item that stops an operation (e.g. closing an order), listed in a `409` problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockingItem {
+    pub kind: String,
+    pub description: String,
+    pub link: Option<String>,
+}
+
+/// RFC 9457 problem details, as every error is sent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI reference naming the kind of problem; documented in `docs/api-conventions.md`.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/validation")]
+    pub problem_type: String,
+    #[schema(example = "Validation failed")]
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    pub detail: String,
+    /// The request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// One entry per bad field (validation problems only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// What blocks the operation (conflict problems that list items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking_items: Option<Vec<BlockingItem>>,
+    /// The current state of the resource, when a transition is illegal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        current_state: Option<String>,
+        blocking_items: Vec<BlockingItem>,
+    },
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Unavailable(String),
+    /// Something we did not expect; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    pub fn invalid_state(detail: impl Into<String>, current: impl Into<String>) -> Self {
+        Self::Conflict {
+            detail: detail.into(),
+            current_state: Some(current.into()),
+            blocking_items: Vec::new(),
+        }
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            detail: detail.into(),
+            current_state: None,
+            blocking_items: Vec::new(),
+        }
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
+            Self::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Validation failed",
+            ),
+            Self::Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::PreconditionFailed(_) => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "Precondition failed",
+            ),
+            Self::PreconditionRequired(_) => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "Precondition required",
+            ),
+            Self::Unprocessable(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                "Request cannot be processed",
+            ),
+            Self::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            Self::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+            ),
+        }
+    }
+
+    /// The problem document sent for this error.
+    pub fn to_problem(&self) -> Problem {
+        let (status, slug, title) = self.parts();
+        let detail = match self {
+            Self::Internal(_) => {
+                "An unexpected error occurred; it has been logged with the request id.".to_string()
+            }
+            Self::Validation(errors) => format!(
+                "{} field(s) are missing or invalid: {}",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(|e| e.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => other.to_string(),
+        };
+        let (errors, blocking_items, current_state) = match self {
+            Self::Validation(errors) => (Some(errors.clone()), None, None),
+            Self::Conflict {
+                current_state,
+                blocking_items,
+                ..
+            } => (
+                None,
+                (!blocking_items.is_empty()).then(|| blocking_items.clone()),
+                current_state.clone(),
+            ),
+            _ => (None, None, None),
+        };
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            errors,
+            blocking_items,
+            current_state,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let mut builder = HttpResponse::build(self.status_code());
+        builder.content_type("application/problem+json");
+        match self {
+            Self::Unauthenticated(_) => {
+                builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"rarlink\""));
+            }
+            Self::Unavailable(_) => {
+                builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        builder.json(self.to_problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound("not found".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::conflict(format!("already exists ({})", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Unavailable("the database was busy; retry the request".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
+                ApiError::Unavailable("the database is unavailable".into())
+            }
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
+                ApiError::Unavailable("the database was busy; retry the request".into())
+            }
+            other => ApiError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection available");
+        ApiError::Unavailable("no database connection is available; retry shortly".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal("a database task panicked or was cancelled".into())
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.title, self.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_their_detail() {
+        let p = ApiError::Internal("password=hunter2 in SQL".into()).to_problem();
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn validation_problems_list_every_field() {
+        let p = ApiError::Validation(vec![
+            FieldError::required("staffSafety"),
+            FieldError::required("desiredOutcomes"),
+        ])
+        .to_problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors.as_ref().map(Vec::len), Some(2));
+        assert!(p.detail.contains("staffSafety") && p.detail.contains("desiredOutcomes"));
+    }
+
+    #[test]
+    fn illegal_transitions_name_the_current_state() {
+        let p = ApiError::invalid_state("cannot accept", "DRAFT").to_problem();
+        assert_eq!(p.status, 409);
+        assert_eq!(p.current_state.as_deref(), Some("DRAFT"));
+    }
+}

@@ -1,0 +1,398 @@
+//! The unit of work every handler goes through: authenticate, authorise, scope, run, audit, emit events.
+//!
+//! A handler takes a [`Ctx`] and calls [`Ctx::read`], [`Ctx::write`] or [`Ctx::create`] with the
+//! permission it needs and an action name. The context checks the role (`403`), resolves the
+//! caller's organisation (unknown organisations are refused on case data), runs the closure on the
+//! blocking pool, and appends the audit entry (and, for writes, the domain events) in the same
+//! transaction as the change. Failed attempts are audited too, outside the rolled-back transaction.
+
+use crate::auth::{jwt::Authenticator, Caller, Permission, Role};
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::db::audit::{self, NewAuditRow};
+use crate::db::events::{self, NewEventRow};
+use crate::db::{organisations, write_transaction, Db, DbConnection};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, Utc};
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+/// Shared, immutable application state.
+pub struct AppState {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub auth: Arc<Authenticator>,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The request id, set by the observe middleware and echoed in `X-Request-Id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Kinds of organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgKind {
+    Probation,
+    Provider,
+}
+
+impl OrgKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "probation" => Some(Self::Probation),
+            "provider" => Some(Self::Provider),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Probation => "probation",
+            Self::Provider => "provider",
+        }
+    }
+}
+
+/// The caller with its organisation resolved against the database.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub caller: Caller,
+    /// `None` only for callers whose permission does not involve case data (admin, auditor).
+    pub org_kind: Option<OrgKind>,
+}
+
+impl Principal {
+    pub fn org(&self) -> &str {
+        &self.caller.org
+    }
+    pub fn is_probation(&self) -> bool {
+        self.org_kind == Some(OrgKind::Probation)
+    }
+    pub fn is_provider(&self) -> bool {
+        self.org_kind == Some(OrgKind::Provider)
+    }
+    pub fn has(&self, role: Role) -> bool {
+        self.caller.has(role)
+    }
+}
+
+/// A domain event to publish with the change that caused it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// `rarlink.<resource>.<past-tense-verb>`.
+    pub event_type: &'static str,
+    pub description: String,
+    /// API path of the resource the event is about.
+    pub detail_path: String,
+    pub additional_information: serde_json::Value,
+    pub crn: Option<String>,
+    /// The probation organisation that owns the case.
+    pub org: String,
+    /// A provider organisation that may also see the event.
+    pub provider_org: Option<String>,
+}
+
+/// What a closure inside a unit of work can use.
+pub struct Work<'a> {
+    pub conn: &'a mut DbConnection,
+    pub me: &'a Principal,
+    pub now: DateTime<Utc>,
+    crn: Option<String>,
+    events: Vec<Event>,
+}
+
+impl Work<'_> {
+    /// Names the case (CRN) the work is about, for the audit entry.
+    pub fn about(&mut self, crn: &str) {
+        self.crn = Some(crn.to_string());
+    }
+
+    /// Queues a domain event; it is written in the same transaction as the change.
+    pub fn emit(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// The request's context: the authenticated caller and what is needed to audit its work.
+pub struct Ctx {
+    pub caller: Caller,
+    pub request_id: String,
+    method: String,
+    resource: String,
+    state: web::Data<AppState>,
+}
+
+impl FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ctx::extract(req))
+    }
+}
+
+enum Mode {
+    Read,
+    Write,
+}
+
+impl Ctx {
+    fn extract(req: &HttpRequest) -> Result<Ctx, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let caller = state.auth.authenticate(authorization)?;
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        Ok(Ctx {
+            caller,
+            request_id,
+            method: req.method().to_string(),
+            resource: req.path().to_string(),
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.clock.now()
+    }
+
+    /// Runs a read; the audit entry is appended once the read succeeded.
+    pub async fn read<T, F>(
+        &self,
+        permission: Permission,
+        action: &'static str,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Read, permission, action, 200, f).await
+    }
+
+    /// Runs a change in one transaction with its audit entry and events (`200` on success).
+    pub async fn write<T, F>(
+        &self,
+        permission: Permission,
+        action: &'static str,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Write, permission, action, 200, f).await
+    }
+
+    /// As [`Ctx::write`], for a change that creates a resource (`201`).
+    pub async fn create<T, F>(
+        &self,
+        permission: Permission,
+        action: &'static str,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Write, permission, action, 201, f).await
+    }
+
+    async fn run<T, F>(
+        &self,
+        mode: Mode,
+        permission: Permission,
+        action: &'static str,
+        success_status: i32,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let caller = self.caller.clone();
+        let now = self.now();
+        let audit = AuditDraft {
+            at: now,
+            caller: caller.clone(),
+            action,
+            method: self.method.clone(),
+            resource: self.resource.clone(),
+            request_id: self.request_id.clone(),
+        };
+        let failure_audit = audit.clone();
+        let result = self
+            .state
+            .db
+            .run(move |conn| {
+                caller.require(permission)?;
+                let me = resolve_principal(conn, caller, permission)?;
+                match mode {
+                    Mode::Read => {
+                        let mut work = Work {
+                            conn,
+                            me: &me,
+                            now,
+                            crn: None,
+                            events: Vec::new(),
+                        };
+                        let value = f(&mut work)?;
+                        if !work.events.is_empty() {
+                            return Err(ApiError::Internal(format!(
+                                "read action {action} emitted events"
+                            )));
+                        }
+                        let crn = work.crn.take();
+                        audit::insert(conn, &audit.row(crn, success_status))?;
+                        Ok(value)
+                    }
+                    Mode::Write => write_transaction(conn, |conn| {
+                        let mut work = Work {
+                            conn,
+                            me: &me,
+                            now,
+                            crn: None,
+                            events: Vec::new(),
+                        };
+                        let value = f(&mut work)?;
+                        let crn = work.crn.take();
+                        let rows: Vec<NewEventRow> =
+                            work.events.drain(..).map(|e| event_row(e, now)).collect();
+                        events::insert_all(conn, &rows)?;
+                        audit::insert(conn, &audit.row(crn, success_status))?;
+                        Ok(value)
+                    }),
+                }
+            })
+            .await;
+        if let Err(err) = &result {
+            self.audit_failure(failure_audit, err).await;
+        }
+        result
+    }
+
+    /// Records a refused or failed attempt; its own failure is logged, never hidden.
+    async fn audit_failure(&self, draft: AuditDraft, err: &ApiError) {
+        use actix_web::ResponseError;
+        let status = err.status_code().as_u16() as i32;
+        let outcome = self
+            .state
+            .db
+            .run(move |conn| Ok(audit::insert(conn, &draft.row(None, status))?))
+            .await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "could not audit a failed request");
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AuditDraft {
+    at: DateTime<Utc>,
+    caller: Caller,
+    action: &'static str,
+    method: String,
+    resource: String,
+    request_id: String,
+}
+
+impl AuditDraft {
+    fn row(&self, crn: Option<String>, status: i32) -> NewAuditRow {
+        NewAuditRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: self.at.naive_utc(),
+            actor_sub: self.caller.sub.clone(),
+            actor_org: self.caller.org.clone(),
+            actor_roles: self.caller.roles_joined(),
+            action: self.action.to_string(),
+            method: self.method.clone(),
+            resource: self.resource.clone(),
+            crn,
+            request_id: self.request_id.clone(),
+            status,
+        }
+    }
+}
+
+fn event_row(e: Event, now: DateTime<Utc>) -> NewEventRow {
+    NewEventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        event_type: e.event_type.to_string(),
+        version: 1,
+        occurred_at: now.naive_utc(),
+        description: e.description,
+        detail_url: e.detail_path,
+        additional_information: e.additional_information.to_string(),
+        crn: e.crn,
+        org_code: e.org,
+        provider_org_code: e.provider_org,
+    }
+}
+
+/// Permissions that do not touch case data, so the caller's organisation need not be registered.
+fn needs_registered_org(permission: Permission) -> bool {
+    !matches!(
+        permission,
+        Permission::ManageOrganisations
+            | Permission::ReadOrganisations
+            | Permission::ReadAudit
+            | Permission::ManageWebhooks
+    )
+}
+
+/// Resolves the caller's organisation. On case data the organisation must be registered, and
+/// only roles that fit its kind count (a provider role never acts for a probation organisation).
+fn resolve_principal(
+    conn: &mut DbConnection,
+    mut caller: Caller,
+    permission: Permission,
+) -> Result<Principal, ApiError> {
+    if !needs_registered_org(permission) {
+        return Ok(Principal {
+            caller,
+            org_kind: None,
+        });
+    }
+    let org = organisations::find_by_code(conn, &caller.org)?.ok_or_else(|| {
+        ApiError::Forbidden(format!(
+            "organisation {} is not registered with rarlink",
+            caller.org
+        ))
+    })?;
+    let kind = OrgKind::parse(&org.kind)
+        .ok_or_else(|| ApiError::Internal(format!("organisation kind {}", org.kind)))?;
+    caller.roles.retain(|role| match role {
+        Role::ProbationPractitioner | Role::ProbationManager | Role::Integration => {
+            kind == OrgKind::Probation
+        }
+        Role::ProviderWorker | Role::ProviderManager => kind == OrgKind::Provider,
+        Role::Auditor | Role::Admin => true,
+    });
+    caller.require(permission).map_err(|_| {
+        ApiError::Forbidden(format!(
+            "your roles cannot do this for a {} organisation",
+            kind.as_str()
+        ))
+    })?;
+    Ok(Principal {
+        caller,
+        org_kind: Some(kind),
+    })
+}

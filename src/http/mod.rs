@@ -1,0 +1,10 @@
+//! Cross-cutting HTTP machinery shared by every handler: context, middleware, extractors, ETags.
+
+pub mod context;
+pub mod etag;
+pub mod extract;
+pub mod idempotency;
+pub mod observe;
+
+pub use context::{AppState, Ctx, Event, OrgKind, Principal, Work};
+pub use extract::ApiJson;

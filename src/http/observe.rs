@@ -1,0 +1,85 @@
+//! The outermost middleware: request ids, a tracing span per request, metrics, and panics turned into `500` problems.
+
+use super::context::{AppState, RequestId};
+use crate::error::ApiError;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Accepts a caller's request id if it is short printable ASCII; otherwise makes one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+
+    // The call is made inside the future so a panic while routing is caught too. No clone of
+    // the request may be held across the call: actix needs sole ownership to route it.
+    let outcome = AssertUnwindSafe(async move { next.call(req).await })
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
+    let mut response = match outcome {
+        Ok(Ok(res)) => res.map_into_boxed_body(),
+        Ok(Err(err)) => return Err(err),
+        Err(_) => {
+            span.in_scope(|| tracing::error!("handler panicked"));
+            metrics_panic(metrics.as_deref(), &method);
+            return Err(ApiError::Internal("handler panicked".into()).into());
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, elapsed);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            route = %route,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request finished"
+        )
+    });
+    Ok(response)
+}
+
+fn metrics_panic(metrics: Option<&crate::metrics::Metrics>, method: &str) {
+    if let Some(m) = metrics {
+        m.observe(method, "panicked", 500, std::time::Duration::ZERO);
+    }
+}

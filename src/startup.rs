@@ -1,0 +1,103 @@
+//! Building and running the HTTP server: state, middleware, routes, docs and background work.
+
+use crate::api;
+use crate::auth::jwt::Authenticator;
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::http::{extract, observe::observe, AppState};
+use crate::metrics::Metrics;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects, migrates, loads keys and binds the listener.
+    pub fn build(settings: Settings, clock: SharedClock) -> Result<Self, String> {
+        let db = Db::new(
+            &settings.database,
+            settings.pool_size,
+            settings.pool_timeout,
+        )?;
+        let applied = db.migrate()?;
+        tracing::info!(
+            database = %settings.database.describe(),
+            migrations_applied = applied,
+            "database ready"
+        );
+        let auth = Authenticator::from_settings(&settings.jwt)?;
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the bound address: {e}"))?
+            .port();
+        let state = web::Data::new(AppState {
+            db,
+            clock,
+            auth: Arc::new(auth),
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+        });
+        let doc = api::openapi();
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(server_state.clone())
+                .app_data(extract::json_config())
+                .app_data(extract::payload_config())
+                .app_data(extract::path_config())
+                .app_data(extract::query_config())
+                .wrap(from_fn(observe))
+                .into_utoipa_app()
+                .configure(api::configure)
+                .into_app()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(extract::not_found))
+        })
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|e| format!("cannot start the server: {e}"))?
+        .run();
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish), running background work alongside.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let background = actix_web::rt::spawn(crate::background::run(self.state.clone()));
+        let result = self.server.await;
+        background.abort();
+        result
+    }
+}
