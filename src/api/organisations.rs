@@ -4,7 +4,7 @@ use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::organisations::{self as rows, NewOrganisation, Organisation};
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiJson, Ctx};
+use crate::http::{ApiJson, Ctx, Event};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -142,6 +142,15 @@ pub async fn create_organisation(
                 )?;
                 let row = rows::find_by_code(w.conn, &body.code)?
                     .ok_or_else(|| ApiError::Internal("organisation vanished".into()))?;
+                w.emit(Event {
+                    event_type: "rarlink.organisation.created",
+                    description: format!("Organisation {} registered", row.code),
+                    detail_path: "/api/v1/organisations".into(),
+                    additional_information: serde_json::json!({"code": row.code, "kind": row.kind}),
+                    crn: None,
+                    org: row.code.clone(),
+                    provider_org: None,
+                });
                 Ok(OrganisationView::from(row))
             },
         )

@@ -83,3 +83,40 @@ fn metrics_panic(metrics: Option<&crate::metrics::Metrics>, method: &str) {
         m.observe(method, "panicked", 500, std::time::Duration::ZERO);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::{middleware::from_fn, test, web, App, HttpResponse};
+
+    async fn boom() -> HttpResponse {
+        panic!("a bug in a handler")
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_gives_a_500_problem_and_the_server_keeps_serving() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(observe))
+                .route("/boom", web::get().to(boom))
+                .route("/ok", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let res =
+            test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        let response = match res {
+            Ok(r) => r.into_parts().1,
+            Err(e) => e.error_response(),
+        };
+        assert_eq!(response.status().as_u16(), 500);
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("/problems/internal"), "{text}");
+        assert!(!text.contains("a bug in a handler"), "{text}");
+        let ok = test::call_service(&app, test::TestRequest::get().uri("/ok").to_request()).await;
+        assert_eq!(ok.status().as_u16(), 200);
+        assert!(ok.headers().contains_key(REQUEST_ID_HEADER));
+    }
+}

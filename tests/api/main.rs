@@ -1,0 +1,8 @@
+//! Integration tests through HTTP. Each test gets its own server and database; set
+//! `TEST_DATABASE_URL=postgres://...` to run them all on PostgreSQL instead of SQLite.
+
+mod helpers;
+
+mod audit_and_events;
+mod identity;
+mod platform;
