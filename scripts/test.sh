@@ -34,3 +34,4 @@ fi
 step "tests on PostgreSQL (${TEST_DATABASE_URL%%@*}@…)"
 cargo test --locked 2>&1 | tee /tmp/rarlink-test-postgres.log
 echo "PostgreSQL: $(grep -E '^test result' /tmp/rarlink-test-postgres.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
+echo "total: $(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
