@@ -5,6 +5,7 @@
 //! - [`http`]: cross-cutting HTTP machinery (request ids, metrics, panics, idempotency, ETags);
 //! - [`auth`]: JWT validation, callers, roles and permissions;
 //! - [`domain`]: domain types parsed from input (e.g. [`domain::Crn`]) and state machines;
+//! - [`services`]: use cases spanning several tables, run inside a handler's unit of work;
 //! - [`rules`]: pure functions (working days, safeguarding rules) with no I/O;
 //! - [`db`]: the diesel connection over SQLite or PostgreSQL, schema, rows and queries;
 //! - [`config`], [`telemetry`], [`startup`], [`cli`]: running the service.
@@ -20,5 +21,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod services;
 pub mod startup;
 pub mod telemetry;

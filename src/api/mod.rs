@@ -8,8 +8,14 @@
 pub mod audit;
 pub mod events;
 pub mod health;
+pub mod household;
+pub mod orders;
 pub mod organisations;
 pub mod pagination;
+pub mod people;
+pub mod referral_actions;
+pub mod referrals;
+pub mod risk;
 
 use crate::error::{BlockingItem, FieldError, Problem};
 use utoipa::openapi::path::Operation;
@@ -31,6 +37,11 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
     tags(
         (name = "operations", description = "Health, readiness and metrics (no authentication)."),
         (name = "organisations", description = "Probation organisations and providers (admin)."),
+        (name = "people", description = "People on probation, by CRN (probation and integration clients)."),
+        (name = "risk", description = "Risk of serious harm, flags and the risk management plan; history kept."),
+        (name = "household", description = "Household composition with provenance, and what the person declared."),
+        (name = "orders", description = "Orders, offences and RAR day accounting."),
+        (name = "referrals", description = "Commissioning a provider with offence and risk context; the provider's shared view."),
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
@@ -46,6 +57,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 crate::http::idempotency::idempotency,
             ))
             .configure(organisations::configure)
+            .configure(people::configure)
+            .configure(risk::configure)
+            .configure(household::configure)
+            .configure(orders::configure)
+            .configure(referrals::configure)
+            .configure(referral_actions::configure)
             .configure(events::configure)
             .configure(audit::configure),
     );

@@ -8,7 +8,10 @@ pub mod audit;
 pub mod events;
 pub mod idempotency;
 pub mod ledger;
+pub mod orders;
 pub mod organisations;
+pub mod people;
+pub mod referrals;
 pub mod schema;
 
 use crate::config::DatabaseTarget;
@@ -190,6 +193,17 @@ impl Db {
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
         run_migrations(&mut conn)
     }
+}
+
+/// Stores a value as JSON text (nested lists and documents live in text columns on both backends).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+}
+
+/// Reads JSON text written by [`to_json`]; a row that does not parse is a bug, not bad input.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::Internal(format!("stored {what} is corrupt: {e}")))
 }
 
 /// Applies every pending migration for the connection's backend.

@@ -68,10 +68,129 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    people (crn) {
+        crn -> Text,
+        managing_org -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        date_of_birth -> Date,
+        pnc_number -> Nullable<Text>,
+        address -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    risk_assessments (id) {
+        id -> Text,
+        crn -> Text,
+        assessed_on -> Date,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    household_members (id) {
+        id -> Text,
+        crn -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    household_declarations (id) {
+        id -> Text,
+        crn -> Text,
+        declared_at -> Timestamp,
+        body -> Text,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        crn -> Text,
+        managing_org -> Text,
+        order_type -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        rar_max_days -> Integer,
+        responsible_officer -> Text,
+        responsible_officer_name -> Nullable<Text>,
+        offences -> Text,
+        status -> Text,
+        terminated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        order_id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        provider_org -> Text,
+        status -> Text,
+        rar_days -> Nullable<Integer>,
+        content -> Text,
+        assigned_worker -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        sent_by -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        withdrawal_code -> Nullable<Text>,
+        withdrawal_note -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+        end_note -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        context_version -> Integer,
+        acknowledged_version -> Integer,
+    }
+}
+
+diesel::table! {
+    referral_contexts (referral_id, version) {
+        referral_id -> Text,
+        version -> Integer,
+        reason -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(referrals -> orders (order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     audit_events,
     domain_events,
     ledger_heads,
     idempotency_keys,
+    people,
+    risk_assessments,
+    household_members,
+    household_declarations,
+    orders,
+    referrals,
+    referral_contexts,
 );

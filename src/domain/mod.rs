@@ -1,5 +1,12 @@
-//! Domain types parsed from input, so invalid values cannot reach the rest of the code.
+//! Domain types parsed from input, so invalid values cannot reach the rest of the code, and the
+//! referral state machine.
 
 pub mod crn;
+pub mod household;
+pub mod order;
+pub mod person;
+pub mod referral;
+pub mod risk;
+pub mod validate;
 
 pub use crn::Crn;

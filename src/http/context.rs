@@ -103,9 +103,15 @@ pub struct Work<'a> {
     pub now: DateTime<Utc>,
     crn: Option<String>,
     events: Vec<Event>,
+    status: Option<i32>,
 }
 
 impl Work<'_> {
+    /// Records that the change created a resource (`201` in the audit entry).
+    pub fn created(&mut self) {
+        self.status = Some(201);
+    }
+
     /// Names the case (CRN) the work is about, for the audit entry.
     pub fn about(&mut self, crn: &str) {
         self.crn = Some(crn.to_string());
@@ -252,6 +258,7 @@ impl Ctx {
                             now,
                             crn: None,
                             events: Vec::new(),
+                            status: None,
                         };
                         let value = f(&mut work)?;
                         if !work.events.is_empty() {
@@ -260,7 +267,8 @@ impl Ctx {
                             )));
                         }
                         let crn = work.crn.take();
-                        audit::insert(conn, &audit.row(crn, success_status))?;
+                        let status = work.status.unwrap_or(success_status);
+                        audit::insert(conn, &audit.row(crn, status))?;
                         Ok(value)
                     }
                     Mode::Write => write_transaction(conn, |conn| {
@@ -270,13 +278,15 @@ impl Ctx {
                             now,
                             crn: None,
                             events: Vec::new(),
+                            status: None,
                         };
                         let value = f(&mut work)?;
                         let crn = work.crn.take();
+                        let status = work.status.unwrap_or(success_status);
                         let rows: Vec<NewEventRow> =
                             work.events.drain(..).map(|e| event_row(e, now)).collect();
                         events::insert_all(conn, &rows)?;
-                        audit::insert(conn, &audit.row(crn, success_status))?;
+                        audit::insert(conn, &audit.row(crn, status))?;
                         Ok(value)
                     }),
                 }

@@ -89,6 +89,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// Applies an RFC 7386 JSON merge patch: fields given replace, `null` removes.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (target, patch) {
+        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
 /// serde_json appends " at line 1 column 42"; the field path says more.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -168,6 +184,20 @@ mod tests {
     #[allow(dead_code)]
     enum Kind {
         A,
+    }
+
+    #[test]
+    fn a_merge_patch_replaces_given_fields_and_clears_nulls() {
+        use serde_json::json;
+        let mut doc = json!({"name": "A", "verified": false, "notes": "x", "source": {"kind": "POLICE", "reportedOn": "2026-01-01"}});
+        merge_patch(
+            &mut doc,
+            &json!({"verified": true, "notes": null, "source": {"kind": "PROVIDER"}}),
+        );
+        assert_eq!(
+            doc,
+            json!({"name": "A", "verified": true, "source": {"kind": "PROVIDER", "reportedOn": "2026-01-01"}})
+        );
     }
 
     #[test]

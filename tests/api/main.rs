@@ -3,6 +3,9 @@
 
 mod helpers;
 
+mod access;
 mod audit_and_events;
+mod commissioning;
 mod identity;
 mod platform;
+mod scenario;

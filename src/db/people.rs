@@ -1,0 +1,212 @@
+//! People on probation, their risk assessments and household records, scoped to the managing organisation.
+
+use super::schema::{household_declarations, household_members, people, risk_assessments};
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::http::Principal;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = people)]
+pub struct PersonRow {
+    pub crn: String,
+    pub managing_org: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub date_of_birth: NaiveDate,
+    pub pnc_number: Option<String>,
+    pub address: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub updated_by: String,
+}
+
+/// Any person with this CRN, whoever manages them (to refuse creating a duplicate).
+pub fn find_any(conn: &mut DbConnection, crn: &str) -> QueryResult<Option<PersonRow>> {
+    people::table
+        .find(crn)
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The person if the caller's probation organisation manages them; otherwise `404`.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    me: &Principal,
+    crn: &str,
+) -> Result<PersonRow, ApiError> {
+    if !me.is_probation() {
+        return Err(ApiError::not_found("person"));
+    }
+    people::table
+        .find(crn)
+        .filter(people::managing_org.eq(me.org()))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("person"))
+}
+
+pub fn insert(conn: &mut DbConnection, row: &PersonRow) -> QueryResult<()> {
+    diesel::insert_into(people::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(conn: &mut DbConnection, row: &PersonRow) -> QueryResult<()> {
+    diesel::update(people::table.find(&row.crn))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// People managed by `org`, by CRN after `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    org: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PersonRow>> {
+    let mut q = people::table
+        .filter(people::managing_org.eq(org))
+        .select(PersonRow::as_select())
+        .order(people::crn.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(people::crn.gt(after.to_string()));
+    }
+    q.load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = risk_assessments)]
+pub struct RiskRow {
+    pub id: String,
+    pub crn: String,
+    pub assessed_on: NaiveDate,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
+    pub body: String,
+}
+
+pub fn insert_risk(conn: &mut DbConnection, row: &RiskRow) -> QueryResult<()> {
+    diesel::insert_into(risk_assessments::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The current assessment: the one recorded last.
+pub fn latest_risk(conn: &mut DbConnection, crn: &str) -> QueryResult<Option<RiskRow>> {
+    risk_assessments::table
+        .filter(risk_assessments::crn.eq(crn))
+        .order((
+            risk_assessments::recorded_at.desc(),
+            risk_assessments::id.desc(),
+        ))
+        .select(RiskRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every assessment, newest first.
+pub fn risk_history(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<RiskRow>> {
+    risk_assessments::table
+        .filter(risk_assessments::crn.eq(crn))
+        .order((
+            risk_assessments::recorded_at.desc(),
+            risk_assessments::id.desc(),
+        ))
+        .select(RiskRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = household_members)]
+pub struct MemberRow {
+    pub id: String,
+    pub crn: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub updated_at: NaiveDateTime,
+    pub updated_by: String,
+}
+
+pub fn insert_member(conn: &mut DbConnection, row: &MemberRow) -> QueryResult<()> {
+    diesel::insert_into(household_members::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_member(
+    conn: &mut DbConnection,
+    id: &str,
+    body: &str,
+    at: NaiveDateTime,
+    by: &str,
+) -> QueryResult<()> {
+    diesel::update(household_members::table.find(id))
+        .set((
+            household_members::body.eq(body),
+            household_members::updated_at.eq(at),
+            household_members::updated_by.eq(by),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn members(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<MemberRow>> {
+    household_members::table
+        .filter(household_members::crn.eq(crn))
+        .order((
+            household_members::created_at.asc(),
+            household_members::id.asc(),
+        ))
+        .select(MemberRow::as_select())
+        .load(conn)
+}
+
+pub fn member(conn: &mut DbConnection, crn: &str, id: &str) -> QueryResult<Option<MemberRow>> {
+    household_members::table
+        .find(id)
+        .filter(household_members::crn.eq(crn))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = household_declarations)]
+pub struct DeclarationRow {
+    pub id: String,
+    pub crn: String,
+    pub declared_at: NaiveDateTime,
+    pub body: String,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
+}
+
+pub fn insert_declaration(conn: &mut DbConnection, row: &DeclarationRow) -> QueryResult<()> {
+    diesel::insert_into(household_declarations::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Declarations in the order they were made.
+pub fn declarations(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<DeclarationRow>> {
+    household_declarations::table
+        .filter(household_declarations::crn.eq(crn))
+        .order((
+            household_declarations::declared_at.asc(),
+            household_declarations::id.asc(),
+        ))
+        .select(DeclarationRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,189 @@
+//! Referrals and the versions of the shared context sent with them, scoped so that a provider
+//! sees only referrals sent to it and never a draft.
+
+use super::schema::{referral_contexts, referrals};
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::http::Principal;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = referrals, treat_none_as_null = true)]
+pub struct ReferralRow {
+    pub id: String,
+    pub order_id: String,
+    pub crn: String,
+    pub probation_org: String,
+    pub provider_org: String,
+    pub status: String,
+    pub rar_days: Option<i32>,
+    pub content: String,
+    pub assigned_worker: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub updated_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub sent_by: Option<String>,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub accepted_by: Option<String>,
+    pub decline_reason: Option<String>,
+    pub withdrawal_code: Option<String>,
+    pub withdrawal_note: Option<String>,
+    pub end_reason: Option<String>,
+    pub end_note: Option<String>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub ended_by: Option<String>,
+    pub context_version: i32,
+    pub acknowledged_version: i32,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
+    diesel::insert_into(referrals::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn save(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
+    diesel::update(referrals::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The referral if the caller may see it: its probation organisation always, its provider once
+/// sent. Anything else is `404`, so existence is never revealed.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    me: &Principal,
+    id: &str,
+) -> Result<ReferralRow, ApiError> {
+    let org = me.org().to_string();
+    let mut q = referrals::table
+        .find(id)
+        .select(ReferralRow::as_select())
+        .into_boxed();
+    if me.is_probation() {
+        q = q.filter(referrals::probation_org.eq(org));
+    } else if me.is_provider() {
+        q = q
+            .filter(referrals::provider_org.eq(org))
+            .filter(referrals::status.ne("DRAFT"));
+    } else {
+        return Err(ApiError::not_found("referral"));
+    }
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("referral"))
+}
+
+/// Referrals the caller may see, newest first, optionally in one status.
+pub fn list_visible(
+    conn: &mut DbConnection,
+    me: &Principal,
+    status: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ReferralRow>> {
+    let org = me.org().to_string();
+    let mut q = referrals::table
+        .select(ReferralRow::as_select())
+        .order(referrals::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if me.is_probation() {
+        q = q.filter(referrals::probation_org.eq(org));
+    } else if me.is_provider() {
+        q = q
+            .filter(referrals::provider_org.eq(org))
+            .filter(referrals::status.ne("DRAFT"));
+    } else {
+        return Ok(Vec::new());
+    }
+    if let Some(s) = status {
+        q = q.filter(referrals::status.eq(s.to_string()));
+    }
+    if let Some(b) = before {
+        q = q.filter(referrals::id.lt(b.to_string()));
+    }
+    q.load(conn)
+}
+
+pub fn for_order(conn: &mut DbConnection, order_id: &str) -> QueryResult<Vec<ReferralRow>> {
+    referrals::table
+        .filter(referrals::order_id.eq(order_id))
+        .order(referrals::id.asc())
+        .select(ReferralRow::as_select())
+        .load(conn)
+}
+
+pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<ReferralRow>> {
+    referrals::table
+        .filter(referrals::crn.eq(crn))
+        .order(referrals::id.asc())
+        .select(ReferralRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referral_contexts)]
+pub struct ContextRow {
+    pub referral_id: String,
+    pub version: i32,
+    pub reason: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub acknowledged_by: Option<String>,
+}
+
+pub fn insert_context(conn: &mut DbConnection, row: &ContextRow) -> QueryResult<()> {
+    diesel::insert_into(referral_contexts::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every version, oldest first.
+pub fn contexts(conn: &mut DbConnection, referral_id: &str) -> QueryResult<Vec<ContextRow>> {
+    referral_contexts::table
+        .filter(referral_contexts::referral_id.eq(referral_id))
+        .order(referral_contexts::version.asc())
+        .select(ContextRow::as_select())
+        .load(conn)
+}
+
+pub fn context(
+    conn: &mut DbConnection,
+    referral_id: &str,
+    version: i32,
+) -> QueryResult<Option<ContextRow>> {
+    referral_contexts::table
+        .find((referral_id, version))
+        .select(ContextRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks every version up to `version` as acknowledged by `by`.
+pub fn acknowledge_contexts(
+    conn: &mut DbConnection,
+    referral_id: &str,
+    version: i32,
+    at: NaiveDateTime,
+    by: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        referral_contexts::table
+            .filter(referral_contexts::referral_id.eq(referral_id))
+            .filter(referral_contexts::version.le(version))
+            .filter(referral_contexts::acknowledged_at.is_null()),
+    )
+    .set((
+        referral_contexts::acknowledged_at.eq(at),
+        referral_contexts::acknowledged_by.eq(by),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}

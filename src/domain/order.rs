@@ -1,0 +1,197 @@
+//! Community and suspended sentence orders, their offences and the RAR maximum.
+
+use super::validate::Errors;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderType {
+    CommunityOrder,
+    SuspendedSentenceOrder,
+}
+
+impl OrderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CommunityOrder => "COMMUNITY_ORDER",
+            Self::SuspendedSentenceOrder => "SUSPENDED_SENTENCE_ORDER",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "COMMUNITY_ORDER" => Some(Self::CommunityOrder),
+            "SUSPENDED_SENTENCE_ORDER" => Some(Self::SuspendedSentenceOrder),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Offence {
+    #[schema(example = "Assault occasioning actual bodily harm on a former partner")]
+    pub description: String,
+    #[schema(example = "Violence against the person")]
+    pub category: String,
+    pub domestic_abuse_related: bool,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+/// The officer responsible for the case: their subject id, and name for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Officer {
+    #[schema(example = "jsmith")]
+    pub sub: String,
+    #[schema(example = "J Smith")]
+    pub name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Officer {
+    /// Accepts `"jsmith"` or `{"sub": "jsmith", "name": "J Smith"}`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Sub(String),
+            Full {
+                sub: String,
+                #[serde(default)]
+                name: Option<String>,
+            },
+        }
+        Ok(match Form::deserialize(d)? {
+            Form::Sub(sub) => Officer { sub, name: None },
+            Form::Full { sub, name } => Officer { sub, name },
+        })
+    }
+}
+
+/// Body of `POST /people/{crn}/orders`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrder {
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub offences: Vec<Offence>,
+    /// The most days on which the person may be told to take part in RAR activities (at least 1).
+    #[schema(minimum = 1, example = 20)]
+    pub rar_max_days: u32,
+    /// The officer's subject id, or `{sub, name}`.
+    #[schema(value_type = Object)]
+    pub responsible_officer: Officer,
+}
+
+/// Longest community order (3 years) or suspended sentence supervision period (2 years), with slack for recording.
+const MAX_ORDER_DAYS: i64 = 3 * 366 + 31;
+
+impl NewOrder {
+    pub fn validate(&self, today: NaiveDate) -> Errors {
+        let mut e = Errors::default();
+        if self.end_date <= self.start_date {
+            e.add("endDate", "invalid", "endDate must be after startDate");
+        } else if (self.end_date - self.start_date).num_days() > MAX_ORDER_DAYS {
+            e.add(
+                "endDate",
+                "out_of_range",
+                "an order lasts at most three years",
+            );
+        }
+        if self.start_date > today + chrono::Duration::days(366) {
+            e.add(
+                "startDate",
+                "out_of_range",
+                "startDate is more than a year away",
+            );
+        }
+        if self.offences.is_empty() {
+            e.add("offences", "required", "an order has at least one offence");
+        }
+        for (i, o) in self.offences.iter().enumerate() {
+            e.text(&format!("offences[{i}].description"), &o.description, 2000);
+            e.text(&format!("offences[{i}].category"), &o.category, 200);
+            if o.date.is_some_and(|d| d > self.start_date) {
+                e.add(
+                    &format!("offences[{i}].date"),
+                    "invalid",
+                    "an offence is committed before the order starts",
+                );
+            }
+        }
+        if self.rar_max_days < 1 {
+            e.add("rarMaxDays", "out_of_range", "rarMaxDays is at least 1");
+        } else if self.end_date > self.start_date
+            && i64::from(self.rar_max_days) > (self.end_date - self.start_date).num_days() + 1
+        {
+            e.add(
+                "rarMaxDays",
+                "out_of_range",
+                "rarMaxDays cannot exceed the number of days in the order",
+            );
+        }
+        e.text("responsibleOfficer.sub", &self.responsible_officer.sub, 200);
+        e.optional_text(
+            "responsibleOfficer.name",
+            self.responsible_officer.name.as_deref(),
+            200,
+        );
+        e
+    }
+
+    pub fn domestic_abuse_related(&self) -> bool {
+        self.offences.iter().any(|o| o.domestic_abuse_related)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> NewOrder {
+        NewOrder {
+            order_type: OrderType::CommunityOrder,
+            start_date: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+            end_date: NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
+            offences: vec![Offence {
+                description: "ABH".into(),
+                category: "Violence".into(),
+                domestic_abuse_related: true,
+                date: None,
+            }],
+            rar_max_days: 20,
+            responsible_officer: Officer {
+                sub: "jsmith".into(),
+                name: None,
+            },
+        }
+    }
+
+    #[test]
+    fn an_order_ending_before_it_starts_is_refused() {
+        let mut o = order();
+        o.end_date = o.start_date;
+        let today = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(o.validate(today).into_vec()[0].field, "endDate");
+    }
+
+    #[test]
+    fn more_rar_days_than_days_in_the_order_is_impossible() {
+        let mut o = order();
+        o.end_date = NaiveDate::from_ymd_opt(2026, 1, 14).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(o.validate(today).into_vec()[0].field, "rarMaxDays");
+    }
+
+    #[test]
+    fn the_officer_is_a_subject_or_an_object() {
+        let a: Officer = serde_json::from_str("\"jsmith\"").unwrap();
+        let b: Officer = serde_json::from_str(r#"{"sub":"jsmith","name":"J Smith"}"#).unwrap();
+        assert_eq!(a.sub, b.sub);
+        assert_eq!(b.name.as_deref(), Some("J Smith"));
+    }
+}

@@ -1,0 +1,86 @@
+//! RAR day accounting for an order: maximum, allocated to referrals, delivered, remaining.
+
+use crate::db::orders::OrderRow;
+use crate::db::referrals::ReferralRow;
+use crate::domain::referral::ReferralStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Days allocated by referrals that hold an allocation, other than `except`.
+pub fn allocated_days(referrals: &[ReferralRow], except: Option<&str>) -> u32 {
+    referrals
+        .iter()
+        .filter(|r| Some(r.id.as_str()) != except)
+        .filter(|r| ReferralStatus::parse(&r.status).is_some_and(|s| s.holds_allocation()))
+        .map(|r| r.rar_days.unwrap_or(0).max(0) as u32)
+        .sum()
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralRar {
+    pub referral_id: uuid::Uuid,
+    pub provider_org: String,
+    pub status: ReferralStatus,
+    /// Days commissioned from this provider.
+    pub rar_days: u32,
+    /// Distinct London dates with an attended delivery session (never more than `rarDays`).
+    pub delivered_days: u32,
+}
+
+/// `GET /orders/{id}/rar`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RarSummary {
+    pub order_id: uuid::Uuid,
+    /// The order's RAR maximum.
+    pub max_days: u32,
+    /// Days commissioned by referrals that are sent, accepted, in progress or completed.
+    pub allocated_days: u32,
+    pub delivered_days: u32,
+    /// Days of the maximum not yet delivered (`maxDays - deliveredDays`).
+    pub remaining_days: u32,
+    /// Days not yet allocated to any referral (`maxDays - allocatedDays`).
+    pub unallocated_days: u32,
+    pub referrals: Vec<ReferralRar>,
+}
+
+/// Builds the summary; `delivered` gives the delivered days of one referral.
+pub fn summary(
+    order: &OrderRow,
+    referrals: &[ReferralRow],
+    delivered: impl Fn(&ReferralRow) -> u32,
+) -> RarSummary {
+    let max_days = order.rar_max_days.max(0) as u32;
+    let allocated = allocated_days(referrals, None);
+    let per_referral: Vec<ReferralRar> = referrals
+        .iter()
+        .filter_map(|r| {
+            let status = ReferralStatus::parse(&r.status)?;
+            (status != ReferralStatus::Draft).then(|| {
+                let rar_days = r.rar_days.unwrap_or(0).max(0) as u32;
+                ReferralRar {
+                    referral_id: r.id.parse().unwrap_or_default(),
+                    provider_org: r.provider_org.clone(),
+                    status,
+                    rar_days,
+                    delivered_days: delivered(r).min(rar_days),
+                }
+            })
+        })
+        .collect();
+    let delivered_days = per_referral
+        .iter()
+        .map(|r| r.delivered_days)
+        .sum::<u32>()
+        .min(max_days);
+    RarSummary {
+        order_id: order.id.parse().unwrap_or_default(),
+        max_days,
+        allocated_days: allocated,
+        delivered_days,
+        remaining_days: max_days.saturating_sub(delivered_days),
+        unallocated_days: max_days.saturating_sub(allocated),
+        referrals: per_referral,
+    }
+}
