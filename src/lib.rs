@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod rules;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

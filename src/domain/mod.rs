@@ -2,6 +2,7 @@
 //! referral state machine.
 
 pub mod crn;
+pub mod disclosure;
 pub mod household;
 pub mod order;
 pub mod person;

@@ -1,0 +1,282 @@
+//! Disclosures: what the person (or someone else) told a worker that matters for risk.
+
+use super::validate::Errors;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DisclosureType {
+    Pregnancy,
+    NewRelationship,
+    ChildrenInHousehold,
+    ContactWithChildren,
+    ChangeOfAddress,
+    DomesticAbuseIncident,
+    HarmToChild,
+    SelfHarm,
+    SuicidalIdeation,
+    SubstanceMisuse,
+    MentalHealthDeterioration,
+    NewOffence,
+    Weapon,
+    Other,
+}
+
+impl DisclosureType {
+    pub const ALL: [DisclosureType; 14] = [
+        Self::Pregnancy,
+        Self::NewRelationship,
+        Self::ChildrenInHousehold,
+        Self::ContactWithChildren,
+        Self::ChangeOfAddress,
+        Self::DomesticAbuseIncident,
+        Self::HarmToChild,
+        Self::SelfHarm,
+        Self::SuicidalIdeation,
+        Self::SubstanceMisuse,
+        Self::MentalHealthDeterioration,
+        Self::NewOffence,
+        Self::Weapon,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pregnancy => "PREGNANCY",
+            Self::NewRelationship => "NEW_RELATIONSHIP",
+            Self::ChildrenInHousehold => "CHILDREN_IN_HOUSEHOLD",
+            Self::ContactWithChildren => "CONTACT_WITH_CHILDREN",
+            Self::ChangeOfAddress => "CHANGE_OF_ADDRESS",
+            Self::DomesticAbuseIncident => "DOMESTIC_ABUSE_INCIDENT",
+            Self::HarmToChild => "HARM_TO_CHILD",
+            Self::SelfHarm => "SELF_HARM",
+            Self::SuicidalIdeation => "SUICIDAL_IDEATION",
+            Self::SubstanceMisuse => "SUBSTANCE_MISUSE",
+            Self::MentalHealthDeterioration => "MENTAL_HEALTH_DETERIORATION",
+            Self::NewOffence => "NEW_OFFENCE",
+            Self::Weapon => "WEAPON",
+            Self::Other => "OTHER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Disclosures that say something about who lives in, or is in contact with, the household.
+    pub fn changes_household(self) -> bool {
+        matches!(
+            self,
+            Self::Pregnancy
+                | Self::NewRelationship
+                | Self::ChildrenInHousehold
+                | Self::ContactWithChildren
+                | Self::ChangeOfAddress
+        )
+    }
+
+    /// Disclosures that imply a child (born or unborn) in the person's life.
+    pub fn implies_children(self) -> bool {
+        matches!(
+            self,
+            Self::Pregnancy | Self::ChildrenInHousehold | Self::ContactWithChildren
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DisclosedBy {
+    PersonOnProbation,
+    ThirdParty,
+    Observed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WhoIsPregnant {
+    Partner,
+    PersonOnProbation,
+}
+
+/// Details of a pregnancy disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PregnancyDetails {
+    #[serde(default)]
+    pub expected_due_date: Option<NaiveDate>,
+    pub who_is_pregnant: WhoIsPregnant,
+    /// Whether the person says they are the parent.
+    #[serde(default)]
+    pub claims_parentage: Option<bool>,
+    #[serde(default)]
+    pub partner_name: Option<String>,
+}
+
+/// Body of `POST /referrals/{id}/disclosures` and `POST /people/{crn}/disclosures`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewDisclosure {
+    #[serde(rename = "type")]
+    pub disclosure_type: DisclosureType,
+    /// When it was said (practitioners often record after the fact); not in the future.
+    pub disclosed_at: DateTime<Utc>,
+    pub disclosed_by: DisclosedBy,
+    #[schema(example = "Said he is going to be a dad soon; partner due in August")]
+    pub summary: String,
+    /// For `PREGNANCY`: `{expectedDueDate?, whoIsPregnant, claimsParentage?, partnerName?}`;
+    /// for other types, any object of further detail.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    /// What the worker already did (e.g. "informed our safeguarding lead").
+    #[serde(default)]
+    pub immediate_action_taken: Option<String>,
+    /// The earlier disclosure this one corrects (disclosures are never edited).
+    #[serde(default)]
+    pub corrects: Option<uuid::Uuid>,
+}
+
+/// Leeway for clocks that run slightly ahead of ours.
+const FUTURE_TOLERANCE_MINUTES: i64 = 5;
+
+impl NewDisclosure {
+    /// Validates the body; `earliest` is the first instant it could have been said (e.g. when
+    /// the referral was sent to the provider). Returns the parsed pregnancy details, if any.
+    pub fn validate(
+        &self,
+        now: DateTime<Utc>,
+        earliest: Option<DateTime<Utc>>,
+    ) -> Result<Option<PregnancyDetails>, Errors> {
+        let mut e = Errors::default();
+        if self.disclosed_at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+            e.add(
+                "disclosedAt",
+                "in_future",
+                "a disclosure cannot be dated in the future",
+            );
+        }
+        if let Some(earliest) = earliest {
+            if self.disclosed_at < earliest {
+                e.add(
+                    "disclosedAt",
+                    "before_referral",
+                    format!("disclosedAt is before the referral reached the provider ({earliest})"),
+                );
+            }
+        }
+        e.text("summary", &self.summary, 4000);
+        e.optional_text(
+            "immediateActionTaken",
+            self.immediate_action_taken.as_deref(),
+            4000,
+        );
+        let mut pregnancy = None;
+        match (&self.details, self.disclosure_type) {
+            (Some(d), DisclosureType::Pregnancy) => {
+                match serde_json::from_value::<PregnancyDetails>(d.clone()) {
+                    Ok(p) => {
+                        if let Some(due) = p.expected_due_date {
+                            let said = self.disclosed_at.date_naive();
+                            if due > said + Duration::weeks(43) {
+                                e.add(
+                                    "details.expectedDueDate",
+                                    "out_of_range",
+                                    "expectedDueDate is more than 43 weeks after the disclosure",
+                                );
+                            } else if due < said - Duration::weeks(4) {
+                                e.add(
+                                    "details.expectedDueDate",
+                                    "out_of_range",
+                                    "expectedDueDate was long before the disclosure; record a birth as a household member",
+                                );
+                            }
+                        }
+                        e.optional_text("details.partnerName", p.partner_name.as_deref(), 200);
+                        pregnancy = Some(p);
+                    }
+                    Err(err) => e.add("details", "invalid", err.to_string()),
+                }
+            }
+            (None, DisclosureType::Pregnancy) => e.add(
+                "details",
+                "required",
+                "a pregnancy disclosure needs details.whoIsPregnant",
+            ),
+            (Some(d), _) if !d.is_object() => {
+                e.add("details", "invalid", "details must be a JSON object")
+            }
+            _ => {}
+        }
+        if e.is_empty() {
+            Ok(pregnancy)
+        } else {
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn pregnancy(details: serde_json::Value, at: DateTime<Utc>) -> NewDisclosure {
+        NewDisclosure {
+            disclosure_type: DisclosureType::Pregnancy,
+            disclosed_at: at,
+            disclosed_by: DisclosedBy::PersonOnProbation,
+            summary: "partner is pregnant".into(),
+            details: Some(details),
+            immediate_action_taken: None,
+            corrects: None,
+        }
+    }
+
+    #[test]
+    fn a_disclosure_made_yesterday_is_fine_and_one_dated_tomorrow_is_not() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let d = pregnancy(
+            serde_json::json!({"whoIsPregnant": "PARTNER"}),
+            now - Duration::days(1),
+        );
+        assert!(d.validate(now, None).is_ok());
+        let d = pregnancy(
+            serde_json::json!({"whoIsPregnant": "PARTNER"}),
+            now + Duration::days(1),
+        );
+        assert!(d.validate(now, None).is_err());
+    }
+
+    #[test]
+    fn a_due_date_a_year_away_is_impossible() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let d = pregnancy(
+            serde_json::json!({"whoIsPregnant": "PARTNER", "expectedDueDate": "2027-03-01"}),
+            now,
+        );
+        let errors = d.validate(now, None).unwrap_err().into_vec();
+        assert_eq!(errors[0].field, "details.expectedDueDate");
+    }
+
+    #[test]
+    fn a_pregnancy_needs_to_say_who_is_pregnant() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let d = pregnancy(serde_json::json!({"partnerName": "Jane"}), now);
+        assert_eq!(
+            d.validate(now, None).unwrap_err().into_vec()[0].field,
+            "details"
+        );
+    }
+
+    #[test]
+    fn types_round_trip_through_their_names() {
+        for t in DisclosureType::ALL {
+            assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
+        }
+    }
+}
