@@ -158,82 +158,46 @@ impl Builder<'_, '_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        rule: &'static str,
-        role: AssigneeRole,
-        title: &str,
-        action: &str,
-        deadline: DeadlinePolicy,
-        mandatory: bool,
-        why: String,
-        guidance: &[Guidance],
-    ) {
+    fn push(&mut self, role: AssigneeRole, ask: Ask, why: String) {
         let assignee = match role {
             AssigneeRole::ResponsibleOfficer => self.c.responsible_officer.map(str::to_string),
             _ => None,
         };
         self.out.push(PromptSpec {
-            rule,
-            title: title.to_string(),
-            action: action.to_string(),
+            rule: ask.rule,
+            title: ask.title.to_string(),
+            action: ask.action.to_string(),
             assignee_role: role,
             assignee,
-            deadline,
-            mandatory,
+            deadline: ask.deadline,
+            mandatory: ask.mandatory,
             rationale: format!("{}. {why}", self.said()),
-            guidance: guidance.to_vec(),
-            dedup_key: format!("{}|{}|{}", rule, self.c.crn, self.fact_key()),
+            guidance: ask.guidance.to_vec(),
+            dedup_key: format!("{}|{}|{}", ask.rule, self.c.crn, self.fact_key()),
         });
     }
 
-    fn ro(
-        &mut self,
-        rule: &'static str,
-        title: &str,
-        action: &str,
-        deadline: DeadlinePolicy,
-        mandatory: bool,
-        why: String,
-        guidance: &[Guidance],
-    ) {
-        self.push(
-            rule,
-            AssigneeRole::ResponsibleOfficer,
-            title,
-            action,
-            deadline,
-            mandatory,
-            why,
-            guidance,
-        );
+    /// A prompt for the responsible officer.
+    fn ro(&mut self, ask: Ask, why: String) {
+        self.push(AssigneeRole::ResponsibleOfficer, ask, why);
     }
 
     /// A prompt for the reporting provider's safeguarding lead (only when a provider reported it).
-    fn provider_lead(
-        &mut self,
-        rule: &'static str,
-        title: &str,
-        action: &str,
-        deadline: DeadlinePolicy,
-        mandatory: bool,
-        why: String,
-        guidance: &[Guidance],
-    ) {
+    fn provider_lead(&mut self, ask: Ask, why: String) {
         if self.d.provider_org.is_some() {
-            self.push(
-                rule,
-                AssigneeRole::ProviderSafeguardingLead,
-                title,
-                action,
-                deadline,
-                mandatory,
-                why,
-                guidance,
-            );
+            self.push(AssigneeRole::ProviderSafeguardingLead, ask, why);
         }
     }
+}
+
+/// The fixed part of a prompt: what a rule asks, of whom it is decided by the caller.
+struct Ask {
+    rule: &'static str,
+    title: &'static str,
+    action: &'static str,
+    deadline: DeadlinePolicy,
+    mandatory: bool,
+    guidance: &'static [Guidance],
 }
 
 const ONE_DAY: DeadlinePolicy = DeadlinePolicy::WorkingDays(1);
@@ -261,27 +225,42 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
                 "Children are in the person's life and the case has {}.",
                 c.profile()
             );
-            b.ro("children-safeguarding-referral", "Consider a referral to children's social care",
-                "Establish who the children are, their ages and where they live; consider a referral to children's social care (MASH) and share the risk information.",
-                ONE_DAY, false, why, &[WORKING_TOGETHER, INFO_SHARING]);
+            b.ro(
+            Ask { rule: "children-safeguarding-referral", title: "Consider a referral to children's social care",
+                action: "Establish who the children are, their ages and where they live; consider a referral to children's social care (MASH) and share the risk information.",
+                deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
+            why,
+        );
         }
         ChangeOfAddress => {
-            b.ro("change-of-address-permission", "Check permission to move and who lives there",
-                "The person needs permission to change residence: check it was sought, and re-check who lives at the new address (partners, children).",
-                TWO_DAYS, false, "A change of address affects who the person lives with and where supervision happens.".into(), &[RESIDENCE, CASE_REVIEW]);
+            b.ro(
+            Ask { rule: "change-of-address-permission", title: "Check permission to move and who lives there",
+                action: "The person needs permission to change residence: check it was sought, and re-check who lives at the new address (partners, children).",
+                deadline: TWO_DAYS, mandatory: false, guidance: &[RESIDENCE, CASE_REVIEW] },
+            "A change of address affects who the person lives with and where supervision happens.".into(),
+        );
         }
         DomesticAbuseIncident => {
-            b.ro("domestic-abuse-incident-review", "Review risk after a domestic abuse incident",
-                "Review the risk of serious harm today: establish who was harmed, whether children were present, inform the police domestic abuse unit and consider a MARAC referral.",
-                TODAY, true, format!("A domestic abuse incident was disclosed; the case has {}.", c.profile()), &[MARAC, INFO_SHARING]);
+            b.ro(
+            Ask { rule: "domestic-abuse-incident-review", title: "Review risk after a domestic abuse incident",
+                action: "Review the risk of serious harm today: establish who was harmed, whether children were present, inform the police domestic abuse unit and consider a MARAC referral.",
+                deadline: TODAY, mandatory: true, guidance: &[MARAC, INFO_SHARING] },
+            format!("A domestic abuse incident was disclosed; the case has {}.", c.profile()),
+        );
         }
         SelfHarm | SuicidalIdeation => {
-            b.provider_lead("risk-to-self-provider-action", "Follow your risk-to-self procedure now",
-                "Make sure the person is safe now: follow your organisation's self-harm and suicide procedure and tell the responsible officer what was done.",
-                TODAY, true, "Self-harm or suicidal thoughts were disclosed to your worker.".into(), &[RISK_TO_SELF]);
-            b.ro("risk-to-self-review", "Review risk to self",
-                "Review the person's risk to self (suicide and self-harm) and the plan to manage it; consider health referrals.",
-                ONE_DAY, true, "Self-harm or suicidal thoughts were disclosed.".into(), &[RISK_TO_SELF]);
+            b.provider_lead(
+            Ask { rule: "risk-to-self-provider-action", title: "Follow your risk-to-self procedure now",
+                action: "Make sure the person is safe now: follow your organisation's self-harm and suicide procedure and tell the responsible officer what was done.",
+                deadline: TODAY, mandatory: true, guidance: &[RISK_TO_SELF] },
+            "Self-harm or suicidal thoughts were disclosed to your worker.".into(),
+        );
+            b.ro(
+            Ask { rule: "risk-to-self-review", title: "Review risk to self",
+                action: "Review the person's risk to self (suicide and self-harm) and the plan to manage it; consider health referrals.",
+                deadline: ONE_DAY, mandatory: true, guidance: &[RISK_TO_SELF] },
+            "Self-harm or suicidal thoughts were disclosed.".into(),
+        );
         }
         SubstanceMisuse | NewOffence | MentalHealthDeterioration => {
             let (rule, title) = match d.kind {
@@ -298,36 +277,48 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
                     "Review risk after a deterioration in mental health",
                 ),
             };
-            b.ro(rule, title,
-                "Review the risk of serious harm: this is a change in circumstances that can raise it. Consider police liaison and enforcement where relevant.",
-                TWO_DAYS, false, format!("The case has {}.", c.profile()), &[INFO_SHARING]);
+            b.ro(
+                Ask { rule, title,
+                    action: "Review the risk of serious harm: this is a change in circumstances that can raise it. Consider police liaison and enforcement where relevant.",
+                    deadline: TWO_DAYS, mandatory: false, guidance: &[INFO_SHARING] },
+                format!("The case has {}.", c.profile()),
+            );
         }
         Weapon => {
             b.ro(
-                "weapon-risk-review",
-                "Review risk: access to a weapon",
-                "Review the risk of serious harm today and consider informing the police.",
-                TODAY,
-                true,
+                Ask {
+                    rule: "weapon-risk-review",
+                    title: "Review risk: access to a weapon",
+                    action:
+                        "Review the risk of serious harm today and consider informing the police.",
+                    deadline: TODAY,
+                    mandatory: true,
+                    guidance: &[INFO_SHARING],
+                },
                 format!(
                     "Access to a weapon was disclosed; the case has {}.",
                     c.profile()
                 ),
-                &[INFO_SHARING],
             );
         }
         _ => {}
     }
     contradiction(&mut b);
     if d.kind.changes_household() {
-        b.ro("household-update", "Update the household record",
-            "Update household composition (partners, children including unborn with expected dates, putative paternity, addresses) and record who reported each fact.",
-            TWO_DAYS, false, "What providers report about the household must reach the household record.".into(), &[CASE_REVIEW]);
+        b.ro(
+            Ask { rule: "household-update", title: "Update the household record",
+                action: "Update household composition (partners, children including unborn with expected dates, putative paternity, addresses) and record who reported each fact.",
+                deadline: TWO_DAYS, mandatory: false, guidance: &[CASE_REVIEW] },
+            "What providers report about the household must reach the household record.".into(),
+        );
     }
     if b.out.is_empty() {
-        b.ro("disclosure-consider", "Consider the disclosure",
-            "Read the disclosure and decide whether it changes risk or the plan; record what you decided.",
-            TWO_DAYS, false, "Nothing a provider reports is dropped: every disclosure is considered.".into(), &[CASE_REVIEW]);
+        b.ro(
+            Ask { rule: "disclosure-consider", title: "Consider the disclosure",
+                action: "Read the disclosure and decide whether it changes risk or the plan; record what you decided.",
+                deadline: TWO_DAYS, mandatory: false, guidance: &[CASE_REVIEW] },
+            "Nothing a provider reports is dropped: every disclosure is considered.".into(),
+        );
     }
     b.out
 }
@@ -349,48 +340,82 @@ fn change_of_circumstances(b: &mut Builder) {
         c.profile()
     );
     if pregnancy {
-        b.ro("pregnancy-da-mash-referral", "Refer to children's social care (MASH)",
-            "Refer the unborn child to children's social care (MASH) now, sharing the offence, the risk of serious harm and the risk management plan.",
-            ONE_DAY, true, why.clone(), &[WORKING_TOGETHER, PRE_BIRTH, INFO_SHARING, OMA_S14]);
-        b.ro("pregnancy-da-pre-birth-protocol", "Consider the pre-birth protocol",
-            "Consider a pre-birth assessment under the local protocol and agree with children's social care who leads it.",
-            TWO_DAYS, false, why.clone(), &[PRE_BIRTH]);
+        b.ro(
+            Ask { rule: "pregnancy-da-mash-referral", title: "Refer to children's social care (MASH)",
+                action: "Refer the unborn child to children's social care (MASH) now, sharing the offence, the risk of serious harm and the risk management plan.",
+                deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER, PRE_BIRTH, INFO_SHARING, OMA_S14] },
+            why.clone(),
+        );
+        b.ro(
+            Ask { rule: "pregnancy-da-pre-birth-protocol", title: "Consider the pre-birth protocol",
+                action: "Consider a pre-birth assessment under the local protocol and agree with children's social care who leads it.",
+                deadline: TWO_DAYS, mandatory: false, guidance: &[PRE_BIRTH] },
+            why.clone(),
+        );
     } else {
-        b.ro("relationship-da-children-check", "Check for children in the new relationship",
-            "Find out whether the new partner has children, is pregnant or lives with children; if so refer to children's social care (MASH).",
-            ONE_DAY, true, why.clone(), &[WORKING_TOGETHER, INFO_SHARING]);
+        b.ro(
+            Ask { rule: "relationship-da-children-check", title: "Check for children in the new relationship",
+                action: "Find out whether the new partner has children, is pregnant or lives with children; if so refer to children's social care (MASH).",
+                deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
+            why.clone(),
+        );
     }
     if partner_pregnant {
-        b.ro("da-clares-law", "Consider a Clare's Law 'right to know' disclosure",
-            "Consider asking the police to make a Domestic Violence Disclosure Scheme 'right to know' disclosure to the partner.",
-            TWO_DAYS, false, why.clone(), &[DVDS]);
+        b.ro(
+            Ask { rule: "da-clares-law", title: "Consider a Clare's Law 'right to know' disclosure",
+                action: "Consider asking the police to make a Domestic Violence Disclosure Scheme 'right to know' disclosure to the partner.",
+                deadline: TWO_DAYS, mandatory: false, guidance: &[DVDS] },
+            why.clone(),
+        );
     }
-    b.ro("da-change-risk-review", "Review the risk of serious harm",
-        "Review the risk assessment: a pregnancy or a new partner is exactly the change in circumstances that raises a medium risk.",
-        FIVE_DAYS, true, why.clone(), &[CASE_REVIEW]);
+    b.ro(
+            Ask { rule: "da-change-risk-review", title: "Review the risk of serious harm",
+                action: "Review the risk assessment: a pregnancy or a new partner is exactly the change in circumstances that raises a medium risk.",
+                deadline: FIVE_DAYS, mandatory: true, guidance: &[CASE_REVIEW] },
+            why.clone(),
+        );
     if c.marac_case() {
-        b.ro("da-marac-rereferral", "Re-refer to MARAC",
-            "This is a MARAC case: make a repeat referral so partner agencies can plan for the partner and child.",
-            TWO_DAYS, true, why.clone(), &[MARAC]);
+        b.ro(
+            Ask { rule: "da-marac-rereferral", title: "Re-refer to MARAC",
+                action: "This is a MARAC case: make a repeat referral so partner agencies can plan for the partner and child.",
+                deadline: TWO_DAYS, mandatory: true, guidance: &[MARAC] },
+            why.clone(),
+        );
     }
-    b.provider_lead("provider-safeguarding-procedure", "Confirm your safeguarding procedure was followed",
-        "Confirm your organisation's safeguarding procedure was followed for this disclosure and that your staff safety measures still fit.",
-        ONE_DAY, false, why, &[WORKING_TOGETHER]);
+    b.provider_lead(
+            Ask { rule: "provider-safeguarding-procedure", title: "Confirm your safeguarding procedure was followed",
+                action: "Confirm your organisation's safeguarding procedure was followed for this disclosure and that your staff safety measures still fit.",
+                deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER] },
+            why,
+        );
 }
 
 fn harm_to_child(b: &mut Builder) {
     let why = "Harm to a child was disclosed: refer immediately, and to the police if the danger is immediate.".to_string();
-    b.ro("harm-to-child-referral", "Refer to children's social care today",
-        "Refer to children's social care (MASH) today; call the police if a child is in immediate danger.",
-        TODAY, true, why.clone(), &[WORKING_TOGETHER, INFO_SHARING]);
-    b.provider_lead("harm-to-child-provider-referral", "Refer to children's social care today",
-        "Make sure your organisation has referred to children's social care today (or the police if danger is immediate) and tell the responsible officer.",
-        TODAY, true, why.clone(), &[WORKING_TOGETHER]);
-    b.push("harm-to-child-written-confirmation",
-        if b.d.provider_org.is_some() { AssigneeRole::ProviderSafeguardingLead } else { AssigneeRole::ResponsibleOfficer },
-        "Confirm the referral in writing within 24 hours",
-        "Send written confirmation of the referral to children's social care within 24 hours, as local procedures require.",
-        DeadlinePolicy::Hours(24), true, why, &[WORKING_TOGETHER]);
+    b.ro(
+            Ask { rule: "harm-to-child-referral", title: "Refer to children's social care today",
+                action: "Refer to children's social care (MASH) today; call the police if a child is in immediate danger.",
+                deadline: TODAY, mandatory: true, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
+            why.clone(),
+        );
+    b.provider_lead(
+            Ask { rule: "harm-to-child-provider-referral", title: "Refer to children's social care today",
+                action: "Make sure your organisation has referred to children's social care today (or the police if danger is immediate) and tell the responsible officer.",
+                deadline: TODAY, mandatory: true, guidance: &[WORKING_TOGETHER] },
+            why.clone(),
+        );
+    let role = if b.d.provider_org.is_some() {
+        AssigneeRole::ProviderSafeguardingLead
+    } else {
+        AssigneeRole::ResponsibleOfficer
+    };
+    b.push(
+        role,
+        Ask { rule: "harm-to-child-written-confirmation", title: "Confirm the referral in writing within 24 hours",
+            action: "Send written confirmation of the referral to children's social care within 24 hours, as local procedures require.",
+            deadline: DeadlinePolicy::Hours(24), mandatory: true, guidance: &[WORKING_TOGETHER] },
+        why,
+    );
 }
 
 /// A disclosure implying children when the person's latest declaration to the officer said none.
