@@ -1,4 +1,5 @@
-//! Background work: sealing the audit chain and event feed, and housekeeping.
+//! Background work: sealing the audit chain and event feed, escalating overdue safeguarding
+//! prompts, and housekeeping.
 //!
 //! Every task is safe with several instances on one PostgreSQL: sealing locks the ledger head row,
 //! and housekeeping is idempotent. Nothing here keeps state between runs.
@@ -16,6 +17,15 @@ const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
 /// Seals the ledgers once.
 pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
     state.db.run(|conn| Ok(ledger::seal_all(conn)?)).await
+}
+
+/// Escalates every overdue open prompt once (safe with several instances).
+pub async fn escalate(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| crate::services::prompts::escalate_overdue(conn, now))
+        .await
 }
 
 /// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
@@ -43,6 +53,11 @@ pub async fn run(state: web::Data<AppState>) {
                 }
             }
             _ = housekeeping_tick.tick() => {
+                match escalate(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(escalated = n, "overdue safeguarding prompts escalated"),
+                    Err(e) => tracing::warn!(error = %e, "escalating overdue prompts failed; will retry"),
+                }
                 if let Err(e) = housekeeping(&state).await {
                     tracing::warn!(error = %e, "housekeeping failed; will retry");
                 }

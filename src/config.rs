@@ -141,6 +141,8 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub background_interval: Duration,
     pub deadline_overrides: DeadlineOverrides,
+    /// Bank holidays announced after the shipped calendar was made.
+    pub extra_bank_holidays: Vec<chrono::NaiveDate>,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -164,6 +166,8 @@ struct FileConfig {
     background_interval_secs: Option<u64>,
     #[serde(default)]
     deadlines: BTreeMap<String, u32>,
+    #[serde(default)]
+    extra_bank_holidays: Vec<String>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -299,6 +303,24 @@ impl Settings {
             }
         }
 
+        let holiday_texts: Vec<String> = match env.get("RARLINK_EXTRA_BANK_HOLIDAYS") {
+            Some(list) => list
+                .split(',')
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            None => file.extra_bank_holidays.clone(),
+        };
+        let mut extra_bank_holidays = Vec::new();
+        for text in holiday_texts {
+            match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+                Ok(d) => extra_bank_holidays.push(d),
+                Err(_) => errors.push(format!(
+                    "RARLINK_EXTRA_BANK_HOLIDAYS must list YYYY-MM-DD dates, got {text:?}"
+                )),
+            }
+        }
+
         if !errors.is_empty() {
             return Err(format!(
                 "invalid configuration:\n  - {}",
@@ -322,6 +344,7 @@ impl Settings {
             },
             background_interval,
             deadline_overrides,
+            extra_bank_holidays,
         })
     }
 
@@ -345,6 +368,7 @@ impl Settings {
             },
             background_interval: Duration::from_secs(3600),
             deadline_overrides: BTreeMap::new(),
+            extra_bank_holidays: Vec::new(),
         }
     }
 }

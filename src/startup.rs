@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::http::{extract, observe::observe, AppState};
 use crate::metrics::Metrics;
+use crate::rules::RulesConfig;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -43,7 +44,12 @@ impl Application {
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?
             .port();
+        let rules = Arc::new(RulesConfig::new(
+            &settings.extra_bank_holidays,
+            settings.deadline_overrides.clone(),
+        ));
         let state = web::Data::new(AppState {
+            rules,
             db,
             clock,
             auth: Arc::new(auth),

@@ -6,6 +6,7 @@
 //! operation can return (auth, bad input, unavailability) in one place.
 
 pub mod audit;
+pub mod disclosures;
 pub mod events;
 pub mod health;
 pub mod household;
@@ -13,6 +14,7 @@ pub mod orders;
 pub mod organisations;
 pub mod pagination;
 pub mod people;
+pub mod prompts;
 pub mod referral_actions;
 pub mod referrals;
 pub mod risk;
@@ -42,6 +44,8 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "household", description = "Household composition with provenance, and what the person declared."),
         (name = "orders", description = "Orders, offences and RAR day accounting."),
         (name = "referrals", description = "Commissioning a provider with offence and risk context; the provider's shared view."),
+        (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
+        (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
@@ -63,6 +67,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(orders::configure)
             .configure(referrals::configure)
             .configure(referral_actions::configure)
+            .configure(disclosures::configure)
+            .configure(prompts::configure)
             .configure(events::configure)
             .configure(audit::configure),
     );

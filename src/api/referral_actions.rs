@@ -9,7 +9,7 @@ use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::extract::parse_json;
 use crate::http::{ApiJson, Ctx, Work};
-use crate::services::referrals::{apply, emit, send};
+use crate::services::referrals::{apply, close_acknowledgement_prompts, emit, send};
 use actix_web::{post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -351,6 +351,7 @@ pub async fn acknowledge_risk(
             row.acknowledged_version = row.context_version;
             row.updated_at = now;
             rows::save(w.conn, &row)?;
+            close_acknowledgement_prompts(w, &row.id, row.context_version)?;
             emit(w, &row, "rarlink.referral.risk-acknowledged", "Provider acknowledged the latest risk information".into(), serde_json::json!({"contextVersion": row.context_version}));
             referral_view(w.conn, w.me, row)
         })

@@ -104,7 +104,8 @@ pub async fn record_risk(
                 org: person.managing_org.clone(),
                 provider_org: None,
             });
-            let reshared = referrals::reshare_after_risk_change(w, &person.crn, &assessment)?;
+            let reshared =
+                referrals::reshare_after_risk_change(w, &person.crn, &row.id, &assessment)?;
             Ok(RiskRecorded {
                 risk: view(row)?,
                 referrals_reshared: reshared

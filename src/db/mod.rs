@@ -5,12 +5,14 @@
 //! database only through [`Db::run`], which moves the work onto actix's blocking thread pool.
 
 pub mod audit;
+pub mod disclosures;
 pub mod events;
 pub mod idempotency;
 pub mod ledger;
 pub mod orders;
 pub mod organisations;
 pub mod people;
+pub mod prompts;
 pub mod referrals;
 pub mod schema;
 

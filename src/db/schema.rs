@@ -178,6 +178,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disclosures (id) {
+        id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        referral_id -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        provider_org -> Nullable<Text>,
+        disclosure_type -> Text,
+        disclosed_at -> Timestamp,
+        disclosed_by -> Text,
+        summary -> Text,
+        details -> Nullable<Text>,
+        immediate_action_taken -> Nullable<Text>,
+        corrects -> Nullable<Text>,
+        no_prompt_reason -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        recorded_by_org -> Text,
+    }
+}
+
+diesel::table! {
+    safeguarding_prompts (id) {
+        id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        org -> Text,
+        order_id -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        rule -> Text,
+        title -> Text,
+        action -> Text,
+        rationale -> Text,
+        guidance -> Text,
+        triggered_by_kind -> Text,
+        triggered_by_id -> Text,
+        assignee_role -> Text,
+        assignee -> Nullable<Text>,
+        mandatory -> Bool,
+        dedup_key -> Text,
+        status -> Text,
+        raised_at -> Timestamp,
+        due_at -> Timestamp,
+        escalated_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolved_by_role -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -193,4 +247,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     referrals,
     referral_contexts,
+    disclosures,
+    safeguarding_prompts,
 );

@@ -14,6 +14,7 @@ use crate::db::events::{self, NewEventRow};
 use crate::db::{organisations, write_transaction, Db, DbConnection};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::rules::RulesConfig;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    pub rules: Arc<RulesConfig>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
@@ -101,6 +103,7 @@ pub struct Work<'a> {
     pub conn: &'a mut DbConnection,
     pub me: &'a Principal,
     pub now: DateTime<Utc>,
+    pub rules: &'a RulesConfig,
     crn: Option<String>,
     events: Vec<Event>,
     status: Option<i32>,
@@ -235,6 +238,7 @@ impl Ctx {
     {
         let caller = self.caller.clone();
         let now = self.now();
+        let rules = self.state.rules.clone();
         let audit = AuditDraft {
             at: now,
             caller: caller.clone(),
@@ -256,6 +260,7 @@ impl Ctx {
                             conn,
                             me: &me,
                             now,
+                            rules: &rules,
                             crn: None,
                             events: Vec::new(),
                             status: None,
@@ -276,6 +281,7 @@ impl Ctx {
                             conn,
                             me: &me,
                             now,
+                            rules: &rules,
                             crn: None,
                             events: Vec::new(),
                             status: None,

@@ -2,6 +2,8 @@
 //! Handlers parse and authorise; these functions change the case consistently; both the domain
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
+pub mod disclosures;
+pub mod prompts;
 pub mod rar;
 pub mod referrals;
 pub mod risk;

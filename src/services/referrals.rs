@@ -1,7 +1,9 @@
 //! Referral use cases: sending with its shared context, re-sharing after a risk change, state changes.
 
+use super::prompts::{self, Origin};
 use super::{rar, risk};
 use crate::db::orders::{self, OrderRow};
+use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::order::Offence;
@@ -11,6 +13,7 @@ use crate::domain::referral::{
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
 use crate::http::{Event, Work};
+use crate::rules::risk_change;
 
 pub fn status(row: &ReferralRow) -> Result<ReferralStatus, ApiError> {
     ReferralStatus::parse(&row.status)
@@ -120,6 +123,7 @@ pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError>
 pub fn reshare_after_risk_change(
     w: &mut Work,
     crn: &str,
+    assessment_id: &str,
     assessment: &RiskAssessment,
 ) -> Result<Vec<(ReferralRow, SharedContext, SharedContext)>, ApiError> {
     let mut changed = Vec::new();
@@ -162,7 +166,51 @@ pub fn reshare_after_risk_change(
                 "roshRaised": next.rosh.raised_since(&previous.rosh),
             }),
         );
+        if let Some(spec) = risk_change::provider_acknowledgement(
+            &row.crn,
+            &row.id,
+            row.context_version,
+            &previous,
+            &next,
+        ) {
+            let origin = Origin {
+                crn: &row.crn,
+                probation_org: &row.probation_org,
+                provider_org: Some(&row.provider_org),
+                order_id: Some(&row.order_id),
+                referral_id: Some(&row.id),
+                kind: "RISK_ASSESSMENT",
+                id: assessment_id,
+            };
+            prompts::raise(w, vec![spec], &origin)?;
+        }
         changed.push((row, previous, next));
     }
     Ok(changed)
+}
+
+/// Closes the provider's open "acknowledge updated risk information" prompts on a referral once
+/// it has acknowledged the latest version.
+pub fn close_acknowledgement_prompts(
+    w: &mut Work,
+    referral_id: &str,
+    version: i32,
+) -> Result<(), ApiError> {
+    for mut prompt in prompt_rows::open_for_referral(w.conn, referral_id, risk_change::RULE)? {
+        prompt.status = prompt_rows::RESOLVED.into();
+        prompt.outcome = Some("ACTIONED".into());
+        prompt.resolution_note = Some(format!(
+            "Acknowledged version {version} of the shared risk information"
+        ));
+        prompt.resolved_at = Some(w.now.naive_utc());
+        prompt.resolved_by = Some(w.me.caller.sub.clone());
+        prompt.resolved_by_role = Some("provider".into());
+        prompt_rows::save(w.conn, &prompt)?;
+        w.emit(prompts::prompt_event(
+            &prompt,
+            "rarlink.safeguarding-prompt.resolved",
+            format!("Prompt resolved (ACTIONED): {}", prompt.title),
+        ));
+    }
+    Ok(())
 }

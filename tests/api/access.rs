@@ -31,6 +31,11 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/v1/referrals/{referral}/assign"),
     ("POST", "/api/v1/referrals/{referral}/withdraw"),
     ("POST", "/api/v1/referrals/{referral}/risk-acknowledgement"),
+    ("POST", "/api/v1/referrals/{referral}/disclosures"),
+    ("POST", "/api/v1/people/{crn}/disclosures"),
+    ("GET", "/api/v1/people/{crn}/disclosures"),
+    ("GET", "/api/v1/safeguarding-prompts/{prompt}"),
+    ("POST", "/api/v1/safeguarding-prompts/{prompt}/resolve"),
 ];
 
 /// Routes that are not case data, or list only the caller's own organisation's data.
@@ -41,6 +46,7 @@ const NOT_CASE_DATA: &[&str] = &[
     "/api/v1/events",
     "/api/v1/people",
     "/api/v1/referrals",
+    "/api/v1/safeguarding-prompts",
 ];
 
 #[actix_web::test]
@@ -58,6 +64,18 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
     )
     .await;
     let member_id = member["id"].as_str().unwrap().to_string();
+    let recorded = body(
+        app.post(
+            &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+            &app.worker(),
+            &serde_json::json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T09:00:00Z",
+                "disclosedBy": "PERSON_ON_PROBATION", "summary": "Partner is pregnant",
+                "details": {"whoIsPregnant": "PARTNER"}}),
+        )
+        .await,
+    )
+    .await;
+    let prompt_id = recorded["promptIds"][0].as_str().unwrap().to_string();
     let outsiders = [
         ("other probation practitioner", app.other_pp()),
         ("other provider worker", app.other_worker()),
@@ -71,7 +89,8 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
             .replace("{crn}", &case.crn)
             .replace("{order}", &case.order_id)
             .replace("{referral}", &case.referral_id)
-            .replace("{member}", &member_id);
+            .replace("{member}", &member_id)
+            .replace("{prompt}", &prompt_id);
         for (who, token) in &outsiders {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let res = app
@@ -109,6 +128,8 @@ async fn every_case_data_route_is_in_the_table() {
         for method in item.as_object().unwrap().keys() {
             let template = if path.contains("household-members/{id}") {
                 "/api/v1/people/{crn}/household-members/{member}".to_string()
+            } else if path.starts_with("/api/v1/safeguarding-prompts") {
+                path.replace("{id}", "{prompt}")
             } else if path.starts_with("/api/v1/orders") {
                 path.replace("{id}", "{order}")
             } else {

@@ -155,6 +155,8 @@ async fn a_referral_reaches_the_provider_with_offence_risk_and_staff_safety() {
             "rarlink.referral.sent",
             "rarlink.referral.accepted",
             "rarlink.referral.risk-updated",
+            "rarlink.safeguarding-prompt.raised",
+            "rarlink.safeguarding-prompt.resolved",
             "rarlink.referral.risk-acknowledged"
         ]
     );

@@ -8,4 +8,5 @@ mod audit_and_events;
 mod commissioning;
 mod identity;
 mod platform;
+mod safeguarding;
 mod scenario;

@@ -1,0 +1,2 @@
+DROP TABLE safeguarding_prompts;
+DROP TABLE disclosures;

@@ -1,0 +1,238 @@
+//! Disclosures, reported by a provider on its referral or recorded by probation, and the prompts
+//! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
+
+use super::people::{crn_param, visible_person};
+use super::prompts::{prompt_view, PromptView};
+use super::referrals::visible_referral;
+use crate::auth::Permission;
+use crate::db::disclosures::{self as rows, DisclosureRow};
+use crate::db::{from_json, prompts};
+use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
+use crate::error::ApiError;
+use crate::http::{ApiJson, Ctx};
+use crate::services::disclosures::{record, Recorded};
+use crate::services::referrals::status;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(provider_disclosure)
+        .service(probation_disclosure)
+        .service(list_disclosures);
+}
+
+/// A recorded disclosure.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureView {
+    pub id: uuid::Uuid,
+    pub crn: String,
+    #[serde(rename = "type")]
+    pub disclosure_type: DisclosureType,
+    pub disclosed_at: DateTime<Utc>,
+    pub disclosed_by: DisclosedBy,
+    pub summary: String,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    pub immediate_action_taken: Option<String>,
+    pub corrects: Option<String>,
+    pub referral_id: Option<String>,
+    pub order_id: Option<String>,
+    /// The provider that reported it, if any.
+    pub provider_org: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+    pub recorded_by_org: String,
+    /// Why no new prompt was raised (the same facts were already covered by open prompts).
+    pub no_prompt_reason: Option<String>,
+    /// Every prompt this disclosure raised, with its current state.
+    pub prompt_ids: Vec<String>,
+}
+
+fn disclosure_view(
+    row: DisclosureRow,
+    prompt_ids: Vec<String>,
+) -> Result<DisclosureView, ApiError> {
+    Ok(DisclosureView {
+        id: row.id.parse().unwrap_or_default(),
+        disclosure_type: DisclosureType::parse(&row.disclosure_type).ok_or_else(|| {
+            ApiError::Internal(format!("disclosure type {}", row.disclosure_type))
+        })?,
+        disclosed_by: serde_json::from_value(serde_json::Value::String(row.disclosed_by.clone()))
+            .map_err(|e| ApiError::Internal(format!("stored disclosedBy: {e}")))?,
+        details: row
+            .details
+            .as_deref()
+            .map(|d| from_json(d, "details"))
+            .transpose()?,
+        crn: row.crn,
+        disclosed_at: row.disclosed_at.and_utc(),
+        summary: row.summary,
+        immediate_action_taken: row.immediate_action_taken,
+        corrects: row.corrects,
+        referral_id: row.referral_id,
+        order_id: row.order_id,
+        provider_org: row.provider_org,
+        recorded_at: row.recorded_at.and_utc(),
+        recorded_by: row.recorded_by,
+        recorded_by_org: row.recorded_by_org,
+        no_prompt_reason: row.no_prompt_reason,
+        prompt_ids,
+    })
+}
+
+/// The answer to recording a disclosure.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureRecorded {
+    #[serde(flatten)]
+    pub disclosure: DisclosureView,
+    /// The prompts raised now, visible to the caller (a provider sees those addressed to it).
+    pub prompts_raised: Vec<PromptView>,
+    /// How many prompts were raised in all, including those addressed to others.
+    pub prompts_raised_count: usize,
+    /// Open prompts that already covered the same facts.
+    pub prompts_already_open: Vec<String>,
+}
+
+fn recorded_view(
+    recorded: Recorded,
+    caller_org: &str,
+    now: DateTime<Utc>,
+) -> Result<DisclosureRecorded, ApiError> {
+    let Recorded { row, raised } = recorded;
+    let prompt_ids = raised.new.iter().map(|p| p.id.clone()).collect();
+    let count = raised.new.len();
+    let visible = raised
+        .new
+        .into_iter()
+        .filter(|p| p.org == caller_org || p.probation_org == caller_org)
+        .map(|p| prompt_view(p, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DisclosureRecorded {
+        disclosure: disclosure_view(row, prompt_ids)?,
+        prompts_raised: visible,
+        prompts_raised_count: count,
+        prompts_already_open: raised.already_open.into_iter().map(|p| p.id).collect(),
+    })
+}
+
+/// Report a disclosure (provider)
+///
+/// What the person (or someone else) told your worker that matters for risk. The response lists
+/// the safeguarding prompts raised; probation is told at once.
+#[utoipa::path(
+    tag = "disclosures",
+    params(("id" = uuid::Uuid, Path, description = "Referral id")),
+    request_body = NewDisclosure,
+    responses(
+        (status = 201, description = "Recorded, with the prompts raised", body = DisclosureRecorded),
+        (status = 404, description = "No such referral sent to your organisation"),
+        (status = 409, description = "The referral is not accepted or has ended"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/referrals/{id}/disclosures")]
+pub async fn provider_disclosure(
+    ctx: Ctx,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<NewDisclosure>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let recorded = ctx
+        .create(Permission::DeliverReferral, "disclosure.record", move |w| {
+            let referral = visible_referral(w, &id)?;
+            if !w.me.is_provider() {
+                return Err(ApiError::not_found("referral"));
+            }
+            let s = status(&referral)?;
+            if !s.is_active() {
+                return Err(ApiError::invalid_state(
+                    "disclosures are reported on an accepted referral that has not ended",
+                    s.as_str(),
+                ));
+            }
+            let pregnancy = body
+                .validate(w.now, referral.sent_at.map(|t| t.and_utc()))
+                .map_err(|e| ApiError::Validation(e.into_vec()))?;
+            let probation_org = referral.probation_org.clone();
+            let crn = referral.crn.clone();
+            let recorded = record(w, &crn, &probation_org, Some(&referral), body, pregnancy)?;
+            recorded_view(recorded, w.me.org(), w.now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+/// Record a disclosure (probation)
+///
+/// Something the person told the officer, or that another agency reported, that matters for risk.
+#[utoipa::path(
+    tag = "disclosures",
+    params(("crn" = String, Path, description = "Case reference number")),
+    request_body = NewDisclosure,
+    responses(
+        (status = 201, description = "Recorded, with the prompts raised", body = DisclosureRecorded),
+        (status = 404, description = "No such person in your organisation"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/people/{crn}/disclosures")]
+pub async fn probation_disclosure(
+    ctx: Ctx,
+    crn: web::Path<String>,
+    body: ApiJson<NewDisclosure>,
+) -> Result<HttpResponse, ApiError> {
+    let crn = crn_param(&crn)?;
+    let body = body.into_inner();
+    let pregnancy = body
+        .validate(ctx.now(), None)
+        .map_err(|e| ApiError::Validation(e.into_vec()))?;
+    let recorded = ctx
+        .create(Permission::Commission, "disclosure.record", move |w| {
+            let person = visible_person(w, &crn)?;
+            let recorded = record(w, &person.crn, &person.managing_org, None, body, pregnancy)?;
+            recorded_view(recorded, w.me.org(), w.now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+/// List a person's disclosures
+///
+/// Every disclosure from every agency, in the order they were made, with the prompts each raised.
+#[utoipa::path(
+    tag = "disclosures",
+    params(("crn" = String, Path, description = "Case reference number")),
+    responses(
+        (status = 200, description = "Disclosures in the order they were made", body = Vec<DisclosureView>),
+        (status = 404, description = "No such person in your organisation"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/people/{crn}/disclosures")]
+pub async fn list_disclosures(
+    ctx: Ctx,
+    crn: web::Path<String>,
+) -> Result<web::Json<Vec<DisclosureView>>, ApiError> {
+    let crn = crn_param(&crn)?;
+    let list = ctx
+        .read(Permission::ReadCaseRecord, "disclosure.list", move |w| {
+            let person = visible_person(w, &crn)?;
+            let mut out = Vec::new();
+            for row in rows::for_person(w.conn, &person.crn)? {
+                let ids = prompts::triggered_by(w.conn, &row.id)?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect();
+                out.push(disclosure_view(row, ids)?);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(web::Json(list))
+}

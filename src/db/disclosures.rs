@@ -1,0 +1,64 @@
+//! Disclosure rows: immutable records of what was disclosed, by whom, when.
+
+use super::schema::disclosures;
+use super::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = disclosures)]
+pub struct DisclosureRow {
+    pub id: String,
+    pub crn: String,
+    pub probation_org: String,
+    pub referral_id: Option<String>,
+    pub order_id: Option<String>,
+    pub provider_org: Option<String>,
+    pub disclosure_type: String,
+    pub disclosed_at: NaiveDateTime,
+    pub disclosed_by: String,
+    pub summary: String,
+    pub details: Option<String>,
+    pub immediate_action_taken: Option<String>,
+    pub corrects: Option<String>,
+    pub no_prompt_reason: Option<String>,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
+    pub recorded_by_org: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &DisclosureRow) -> QueryResult<()> {
+    diesel::insert_into(disclosures::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_no_prompt_reason(conn: &mut DbConnection, id: &str, reason: &str) -> QueryResult<()> {
+    diesel::update(disclosures::table.find(id))
+        .set(disclosures::no_prompt_reason.eq(reason))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_for_person(
+    conn: &mut DbConnection,
+    crn: &str,
+    id: &str,
+) -> QueryResult<Option<DisclosureRow>> {
+    disclosures::table
+        .find(id)
+        .filter(disclosures::crn.eq(crn))
+        .select(DisclosureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every disclosure about a person, in the order they were made.
+pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<DisclosureRow>> {
+    disclosures::table
+        .filter(disclosures::crn.eq(crn))
+        .order((disclosures::disclosed_at.asc(), disclosures::id.asc()))
+        .select(DisclosureRow::as_select())
+        .load(conn)
+}

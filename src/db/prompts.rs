@@ -1,0 +1,196 @@
+//! Safeguarding prompt rows: raised by the rules, resolved with an outcome, never deleted.
+
+use super::schema::safeguarding_prompts as sp;
+use super::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sp, treat_none_as_null = true)]
+pub struct PromptRow {
+    pub id: String,
+    pub crn: String,
+    pub probation_org: String,
+    pub org: String,
+    pub order_id: Option<String>,
+    pub referral_id: Option<String>,
+    pub rule: String,
+    pub title: String,
+    pub action: String,
+    pub rationale: String,
+    pub guidance: String,
+    pub triggered_by_kind: String,
+    pub triggered_by_id: String,
+    pub assignee_role: String,
+    pub assignee: Option<String>,
+    pub mandatory: bool,
+    pub dedup_key: String,
+    pub status: String,
+    pub raised_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub resolution_note: Option<String>,
+    pub external_reference: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolved_by: Option<String>,
+    pub resolved_by_role: Option<String>,
+}
+
+pub const OPEN: &str = "OPEN";
+pub const RESOLVED: &str = "RESOLVED";
+
+pub fn insert(conn: &mut DbConnection, row: &PromptRow) -> QueryResult<()> {
+    diesel::insert_into(sp::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn save(conn: &mut DbConnection, row: &PromptRow) -> QueryResult<()> {
+    diesel::update(sp::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PromptRow>> {
+    sp::table
+        .find(id)
+        .select(PromptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn open_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<PromptRow>> {
+    sp::table
+        .filter(sp::dedup_key.eq(key))
+        .filter(sp::status.eq(OPEN))
+        .select(PromptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Open prompts of one rule on a referral.
+pub fn open_for_referral(
+    conn: &mut DbConnection,
+    referral_id: &str,
+    rule: &str,
+) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::referral_id.eq(referral_id))
+        .filter(sp::rule.eq(rule))
+        .filter(sp::status.eq(OPEN))
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
+/// Prompts raised by one fact (a disclosure, an appointment, ...).
+pub fn triggered_by(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::triggered_by_id.eq(id))
+        .order(sp::id.asc())
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
+pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::crn.eq(crn))
+        .order(sp::id.asc())
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
+/// Who is asking, for list scoping.
+pub enum Viewer<'a> {
+    /// Every prompt on the organisation's cases.
+    Probation { org: &'a str },
+    /// Only prompts addressed to the provider.
+    Provider { org: &'a str },
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PromptFilter {
+    pub status: Option<String>,
+    pub crn: Option<String>,
+    /// Open prompts past their due time at this instant.
+    pub overdue_at: Option<NaiveDateTime>,
+    pub escalated: Option<bool>,
+    /// Named to this subject, or unnamed for one of these assignee roles; `include_escalated`
+    /// adds escalated prompts (for managers).
+    pub assigned_to: Option<(String, Vec<String>, bool)>,
+}
+
+/// Prompts the viewer may see, by due time then id, after the cursor `(due_at, id)`.
+pub fn list(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    filter: &PromptFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<PromptRow>> {
+    let mut q = sp::table
+        .select(PromptRow::as_select())
+        .order((sp::due_at.asc(), sp::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    q = match viewer {
+        Viewer::Probation { org } => q.filter(sp::probation_org.eq(org.to_string())),
+        Viewer::Provider { org } => q.filter(sp::org.eq(org.to_string())),
+    };
+    if let Some(s) = &filter.status {
+        q = q.filter(sp::status.eq(s.clone()));
+    }
+    if let Some(c) = &filter.crn {
+        q = q.filter(sp::crn.eq(c.clone()));
+    }
+    if let Some(now) = filter.overdue_at {
+        q = q.filter(sp::status.eq(OPEN)).filter(sp::due_at.lt(now));
+    }
+    match filter.escalated {
+        Some(true) => q = q.filter(sp::escalated_at.is_not_null()),
+        Some(false) => q = q.filter(sp::escalated_at.is_null()),
+        None => {}
+    }
+    if let Some((sub, roles, include_escalated)) = &filter.assigned_to {
+        let mine = sp::assignee.eq(sub.clone()).or(sp::assignee
+            .is_null()
+            .and(sp::assignee_role.eq_any(roles.clone())));
+        q = if *include_escalated {
+            q.filter(mine.or(sp::escalated_at.is_not_null()))
+        } else {
+            q.filter(mine)
+        };
+    }
+    if let Some((due, id)) = after {
+        q = q.filter(sp::due_at.gt(due).or(sp::due_at.eq(due).and(sp::id.gt(id))));
+    }
+    q.load(conn)
+}
+
+/// Locks and returns up to `limit` open, unescalated prompts due before `now`. On PostgreSQL the
+/// rows are locked with `SKIP LOCKED`, so several instances escalate each prompt once.
+pub fn lock_overdue(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<PromptRow>> {
+    let q = || {
+        sp::table
+            .filter(sp::status.eq(OPEN))
+            .filter(sp::escalated_at.is_null())
+            .filter(sp::due_at.lt(now))
+            .order(sp::due_at.asc())
+            .limit(limit)
+    };
+    match conn {
+        DbConnection::Postgresql(pg) => q()
+            .select(PromptRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(pg),
+        // SQLite: the surrounding BEGIN IMMEDIATE transaction already excludes other writers.
+        DbConnection::Sqlite(_) => q().select(PromptRow::as_select()).load(conn),
+    }
+}

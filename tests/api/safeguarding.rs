@@ -1,0 +1,434 @@
+//! Disclosures and safeguarding prompts: raised from facts, due in working days, resolved only
+//! with an outcome, escalated when overdue.
+
+use crate::helpers::*;
+use crate::scenario::*;
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub fn pregnancy_disclosure() -> Value {
+    json!({
+        "type": "PREGNANCY", "disclosedAt": "2026-03-03T08:30:00Z", "disclosedBy": "PERSON_ON_PROBATION",
+        "summary": "Said he is going to be a dad soon; his partner is due in August",
+        "details": {"whoIsPregnant": "PARTNER", "expectedDueDate": "2026-08-15", "claimsParentage": true, "partnerName": "Jane Doe"},
+        "immediateActionTaken": "Told our safeguarding lead the same day"
+    })
+}
+
+async fn declare_no_children(app: &TestApp) {
+    let res = app
+        .post(
+            &format!("/api/v1/people/{CRN}/household-declarations"),
+            &app.pp(),
+            &json!({"declaredAt": "2026-02-25T10:00:00Z", "childrenInHousehold": false,
+                    "contactWithChildren": false, "statement": "No children involved"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+async fn prompts(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let page = body(
+        app.get(&format!("/api/v1/safeguarding-prompts?{query}"), token)
+            .await,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{page}"))
+        .clone()
+}
+
+/// The morning after the case was set up (the clock starts on Monday 2 March 2026, 09:00).
+fn next_morning(app: &TestApp) {
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+}
+
+fn find<'a>(list: &'a [Value], rule: &str) -> &'a Value {
+    list.iter()
+        .find(|p| p["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {list:?}"))
+}
+
+#[actix_web::test]
+async fn a_pregnancy_disclosed_to_a_provider_reaches_the_officer_with_deadlines_and_escalates() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    declare_no_children(&app).await;
+
+    let res = app
+        .post(
+            &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+            &app.worker(),
+            &pregnancy_disclosure(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let recorded = body(res).await;
+    assert!(
+        recorded["promptsRaisedCount"].as_u64().unwrap() >= 7,
+        "{recorded}"
+    );
+    let provider_view: Vec<&str> = recorded["promptsRaised"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        provider_view.contains(&"provider-safeguarding-procedure"),
+        "{provider_view:?}"
+    );
+
+    // The officer sees the prompts, named to them, due in working days.
+    let open = prompts(&app, &app.pp(), "status=OPEN&assignedToMe=true").await;
+    let mash = find(&open, "pregnancy-da-mash-referral");
+    assert_eq!(mash["assignee"], "jsmith");
+    assert_eq!(mash["mandatory"], true);
+    assert_eq!(
+        mash["dueAt"], "2026-03-04T17:00:00Z",
+        "Tuesday + 1 working day"
+    );
+    assert!(mash["guidance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g.as_str().unwrap().contains("Working Together")));
+    for rule in [
+        "pregnancy-da-pre-birth-protocol",
+        "da-clares-law",
+        "da-change-risk-review",
+        "da-marac-rereferral",
+        "household-update",
+    ] {
+        find(&open, rule);
+    }
+    let contradiction = find(&open, "contradiction-reconcile");
+    let why = contradiction["rationale"].as_str().unwrap();
+    assert!(
+        why.contains("No children involved") && why.contains("going to be a dad"),
+        "{why}"
+    );
+    assert!(
+        why.contains("2026-02-25") && why.contains("MIND-CAMBS"),
+        "{why}"
+    );
+
+    // Resolving without a note is refused.
+    let resolve = format!(
+        "/api/v1/safeguarding-prompts/{}/resolve",
+        mash["id"].as_str().unwrap()
+    );
+    let p = problem(
+        app.post(
+            &resolve,
+            &app.pp(),
+            &json!({"outcome": "ACTIONED", "note": ""}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "note");
+    let done = body(
+        app.post(&resolve, &app.pp(), &json!({"outcome": "ACTIONED", "note": "Referred to MASH by phone", "externalReference": "MASH-2026-0042"}))
+            .await,
+    )
+    .await;
+    assert_eq!(done["status"], "RESOLVED");
+    assert_eq!(done["resolution"]["externalReference"], "MASH-2026-0042");
+    problem(
+        app.post(
+            &resolve,
+            &app.pp(),
+            &json!({"outcome": "ACTIONED", "note": "again"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+
+    // Past the deadlines, the open prompts escalate once and a manager sees them.
+    assert!(
+        prompts(&app, &app.spo(), "assignedToMe=true&escalated=true")
+            .await
+            .is_empty()
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 12, 9, 0, 0).unwrap());
+    let first = rarlink::background::escalate(&app.state).await.unwrap();
+    assert!(first >= 6, "escalated {first}");
+    assert_eq!(
+        rarlink::background::escalate(&app.state).await.unwrap(),
+        0,
+        "escalated twice"
+    );
+    let escalated = prompts(&app, &app.spo(), "assignedToMe=true&escalated=true").await;
+    assert_eq!(escalated.len(), first);
+    assert!(escalated
+        .iter()
+        .all(|p| p["overdue"] == true && p["status"] == "OPEN"));
+    let overdue = prompts(&app, &app.pp(), "overdue=true").await;
+    assert!(overdue.len() >= first);
+    let events = body(
+        app.get(
+            "/api/v1/events?type=rarlink.safeguarding-prompt.overdue&limit=200",
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), first);
+}
+
+#[actix_web::test]
+async fn a_mandatory_prompt_is_judged_not_required_only_by_a_manager() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    app.post(
+        &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+        &app.worker(),
+        &pregnancy_disclosure(),
+    )
+    .await;
+    let open = prompts(&app, &app.pp(), "status=OPEN").await;
+    let mash = find(&open, "pregnancy-da-mash-referral");
+    let resolve = format!(
+        "/api/v1/safeguarding-prompts/{}/resolve",
+        mash["id"].as_str().unwrap()
+    );
+    let not_required =
+        json!({"outcome": "NOT_REQUIRED", "note": "Children's social care already involved"});
+    problem(app.post(&resolve, &app.pp(), &not_required).await, 403).await;
+    let done = body(app.post(&resolve, &app.spo(), &not_required).await).await;
+    assert_eq!(done["resolution"]["outcome"], "NOT_REQUIRED");
+    assert_eq!(done["resolution"]["resolvedByRole"], "probation_manager");
+    // A prompt that is not mandatory may be closed as not required by the practitioner.
+    let clares = find(&open, "da-clares-law");
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}/resolve",
+                clares["id"].as_str().unwrap()
+            ),
+            &app.pp(),
+            &not_required,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_same_pregnancy_reported_again_raises_no_duplicate_and_says_why() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let path = format!("/api/v1/referrals/{}/disclosures", case.referral_id);
+    let first = body(
+        app.post(&path, &app.worker(), &pregnancy_disclosure())
+            .await,
+    )
+    .await;
+    let second = body(
+        app.post(&path, &app.worker(), &pregnancy_disclosure())
+            .await,
+    )
+    .await;
+    assert_eq!(second["promptsRaisedCount"], 0);
+    assert_eq!(
+        second["promptsAlreadyOpen"].as_array().unwrap().len(),
+        first["promptsRaisedCount"].as_u64().unwrap() as usize
+    );
+    assert!(second["noPromptReason"]
+        .as_str()
+        .unwrap()
+        .contains("already covered"));
+    let mut other = pregnancy_disclosure();
+    other["details"]["expectedDueDate"] = json!("2026-09-20");
+    let third = body(app.post(&path, &app.worker(), &other).await).await;
+    assert!(
+        third["promptsRaisedCount"].as_u64().unwrap() > 0,
+        "a new due date is a new fact"
+    );
+}
+
+#[actix_web::test]
+async fn a_disclosure_about_a_person_without_flags_still_raises_the_household_prompt() {
+    let app = spawn_app().await;
+    app.setup_orgs().await;
+    app.create_person(CRN).await;
+    let mut low = risk_body();
+    low["flags"] = json!([]);
+    low["maracCount"] = json!(0);
+    for k in ["roshChildren", "roshKnownAdult", "roshStaff"] {
+        low[k] = json!("LOW");
+    }
+    app.record_risk(CRN, &low).await;
+    let res = app.post(&format!("/api/v1/people/{CRN}/disclosures"), &app.pp(), &json!({
+        "type": "NEW_RELATIONSHIP", "disclosedAt": "2026-03-01T12:00:00Z", "disclosedBy": "PERSON_ON_PROBATION",
+        "summary": "Has a new girlfriend", "details": {"partnerName": "Ann"}
+    })).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let recorded = body(res).await;
+    let rules: Vec<&str> = recorded["promptsRaised"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["household-update"]);
+    let list = body(
+        app.get(&format!("/api/v1/people/{CRN}/disclosures"), &app.pp())
+            .await,
+    )
+    .await;
+    assert_eq!(list[0]["promptIds"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn impossible_disclosures_are_refused_and_nothing_is_raised() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let path = format!("/api/v1/referrals/{}/disclosures", case.referral_id);
+    let mut future = pregnancy_disclosure();
+    future["disclosedAt"] = json!("2026-03-09T10:00:00Z");
+    problem(app.post(&path, &app.worker(), &future).await, 422).await;
+    let mut before_referral = pregnancy_disclosure();
+    before_referral["disclosedAt"] = json!("2025-12-01T10:00:00Z");
+    let p = problem(app.post(&path, &app.worker(), &before_referral).await, 422).await;
+    assert_eq!(p["errors"][0]["code"], "before_referral");
+    let mut no_details = pregnancy_disclosure();
+    no_details.as_object_mut().unwrap().remove("details");
+    problem(app.post(&path, &app.worker(), &no_details).await, 422).await;
+    let mut unknown = pregnancy_disclosure();
+    unknown["type"] = json!("GOSSIP");
+    problem(app.post(&path, &app.worker(), &unknown).await, 422).await;
+    assert!(prompts(&app, &app.pp(), "").await.is_empty());
+}
+
+#[actix_web::test]
+async fn providers_report_only_on_their_own_accepted_referrals() {
+    let app = spawn_app().await;
+    let case = app.case(false).await;
+    next_morning(&app);
+    let path = format!("/api/v1/referrals/{}/disclosures", case.referral_id);
+    let p = problem(
+        app.post(&path, &app.worker(), &pregnancy_disclosure())
+            .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["currentState"], "SENT");
+    problem(
+        app.post(&path, &app.other_worker(), &pregnancy_disclosure())
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn harm_to_a_child_is_due_today_for_the_officer_and_the_providers_lead() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let res = app.post(&format!("/api/v1/referrals/{}/disclosures", case.referral_id), &app.worker(), &json!({
+        "type": "HARM_TO_CHILD", "disclosedAt": "2026-03-03T08:45:00Z", "disclosedBy": "THIRD_PARTY",
+        "summary": "Partner's neighbour reported bruising on a toddler"
+    })).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let officer = prompts(&app, &app.pp(), "status=OPEN").await;
+    assert_eq!(
+        find(&officer, "harm-to-child-referral")["dueAt"],
+        "2026-03-03T17:00:00Z"
+    );
+    let lead = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    let rules: Vec<&str> = lead.iter().map(|p| p["rule"].as_str().unwrap()).collect();
+    assert!(
+        rules.contains(&"harm-to-child-provider-referral")
+            && rules.contains(&"harm-to-child-written-confirmation"),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"harm-to-child-referral"),
+        "a provider sees only prompts addressed to it"
+    );
+    assert!(prompts(&app, &app.other_worker(), "").await.is_empty());
+
+    // The provider's lead resolves its own prompt; a worker may not; probation may not.
+    let id = find(&lead, "harm-to-child-provider-referral")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/safeguarding-prompts/{id}/resolve");
+    let note = json!({"outcome": "ACTIONED", "note": "Referred by our DSL", "externalReference": "MASH-7"});
+    problem(app.post(&path, &app.worker(), &note).await, 403).await;
+    problem(app.post(&path, &app.pp(), &note).await, 403).await;
+    assert_eq!(
+        app.post(&path, &app.provider_manager(), &note)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_rise_in_risk_after_sending_asks_the_provider_to_acknowledge_and_acknowledging_closes_it()
+{
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let mut raised = risk_body();
+    raised["roshStaff"] = json!("HIGH");
+    app.record_risk(CRN, &raised).await;
+    let lead = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    let ack = find(&lead, "risk-information-updated");
+    assert_eq!(ack["assigneeRole"], "PROVIDER_SAFEGUARDING_LEAD");
+    assert!(ack["rationale"].as_str().unwrap().contains("RoSH rose"));
+    app.post(
+        &format!(
+            "/api/v1/referrals/{}/risk-acknowledgement",
+            case.referral_id
+        ),
+        &app.worker(),
+        &json!({}),
+    )
+    .await;
+    let after = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    assert!(after
+        .iter()
+        .all(|p| p["rule"] != "risk-information-updated"));
+    // A lower risk raises nothing for the provider.
+    app.clock.advance(Duration::hours(1));
+    app.record_risk(CRN, &risk_body()).await;
+    assert!(prompts(&app, &app.provider_manager(), "status=OPEN")
+        .await
+        .iter()
+        .all(|p| p["rule"] != "risk-information-updated"));
+}
+
+#[actix_web::test]
+async fn a_correction_references_the_original_disclosure() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let path = format!("/api/v1/referrals/{}/disclosures", case.referral_id);
+    let first = body(
+        app.post(&path, &app.worker(), &pregnancy_disclosure())
+            .await,
+    )
+    .await;
+    let mut correction = pregnancy_disclosure();
+    correction["details"]["expectedDueDate"] = json!("2026-07-30");
+    correction["corrects"] = first["id"].clone();
+    let second = body(app.post(&path, &app.worker(), &correction).await).await;
+    assert_eq!(second["corrects"], first["id"]);
+    correction["corrects"] = json!(uuid::Uuid::new_v4());
+    let p = problem(app.post(&path, &app.worker(), &correction).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "corrects");
+}
