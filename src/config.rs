@@ -126,7 +126,7 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
 }
 
-/// Working-day deadline overrides per rule id, e.g. `RARLINK_DEADLINE_PREGNANCY_DA=2`.
+/// Working-day deadline overrides per rule id, e.g. `RARLINK_DEADLINE_PREGNANCY_DA_MASH_REFERRAL=2`.
 pub type DeadlineOverrides = BTreeMap<String, u32>;
 
 /// Everything the service needs to run, already validated.
@@ -300,6 +300,27 @@ impl Settings {
                     "{key} must be a whole number of working days from 0 to 60"
                 )),
                 None => {}
+            }
+        }
+
+        let known: Vec<String> = crate::rules::RULE_IDS
+            .iter()
+            .map(|r| r.replace('-', "_"))
+            .collect();
+        deadline_overrides = deadline_overrides
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase().replace('-', "_"), v))
+            .collect();
+        for (rule, days) in &deadline_overrides {
+            if !known.contains(rule) {
+                errors.push(format!(
+                    "deadline override {rule:?} names no rule; rule ids are listed in docs/safeguarding-rules.md"
+                ));
+            }
+            if *days > 60 {
+                errors.push(format!(
+                    "deadline override {rule:?} must be 0 to 60 working days"
+                ));
             }
         }
 
@@ -561,7 +582,16 @@ mod tests {
 
     #[test]
     fn deadline_overrides_come_from_the_environment() {
-        let s = Settings::from_env(&env(&[("RARLINK_DEADLINE_PREGNANCY_DA", "2")])).unwrap();
-        assert_eq!(s.deadline_overrides.get("pregnancy_da"), Some(&2));
+        let s = Settings::from_env(&env(&[(
+            "RARLINK_DEADLINE_PREGNANCY_DA_MASH_REFERRAL",
+            "2",
+        )]))
+        .unwrap();
+        assert_eq!(
+            s.deadline_overrides.get("pregnancy_da_mash_referral"),
+            Some(&2)
+        );
+        let err = Settings::from_env(&env(&[("RARLINK_DEADLINE_NO_SUCH_RULE", "2")])).unwrap_err();
+        assert!(err.contains("names no rule"), "{err}");
     }
 }

@@ -94,7 +94,7 @@ pub struct DisclosureRecorded {
     pub prompts_raised: Vec<PromptView>,
     /// How many prompts were raised in all, including those addressed to others.
     pub prompts_raised_count: usize,
-    /// Open prompts that already covered the same facts.
+    /// Open prompts (visible to the caller) that already covered the same facts.
     pub prompts_already_open: Vec<String>,
 }
 
@@ -116,7 +116,12 @@ fn recorded_view(
         disclosure: disclosure_view(row, prompt_ids)?,
         prompts_raised: visible,
         prompts_raised_count: count,
-        prompts_already_open: raised.already_open.into_iter().map(|p| p.id).collect(),
+        prompts_already_open: raised
+            .already_open
+            .into_iter()
+            .filter(|p| p.org == caller_org || p.probation_org == caller_org)
+            .map(|p| p.id)
+            .collect(),
     })
 }
 

@@ -5,6 +5,8 @@
 //! status; [`ProblemResponses`] gives every error the problem+json body and adds the errors every
 //! operation can return (auth, bad input, unavailability) in one place.
 
+pub mod appointments;
+pub mod attendance;
 pub mod audit;
 pub mod disclosures;
 pub mod events;
@@ -17,6 +19,7 @@ pub mod people;
 pub mod prompts;
 pub mod referral_actions;
 pub mod referrals;
+pub mod reports;
 pub mod risk;
 
 use crate::error::{BlockingItem, FieldError, Problem};
@@ -44,6 +47,8 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "household", description = "Household composition with provenance, and what the person declared."),
         (name = "orders", description = "Orders, offences and RAR day accounting."),
         (name = "referrals", description = "Commissioning a provider with offence and risk context; the provider's shared view."),
+        (name = "appointments", description = "Sessions, attendance and the officer's absence decisions."),
+        (name = "reports", description = "Progress and end-of-service reports; ending a referral."),
         (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
         (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
         (name = "events", description = "Domain events for integrators, in commit order."),
@@ -67,6 +72,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(orders::configure)
             .configure(referrals::configure)
             .configure(referral_actions::configure)
+            .configure(appointments::configure)
+            .configure(attendance::configure)
+            .configure(reports::configure)
             .configure(disclosures::configure)
             .configure(prompts::configure)
             .configure(events::configure)

@@ -9,6 +9,7 @@ use crate::domain::order::{NewOrder, Offence, Officer, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
 use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::services::delivery::delivered_days;
 use crate::services::rar::{self, RarSummary};
 use crate::services::referrals::offences;
 use actix_web::http::StatusCode;
@@ -207,7 +208,13 @@ pub async fn rar_summary(
         .read(Permission::ReadCaseRecord, "order.rar", move |w| {
             let order = visible_order(w, &id)?;
             let referrals = referrals::for_order(w.conn, &order.id)?;
-            Ok(rar::summary(&order, &referrals, |_| 0))
+            let mut delivered = std::collections::HashMap::new();
+            for r in &referrals {
+                delivered.insert(r.id.clone(), delivered_days(w.conn, r)?);
+            }
+            Ok(rar::summary(&order, &referrals, |r| {
+                delivered.get(&r.id).copied().unwrap_or(0)
+            }))
         })
         .await?;
     Ok(web::Json(summary))

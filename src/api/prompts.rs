@@ -323,7 +323,7 @@ pub struct ResolvePrompt {
     request_body = ResolvePrompt,
     responses(
         (status = 200, description = "Resolved", body = PromptView),
-        (status = 403, description = "The prompt is addressed to someone else, or it is mandatory and only a manager may judge it not required"),
+        (status = 403, description = "The prompt is addressed to the provider's safeguarding lead and the caller is not a provider manager, or it is mandatory and only a manager may judge it not required"),
         (status = 404, description = "No such prompt visible to your organisation"),
         (status = 409, description = "Already resolved"),
     ),

@@ -125,6 +125,7 @@ pub async fn accept_referral(
                 &w.me.caller.sub,
             )?;
             rows::save(w.conn, &row)?;
+            close_acknowledgement_prompts(w, &row.id, row.context_version)?;
             emit(
                 w,
                 &row,

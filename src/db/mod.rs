@@ -4,6 +4,7 @@
 //! in the crate is written once against [`DbConnection`]. Diesel calls block, so handlers reach the
 //! database only through [`Db::run`], which moves the work onto actix's blocking thread pool.
 
+pub mod appointments;
 pub mod audit;
 pub mod disclosures;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod organisations;
 pub mod people;
 pub mod prompts;
 pub mod referrals;
+pub mod reports;
 pub mod schema;
 
 use crate::config::DatabaseTarget;

@@ -232,6 +232,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    appointments (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        provider_org -> Text,
+        kind -> Text,
+        method -> Text,
+        location -> Nullable<Text>,
+        starts_at -> Timestamp,
+        duration_minutes -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        attended -> Nullable<Text>,
+        no_attendance_reason -> Nullable<Text>,
+        reason_detail -> Nullable<Text>,
+        engagement -> Nullable<Text>,
+        behaviour_concern -> Bool,
+        concern_detail -> Nullable<Text>,
+        notify_responsible_officer -> Bool,
+        attendance_recorded_at -> Nullable<Timestamp>,
+        attendance_recorded_by -> Nullable<Text>,
+        absence_acceptable -> Nullable<Bool>,
+        absence_note -> Nullable<Text>,
+        absence_decided_at -> Nullable<Timestamp>,
+        absence_decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    appointment_history (id) {
+        id -> Text,
+        appointment_id -> Text,
+        change -> Text,
+        at -> Timestamp,
+        by_sub -> Text,
+        requested_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        before -> Nullable<Text>,
+        after -> Text,
+    }
+}
+
+diesel::table! {
+    warnings (id) {
+        id -> Text,
+        crn -> Text,
+        order_id -> Text,
+        appointment_id -> Text,
+        issued_at -> Timestamp,
+        issued_by -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    progress_reports (id) {
+        id -> Text,
+        referral_id -> Text,
+        submitted_at -> Timestamp,
+        submitted_by -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    end_of_service_reports (referral_id) {
+        referral_id -> Text,
+        submitted_at -> Timestamp,
+        submitted_by -> Text,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -249,4 +325,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_contexts,
     disclosures,
     safeguarding_prompts,
+    appointments,
+    appointment_history,
+    warnings,
+    progress_reports,
+    end_of_service_reports,
 );

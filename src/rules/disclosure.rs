@@ -411,9 +411,9 @@ fn harm_to_child(b: &mut Builder) {
     };
     b.push(
         role,
-        Ask { rule: "harm-to-child-written-confirmation", title: "Confirm the referral in writing within 24 hours",
-            action: "Send written confirmation of the referral to children's social care within 24 hours, as local procedures require.",
-            deadline: DeadlinePolicy::Hours(24), mandatory: true, guidance: &[WORKING_TOGETHER] },
+        Ask { rule: "harm-to-child-written-confirmation", title: "Confirm the referral in writing",
+            action: "Send written confirmation of the referral to children's social care by the next working day (local procedures ask for it within 24 hours of the referral).",
+            deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER] },
         why,
     );
 }

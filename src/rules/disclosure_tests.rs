@@ -101,6 +101,26 @@ fn rules(prompts: &[PromptSpec]) -> Vec<&'static str> {
 }
 
 #[test]
+fn every_rule_that_fires_is_a_known_rule_id() {
+    let profiles = [None, Some(no_flags()), Some(da_perpetrator())];
+    for kind in DisclosureType::ALL {
+        for profile in &profiles {
+            let prompts = evaluate(
+                &disclosure(kind, true),
+                &case(profile.as_ref(), Some(no_children_declaration())),
+            );
+            for p in prompts {
+                assert!(
+                    crate::rules::RULE_IDS.contains(&p.rule),
+                    "{} is not in RULE_IDS",
+                    p.rule
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn every_disclosure_type_raises_at_least_one_prompt_whatever_the_flags() {
     let profiles = [None, Some(no_flags()), Some(da_perpetrator())];
     for kind in DisclosureType::ALL {
@@ -466,11 +486,11 @@ fn deadlines_fall_on_working_days_in_london() {
             at(2026, 3, 4, 17, 0),
         ),
         (
-            "written confirmation within 24 hours",
-            at(2026, 3, 6, 18, 30),
+            "written confirmation the next working day, never before the referral",
+            at(2026, 3, 4, 9, 0),
             "harm-to-child-written-confirmation",
             DisclosureType::HarmToChild,
-            at(2026, 3, 7, 18, 30),
+            at(2026, 3, 5, 17, 0),
         ),
     ];
     for (name, raised, rule, kind, expected) in table {

@@ -3,12 +3,47 @@
 //! - [`working_days`]: deadlines in London working days (weekends and E&W bank holidays skipped);
 //! - [`prompt`]: what a rule produces, and per-rule deadline overrides;
 //! - [`disclosure`]: the safeguarding rules for disclosures;
+//! - [`attendance`]: absences, the disengagement pattern, warnings and breach, provider concerns;
 //! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent.
 
+pub mod attendance;
 pub mod disclosure;
 pub mod prompt;
 pub mod risk_change;
 pub mod working_days;
+
+/// Every rule id a prompt can carry; deadline overrides must name one of these.
+pub const RULE_IDS: &[&str] = &[
+    "pregnancy-da-mash-referral",
+    "pregnancy-da-pre-birth-protocol",
+    "relationship-da-children-check",
+    "da-clares-law",
+    "da-change-risk-review",
+    "da-marac-rereferral",
+    "provider-safeguarding-procedure",
+    "harm-to-child-referral",
+    "harm-to-child-provider-referral",
+    "harm-to-child-written-confirmation",
+    "children-safeguarding-referral",
+    "change-of-address-permission",
+    "domestic-abuse-incident-review",
+    "risk-to-self-provider-action",
+    "risk-to-self-review",
+    "substance-misuse-risk-review",
+    "new-offence-risk-review",
+    "mental-health-risk-review",
+    "weapon-risk-review",
+    "contradiction-reconcile",
+    "household-update",
+    "disclosure-consider",
+    "risk-information-updated",
+    "absence-decision",
+    "disengagement-pattern",
+    "breach-referral",
+    "provider-notification",
+    "referral-ended-early",
+    "termination-review-due",
+];
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -21,6 +56,8 @@ pub struct RulesConfig {
     pub hours: WorkingHours,
     /// Working days per rule id (with `_` for `-`), overriding the rule's default deadline.
     pub deadline_overrides: BTreeMap<String, u32>,
+    /// How many misses in how many recent sessions are a pattern of disengagement.
+    pub disengagement: attendance::DisengagementPolicy,
 }
 
 impl RulesConfig {
@@ -33,6 +70,7 @@ impl RulesConfig {
                 .with_extra(extra_holidays.iter().copied()),
             hours: WorkingHours::default(),
             deadline_overrides,
+            disengagement: attendance::DisengagementPolicy::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! Handlers parse and authorise; these functions change the case consistently; both the domain
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
+pub mod delivery;
 pub mod disclosures;
 pub mod prompts;
 pub mod rar;

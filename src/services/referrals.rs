@@ -204,7 +204,7 @@ pub fn close_acknowledgement_prompts(
         ));
         prompt.resolved_at = Some(w.now.naive_utc());
         prompt.resolved_by = Some(w.me.caller.sub.clone());
-        prompt.resolved_by_role = Some("provider".into());
+        prompt.resolved_by_role = w.me.caller.roles.first().map(|r| r.as_str().to_string());
         prompt_rows::save(w.conn, &prompt)?;
         w.emit(prompts::prompt_event(
             &prompt,

@@ -35,6 +35,21 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/v1/people/{crn}/disclosures"),
     ("GET", "/api/v1/people/{crn}/disclosures"),
     ("GET", "/api/v1/safeguarding-prompts/{prompt}"),
+    ("POST", "/api/v1/referrals/{referral}/appointments"),
+    ("GET", "/api/v1/referrals/{referral}/appointments"),
+    ("GET", "/api/v1/appointments/{appointment}"),
+    ("PATCH", "/api/v1/appointments/{appointment}"),
+    ("POST", "/api/v1/appointments/{appointment}/cancel"),
+    ("PUT", "/api/v1/appointments/{appointment}/attendance"),
+    (
+        "POST",
+        "/api/v1/appointments/{appointment}/absence-decision",
+    ),
+    ("POST", "/api/v1/referrals/{referral}/progress-reports"),
+    ("GET", "/api/v1/referrals/{referral}/progress-reports"),
+    ("POST", "/api/v1/referrals/{referral}/end-of-service-report"),
+    ("GET", "/api/v1/referrals/{referral}/end-of-service-report"),
+    ("POST", "/api/v1/referrals/{referral}/end"),
     ("POST", "/api/v1/safeguarding-prompts/{prompt}/resolve"),
 ];
 
@@ -76,6 +91,16 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
     )
     .await;
     let prompt_id = recorded["promptIds"][0].as_str().unwrap().to_string();
+    let appointment = body(
+        app.post(
+            &format!("/api/v1/referrals/{}/appointments", case.referral_id),
+            &app.worker(),
+            &json!({"startsAt": "2026-03-04T10:00:00Z", "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE"}),
+        )
+        .await,
+    )
+    .await;
+    let appointment_id = appointment["id"].as_str().unwrap().to_string();
     let outsiders = [
         ("other probation practitioner", app.other_pp()),
         ("other provider worker", app.other_worker()),
@@ -90,7 +115,8 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
             .replace("{order}", &case.order_id)
             .replace("{referral}", &case.referral_id)
             .replace("{member}", &member_id)
-            .replace("{prompt}", &prompt_id);
+            .replace("{prompt}", &prompt_id)
+            .replace("{appointment}", &appointment_id);
         for (who, token) in &outsiders {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let res = app
@@ -128,6 +154,8 @@ async fn every_case_data_route_is_in_the_table() {
         for method in item.as_object().unwrap().keys() {
             let template = if path.contains("household-members/{id}") {
                 "/api/v1/people/{crn}/household-members/{member}".to_string()
+            } else if path.starts_with("/api/v1/appointments") {
+                path.replace("{id}", "{appointment}")
             } else if path.starts_with("/api/v1/safeguarding-prompts") {
                 path.replace("{id}", "{prompt}")
             } else if path.starts_with("/api/v1/orders") {

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit_and_events;
 mod commissioning;
+mod delivery;
 mod identity;
 mod platform;
 mod safeguarding;

@@ -1,0 +1,170 @@
+//! Appointments with attendance and absence decisions, their change history, and warnings.
+
+use super::schema::{appointment_history, appointments, warnings};
+use super::DbConnection;
+use crate::error::ApiError;
+use crate::http::Principal;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = appointments, treat_none_as_null = true)]
+pub struct AppointmentRow {
+    pub id: String,
+    pub referral_id: String,
+    pub crn: String,
+    pub probation_org: String,
+    pub provider_org: String,
+    pub kind: String,
+    pub method: String,
+    pub location: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub duration_minutes: i32,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub attended: Option<String>,
+    pub no_attendance_reason: Option<String>,
+    pub reason_detail: Option<String>,
+    pub engagement: Option<String>,
+    pub behaviour_concern: bool,
+    pub concern_detail: Option<String>,
+    pub notify_responsible_officer: bool,
+    pub attendance_recorded_at: Option<NaiveDateTime>,
+    pub attendance_recorded_by: Option<String>,
+    pub absence_acceptable: Option<bool>,
+    pub absence_note: Option<String>,
+    pub absence_decided_at: Option<NaiveDateTime>,
+    pub absence_decided_by: Option<String>,
+}
+
+pub const SCHEDULED: &str = "SCHEDULED";
+pub const CANCELLED: &str = "CANCELLED";
+
+pub fn insert(conn: &mut DbConnection, row: &AppointmentRow) -> QueryResult<()> {
+    diesel::insert_into(appointments::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn save(conn: &mut DbConnection, row: &AppointmentRow) -> QueryResult<()> {
+    diesel::update(appointments::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The appointment if the caller's organisation is its probation organisation or its provider.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    me: &Principal,
+    id: &str,
+) -> Result<AppointmentRow, ApiError> {
+    let org = me.org().to_string();
+    let mut q = appointments::table
+        .find(id)
+        .select(AppointmentRow::as_select())
+        .into_boxed();
+    if me.is_probation() {
+        q = q.filter(appointments::probation_org.eq(org));
+    } else if me.is_provider() {
+        q = q.filter(appointments::provider_org.eq(org));
+    } else {
+        return Err(ApiError::not_found("appointment"));
+    }
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("appointment"))
+}
+
+/// A referral's appointments by start time.
+pub fn for_referral(
+    conn: &mut DbConnection,
+    referral_id: &str,
+) -> QueryResult<Vec<AppointmentRow>> {
+    appointments::table
+        .filter(appointments::referral_id.eq(referral_id))
+        .order((appointments::starts_at.asc(), appointments::id.asc()))
+        .select(AppointmentRow::as_select())
+        .load(conn)
+}
+
+pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<AppointmentRow>> {
+    appointments::table
+        .filter(appointments::crn.eq(crn))
+        .order((appointments::starts_at.asc(), appointments::id.asc()))
+        .select(AppointmentRow::as_select())
+        .load(conn)
+}
+
+/// Start times of attended delivery sessions of a referral (RAR days are their distinct London dates).
+pub fn attended_delivery_starts(
+    conn: &mut DbConnection,
+    referral_id: &str,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    appointments::table
+        .filter(appointments::referral_id.eq(referral_id))
+        .filter(appointments::kind.eq("DELIVERY"))
+        .filter(appointments::status.ne(CANCELLED))
+        .filter(appointments::attended.eq_any(["YES", "LATE"]))
+        .select(appointments::starts_at)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = appointment_history)]
+pub struct HistoryRow {
+    pub id: String,
+    pub appointment_id: String,
+    /// `BOOKED`, `RESCHEDULED`, `CANCELLED`, `ATTENDANCE_RECORDED`, `ATTENDANCE_CORRECTED`, `ABSENCE_DECIDED`.
+    pub change: String,
+    pub at: NaiveDateTime,
+    pub by_sub: String,
+    pub requested_by: Option<String>,
+    pub reason: Option<String>,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+pub fn insert_history(conn: &mut DbConnection, row: &HistoryRow) -> QueryResult<()> {
+    diesel::insert_into(appointment_history::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn history(conn: &mut DbConnection, appointment_id: &str) -> QueryResult<Vec<HistoryRow>> {
+    appointment_history::table
+        .filter(appointment_history::appointment_id.eq(appointment_id))
+        .order((appointment_history::at.asc(), appointment_history::id.asc()))
+        .select(HistoryRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = warnings)]
+pub struct WarningRow {
+    pub id: String,
+    pub crn: String,
+    pub order_id: String,
+    pub appointment_id: String,
+    pub issued_at: NaiveDateTime,
+    pub issued_by: String,
+    pub note: String,
+}
+
+pub fn insert_warning(conn: &mut DbConnection, row: &WarningRow) -> QueryResult<()> {
+    diesel::insert_into(warnings::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn warnings_for(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<WarningRow>> {
+    warnings::table
+        .filter(warnings::crn.eq(crn))
+        .order(warnings::issued_at.asc())
+        .select(WarningRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,219 @@
+//! Appointments (assessment and delivery sessions), attendance and absence decisions.
+
+use super::validate::Errors;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentKind {
+    /// Does not count as a RAR day.
+    Assessment,
+    /// Counts as a RAR day when attended.
+    Delivery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Method {
+    InPerson,
+    Phone,
+    Video,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Attended {
+    Yes,
+    Late,
+    No,
+}
+
+impl Attended {
+    pub fn attended(self) -> bool {
+        matches!(self, Self::Yes | Self::Late)
+    }
+}
+
+/// Why a session did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoAttendanceReason {
+    /// The person had an acceptable reason (in the provider's view; the RO decides finally).
+    PopAcceptable,
+    /// The person had no acceptable reason.
+    PopUnacceptable,
+    /// The provider's side: staff illness, room, technology.
+    Logistics,
+}
+
+/// Who asked for a change to an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RequestedBy {
+    PersonOnProbation,
+    Provider,
+    Probation,
+}
+
+pub fn enum_str<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
+/// Body of `POST /referrals/{id}/appointments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAppointment {
+    pub starts_at: DateTime<Utc>,
+    #[schema(minimum = 5, maximum = 480, example = 60)]
+    pub duration_minutes: u32,
+    pub kind: AppointmentKind,
+    pub method: Method,
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+impl NewAppointment {
+    pub fn validate(&self) -> Errors {
+        let mut e = Errors::default();
+        if !(5..=480).contains(&self.duration_minutes) {
+            e.add(
+                "durationMinutes",
+                "out_of_range",
+                "a session lasts 5 to 480 minutes",
+            );
+        }
+        e.optional_text("location", self.location.as_deref(), 500);
+        e
+    }
+}
+
+/// Body of `PUT /appointments/{id}/attendance`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Attendance {
+    pub attended: Attended,
+    /// Required when `attended` is `NO`.
+    #[serde(default)]
+    pub no_attendance_reason: Option<NoAttendanceReason>,
+    #[serde(default)]
+    pub reason_detail: Option<String>,
+    /// How the person engaged, in the worker's words.
+    #[serde(default)]
+    pub engagement: Option<String>,
+    #[serde(default)]
+    pub behaviour_concern: bool,
+    #[serde(default)]
+    pub concern_detail: Option<String>,
+    #[serde(default)]
+    pub notify_responsible_officer: bool,
+    /// Required to change attendance already recorded: why the record is being corrected.
+    #[serde(default)]
+    pub correction_reason: Option<String>,
+}
+
+impl Attendance {
+    pub fn validate(&self) -> Errors {
+        let mut e = Errors::default();
+        match (self.attended, self.no_attendance_reason) {
+            (Attended::No, None) => e.add(
+                "noAttendanceReason",
+                "required",
+                "say why the session did not happen: POP_ACCEPTABLE, POP_UNACCEPTABLE or LOGISTICS",
+            ),
+            (Attended::Yes | Attended::Late, Some(_)) => e.add(
+                "noAttendanceReason",
+                "invalid",
+                "noAttendanceReason is only for a session that did not happen",
+            ),
+            _ => {}
+        }
+        if self.behaviour_concern
+            && self
+                .concern_detail
+                .as_deref()
+                .is_none_or(|d| d.trim().is_empty())
+        {
+            e.add(
+                "concernDetail",
+                "required",
+                "describe the behaviour concern",
+            );
+        }
+        e.optional_text("reasonDetail", self.reason_detail.as_deref(), 4000);
+        e.optional_text("engagement", self.engagement.as_deref(), 4000);
+        e.optional_text("concernDetail", self.concern_detail.as_deref(), 4000);
+        e.optional_text("correctionReason", self.correction_reason.as_deref(), 2000);
+        e
+    }
+
+    /// A failure the responsible officer must judge: the person did not attend and the
+    /// provider did not already judge it acceptable (logistics are the provider's side).
+    pub fn needs_absence_decision(&self) -> bool {
+        self.attended == Attended::No
+            && self.no_attendance_reason == Some(NoAttendanceReason::PopUnacceptable)
+    }
+
+    /// The person missed the session (whatever the reason), as opposed to the provider cancelling.
+    pub fn person_missed(&self) -> bool {
+        self.attended == Attended::No
+            && self.no_attendance_reason != Some(NoAttendanceReason::Logistics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attendance(attended: Attended, reason: Option<NoAttendanceReason>) -> Attendance {
+        Attendance {
+            attended,
+            no_attendance_reason: reason,
+            reason_detail: None,
+            engagement: None,
+            behaviour_concern: false,
+            concern_detail: None,
+            notify_responsible_officer: false,
+            correction_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_missed_session_needs_a_reason() {
+        assert!(!attendance(Attended::No, None).validate().is_empty());
+        assert!(
+            attendance(Attended::No, Some(NoAttendanceReason::Logistics))
+                .validate()
+                .is_empty()
+        );
+        assert!(
+            !attendance(Attended::Yes, Some(NoAttendanceReason::Logistics))
+                .validate()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_an_unacceptable_absence_goes_to_the_officer_for_a_decision() {
+        use NoAttendanceReason::*;
+        assert!(attendance(Attended::No, Some(PopUnacceptable)).needs_absence_decision());
+        assert!(!attendance(Attended::No, Some(PopAcceptable)).needs_absence_decision());
+        assert!(!attendance(Attended::No, Some(Logistics)).needs_absence_decision());
+        assert!(!attendance(Attended::Late, None).needs_absence_decision());
+    }
+
+    #[test]
+    fn a_logistics_cancellation_is_not_a_miss_by_the_person() {
+        use NoAttendanceReason::*;
+        assert!(attendance(Attended::No, Some(PopAcceptable)).person_missed());
+        assert!(!attendance(Attended::No, Some(Logistics)).person_missed());
+    }
+}
