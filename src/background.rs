@@ -28,6 +28,16 @@ pub async fn escalate(state: &AppState) -> Result<usize, ApiError> {
         .await
 }
 
+/// Raises "start the termination review" prompts for orders about to end.
+pub async fn termination_reviews_due(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let rules = state.rules.clone();
+    state
+        .db
+        .run(move |conn| crate::services::termination::raise_due_review_prompts(conn, now, &rules))
+        .await
+}
+
 /// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
 pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
     let cutoff = (state.clock.now() - Duration::hours(crate::http::idempotency::RETENTION_HOURS))
@@ -57,6 +67,9 @@ pub async fn run(state: web::Data<AppState>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(escalated = n, "overdue safeguarding prompts escalated"),
                     Err(e) => tracing::warn!(error = %e, "escalating overdue prompts failed; will retry"),
+                }
+                if let Err(e) = termination_reviews_due(&state).await {
+                    tracing::warn!(error = %e, "raising termination review prompts failed; will retry");
                 }
                 if let Err(e) = housekeeping(&state).await {
                     tracing::warn!(error = %e, "housekeeping failed; will retry");

@@ -143,6 +143,10 @@ pub struct Settings {
     pub deadline_overrides: DeadlineOverrides,
     /// Bank holidays announced after the shipped calendar was made.
     pub extra_bank_holidays: Vec<chrono::NaiveDate>,
+    /// Working days before an order ends at which the termination review prompt is raised.
+    pub review_lead_days: u32,
+    /// Misses in recent sessions that make a pattern of disengagement: (window, misses).
+    pub disengagement: (u32, u32),
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -168,6 +172,9 @@ struct FileConfig {
     deadlines: BTreeMap<String, u32>,
     #[serde(default)]
     extra_bank_holidays: Vec<String>,
+    termination_review_lead_days: Option<u64>,
+    disengagement_window: Option<u64>,
+    disengagement_misses: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -287,6 +294,36 @@ impl Settings {
             &mut errors,
         );
 
+        let review_lead_days = number(
+            env,
+            "RARLINK_TERMINATION_REVIEW_LEAD_DAYS",
+            file.termination_review_lead_days,
+            10,
+            0..=120,
+            &mut errors,
+        ) as u32;
+        let window = number(
+            env,
+            "RARLINK_DISENGAGEMENT_WINDOW",
+            file.disengagement_window,
+            4,
+            1..=50,
+            &mut errors,
+        ) as u32;
+        let misses = number(
+            env,
+            "RARLINK_DISENGAGEMENT_MISSES",
+            file.disengagement_misses,
+            3,
+            1..=50,
+            &mut errors,
+        ) as u32;
+        if misses > window {
+            errors.push(
+                "RARLINK_DISENGAGEMENT_MISSES cannot exceed RARLINK_DISENGAGEMENT_WINDOW".into(),
+            );
+        }
+
         let keys = jwt_keys(env, &file, database.as_ref(), &mut errors);
 
         let mut deadline_overrides = file.deadlines.clone();
@@ -366,6 +403,8 @@ impl Settings {
             background_interval,
             deadline_overrides,
             extra_bank_holidays,
+            review_lead_days,
+            disengagement: (window, misses),
         })
     }
 
@@ -390,6 +429,8 @@ impl Settings {
             background_interval: Duration::from_secs(3600),
             deadline_overrides: BTreeMap::new(),
             extra_bank_holidays: Vec::new(),
+            review_lead_days: 10,
+            disengagement: (4, 3),
         }
     }
 }

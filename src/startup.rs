@@ -44,10 +44,16 @@ impl Application {
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?
             .port();
-        let rules = Arc::new(RulesConfig::new(
+        let mut rules = RulesConfig::new(
             &settings.extra_bank_holidays,
             settings.deadline_overrides.clone(),
-        ));
+            settings.review_lead_days,
+        );
+        rules.disengagement = crate::rules::attendance::DisengagementPolicy {
+            window: settings.disengagement.0 as usize,
+            misses: settings.disengagement.1 as usize,
+        };
+        let rules = Arc::new(rules);
         let state = web::Data::new(AppState {
             rules,
             db,

@@ -8,6 +8,7 @@
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
+pub mod chronology;
 pub mod disclosures;
 pub mod events;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod referral_actions;
 pub mod referrals;
 pub mod reports;
 pub mod risk;
+pub mod termination;
 
 use crate::error::{BlockingItem, FieldError, Problem};
 use utoipa::openapi::path::Operation;
@@ -51,6 +53,8 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "reports", description = "Progress and end-of-service reports; ending a referral."),
         (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
         (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
+        (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
+        (name = "chronology", description = "The multi-agency chronology of a person, as JSON or CSV."),
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
@@ -77,6 +81,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(reports::configure)
             .configure(disclosures::configure)
             .configure(prompts::configure)
+            .configure(termination::configure)
+            .configure(chronology::configure)
             .configure(events::configure)
             .configure(audit::configure),
     );

@@ -19,6 +19,8 @@ pub struct EventRow {
     pub crn: Option<String>,
     pub org_code: String,
     pub provider_org_code: Option<String>,
+    pub actor_sub: Option<String>,
+    pub actor_org: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -34,6 +36,8 @@ pub struct NewEventRow {
     pub crn: Option<String>,
     pub org_code: String,
     pub provider_org_code: Option<String>,
+    pub actor_sub: Option<String>,
+    pub actor_org: Option<String>,
 }
 
 pub fn insert_all(conn: &mut DbConnection, rows: &[NewEventRow]) -> QueryResult<()> {
@@ -68,4 +72,13 @@ pub fn list_visible(
         query = query.filter(domain_events::event_type.eq(t.to_string()));
     }
     query.load(conn)
+}
+
+/// Every sequenced event about a person, in time order: the multi-agency chronology.
+pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<EventRow>> {
+    domain_events::table
+        .filter(domain_events::crn.eq(crn))
+        .order((domain_events::occurred_at.asc(), domain_events::seq.asc()))
+        .select(EventRow::as_select())
+        .load(conn)
 }

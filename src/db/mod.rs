@@ -17,6 +17,7 @@ pub mod prompts;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
+pub mod termination;
 
 use crate::config::DatabaseTarget;
 use crate::error::ApiError;

@@ -82,3 +82,19 @@ pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<OrderRo
         .select(OrderRow::as_select())
         .load(conn)
 }
+
+/// Active orders ending on or before `date`.
+pub fn ending_by(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .filter(orders::status.eq(ACTIVE))
+        .filter(orders::end_date.le(date))
+        .select(OrderRow::as_select())
+        .load(conn)
+}
+
+pub fn terminate(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(orders::table.find(id))
+        .set((orders::status.eq(TERMINATED), orders::terminated_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
+}

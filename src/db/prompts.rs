@@ -71,6 +71,11 @@ pub fn open_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<P
         .optional()
 }
 
+/// Whether any prompt, open or resolved, was ever raised with this key.
+pub fn any_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(sp::table.filter(sp::dedup_key.eq(key)))).get_result(conn)
+}
+
 /// Open prompts of one rule on a referral.
 pub fn open_for_referral(
     conn: &mut DbConnection,

@@ -43,6 +43,8 @@ diesel::table! {
         crn -> Nullable<Text>,
         org_code -> Text,
         provider_org_code -> Nullable<Text>,
+        actor_sub -> Nullable<Text>,
+        actor_org -> Nullable<Text>,
     }
 }
 
@@ -308,6 +310,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    termination_confirmations (order_id, item_id) {
+        order_id -> Text,
+        item_id -> Text,
+        confirmed_at -> Timestamp,
+        confirmed_by -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    termination_reviews (order_id) {
+        order_id -> Text,
+        completed_at -> Timestamp,
+        completed_by -> Text,
+        risk_of_reoffending_change -> Text,
+        risk_of_serious_harm_change -> Text,
+        evidence -> Text,
+        agencies_notified -> Text,
+        sign_off_required -> Bool,
+        sign_off_reasons -> Text,
+        signed_off_at -> Nullable<Timestamp>,
+        signed_off_by -> Nullable<Text>,
+        terminated_at -> Nullable<Timestamp>,
+        termination_reason -> Nullable<Text>,
+        termination_date -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -330,4 +361,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     warnings,
     progress_reports,
     end_of_service_reports,
+    termination_confirmations,
+    termination_reviews,
 );

@@ -289,8 +289,11 @@ impl Ctx {
                         let value = f(&mut work)?;
                         let crn = work.crn.take();
                         let status = work.status.unwrap_or(success_status);
-                        let rows: Vec<NewEventRow> =
-                            work.events.drain(..).map(|e| event_row(e, now)).collect();
+                        let rows: Vec<NewEventRow> = work
+                            .events
+                            .drain(..)
+                            .map(|e| event_row(e, now, &me.caller))
+                            .collect();
                         events::insert_all(conn, &rows)?;
                         audit::insert(conn, &audit.row(crn, status))?;
                         Ok(value)
@@ -347,7 +350,7 @@ impl AuditDraft {
     }
 }
 
-fn event_row(e: Event, now: DateTime<Utc>) -> NewEventRow {
+fn event_row(e: Event, now: DateTime<Utc>, actor: &Caller) -> NewEventRow {
     NewEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         event_type: e.event_type.to_string(),
@@ -359,6 +362,8 @@ fn event_row(e: Event, now: DateTime<Utc>) -> NewEventRow {
         crn: e.crn,
         org_code: e.org,
         provider_org_code: e.provider_org,
+        actor_sub: Some(actor.sub.clone()),
+        actor_org: Some(actor.org.clone()),
     }
 }
 

@@ -4,12 +4,14 @@
 //! - [`prompt`]: what a rule produces, and per-rule deadline overrides;
 //! - [`disclosure`]: the safeguarding rules for disclosures;
 //! - [`attendance`]: absences, the disengagement pattern, warnings and breach, provider concerns;
-//! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent.
+//! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent;
+//! - [`termination`]: the termination review checklist, its status and when a manager signs off.
 
 pub mod attendance;
 pub mod disclosure;
 pub mod prompt;
 pub mod risk_change;
+pub mod termination;
 pub mod working_days;
 
 /// Every rule id a prompt can carry; deadline overrides must name one of these.
@@ -58,12 +60,15 @@ pub struct RulesConfig {
     pub deadline_overrides: BTreeMap<String, u32>,
     /// How many misses in how many recent sessions are a pattern of disengagement.
     pub disengagement: attendance::DisengagementPolicy,
+    /// Working days before an order's end date at which the termination review prompt is raised.
+    pub review_lead_days: u32,
 }
 
 impl RulesConfig {
     pub fn new(
         extra_holidays: &[chrono::NaiveDate],
         deadline_overrides: BTreeMap<String, u32>,
+        review_lead_days: u32,
     ) -> Self {
         Self {
             calendar: HolidayCalendar::england_and_wales()
@@ -71,6 +76,7 @@ impl RulesConfig {
             hours: WorkingHours::default(),
             deadline_overrides,
             disengagement: attendance::DisengagementPolicy::default(),
+            review_lead_days,
         }
     }
 

@@ -8,3 +8,4 @@ pub mod prompts;
 pub mod rar;
 pub mod referrals;
 pub mod risk;
+pub mod termination;

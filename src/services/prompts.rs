@@ -9,6 +9,9 @@ use crate::http::{Event, Work};
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
 use chrono::{DateTime, Utc};
 
+/// The actor recorded for what rarlink itself does (escalation, scheduled prompts).
+pub const SYSTEM_ACTOR: &str = "rarlink";
+
 /// Where a prompt belongs: the case, and what raised it.
 #[derive(Debug, Clone)]
 pub struct Origin<'a> {
@@ -140,6 +143,8 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
                     crn: e.crn,
                     org_code: e.org,
                     provider_org_code: e.provider_org,
+                    actor_sub: Some(SYSTEM_ACTOR.into()),
+                    actor_org: None,
                 });
             }
             events::insert_all(conn, &events_out)?;

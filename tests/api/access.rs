@@ -50,6 +50,15 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/v1/referrals/{referral}/end-of-service-report"),
     ("GET", "/api/v1/referrals/{referral}/end-of-service-report"),
     ("POST", "/api/v1/referrals/{referral}/end"),
+    ("GET", "/api/v1/orders/{order}/termination-review"),
+    (
+        "POST",
+        "/api/v1/orders/{order}/termination-review/items/{item}/confirm",
+    ),
+    ("POST", "/api/v1/orders/{order}/termination-review/complete"),
+    ("POST", "/api/v1/orders/{order}/termination-review/sign-off"),
+    ("POST", "/api/v1/orders/{order}/terminate"),
+    ("GET", "/api/v1/people/{crn}/chronology"),
     ("POST", "/api/v1/safeguarding-prompts/{prompt}/resolve"),
 ];
 
@@ -116,7 +125,8 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
             .replace("{referral}", &case.referral_id)
             .replace("{member}", &member_id)
             .replace("{prompt}", &prompt_id)
-            .replace("{appointment}", &appointment_id);
+            .replace("{appointment}", &appointment_id)
+            .replace("{item}", "household");
         for (who, token) in &outsiders {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let res = app
@@ -160,6 +170,7 @@ async fn every_case_data_route_is_in_the_table() {
                 path.replace("{id}", "{prompt}")
             } else if path.starts_with("/api/v1/orders") {
                 path.replace("{id}", "{order}")
+                    .replace("{itemId}", "{item}")
             } else {
                 path.replace("{id}", "{referral}")
             };

@@ -11,3 +11,4 @@ mod identity;
 mod platform;
 mod safeguarding;
 mod scenario;
+mod termination;

@@ -1,0 +1,558 @@
+//! The termination review checklist, derived from the order's facts every time it is read, so
+//! nothing recorded later can be missed: RAR days per referral, a report from every provider,
+//! every disclosure, every prompt, the household, and the agencies told of the closure.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemKind {
+    RarDays,
+    ProviderReport,
+    Disclosure,
+    SafeguardingPrompt,
+    Household,
+    AgenciesNotified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemState {
+    Outstanding,
+    /// The system checked it.
+    Satisfied,
+    /// The officer confirmed it with a note.
+    Confirmed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskChange {
+    Reduced,
+    Same,
+    Increased,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReviewStatus {
+    /// Items are outstanding.
+    InProgress,
+    /// Every item is done; the officer records the outcome (`complete`).
+    ReadyToComplete,
+    /// Completed; a manager must sign off.
+    AwaitingSignOff,
+    /// The order may be terminated.
+    Complete,
+    Terminated,
+}
+
+/// A referral of the order that a provider accepted.
+#[derive(Debug, Clone)]
+pub struct ReferralFact {
+    pub id: String,
+    pub provider_org: String,
+    pub rar_days: u32,
+    pub delivered: u32,
+    pub end_of_service_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DisclosureFact {
+    pub id: String,
+    pub kind: String,
+    pub summary: String,
+    pub disclosed_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub agency: String,
+    pub changes_household: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PromptFact {
+    pub id: String,
+    pub title: String,
+    pub raised_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub not_required: bool,
+    pub org: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub completed_at: DateTime<Utc>,
+    pub risk_of_reoffending: RiskChange,
+    pub risk_of_serious_harm: RiskChange,
+    pub agencies_notified: Vec<String>,
+    pub signed_off_at: Option<DateTime<Utc>>,
+}
+
+/// Everything the checklist is derived from.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFacts {
+    pub order_id: String,
+    pub referrals: Vec<ReferralFact>,
+    pub disclosures: Vec<DisclosureFact>,
+    pub prompts: Vec<PromptFact>,
+    pub confirmations: HashMap<String, Confirmation>,
+    pub completion: Option<Completion>,
+    pub terminated: bool,
+}
+
+/// One checklist item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// Stable id, used to confirm the item.
+    pub id: String,
+    pub kind: ItemKind,
+    pub description: String,
+    pub state: ItemState,
+    /// What the system found.
+    pub evidence: String,
+    /// The agency the item comes from.
+    pub source: String,
+    /// Where to look or act.
+    pub link: Option<String>,
+    /// The officer may confirm it with a note (judgement items, and shortfalls to decide).
+    pub confirmable: bool,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    /// When the item last changed; a completion older than this is stale.
+    #[serde(skip)]
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+impl ReviewFacts {
+    fn confirmed(&self, id: &str, after: Option<DateTime<Utc>>) -> Option<&Confirmation> {
+        self.confirmations
+            .get(id)
+            .filter(|c| after.is_none_or(|a| c.at >= a))
+    }
+
+    #[allow(clippy::too_many_arguments)] // private; each call site lists the fields in order
+    fn item(
+        &self,
+        id: String,
+        kind: ItemKind,
+        description: String,
+        evidence: String,
+        source: String,
+        link: Option<String>,
+        satisfied: bool,
+        confirmable: bool,
+        changed_at: Option<DateTime<Utc>>,
+        confirm_after: Option<DateTime<Utc>>,
+    ) -> Item {
+        let confirmation = if satisfied || !confirmable {
+            None
+        } else {
+            self.confirmed(&id, confirm_after)
+        };
+        let state = match (satisfied, confirmation) {
+            (true, _) => ItemState::Satisfied,
+            (false, Some(_)) => ItemState::Confirmed,
+            (false, None) => ItemState::Outstanding,
+        };
+        Item {
+            changed_at: confirmation.map(|c| c.at).max(changed_at),
+            confirmed_by: confirmation.map(|c| c.by.clone()),
+            confirmed_at: confirmation.map(|c| c.at),
+            note: confirmation.map(|c| c.note.clone()),
+            id,
+            kind,
+            description,
+            state,
+            evidence,
+            source,
+            link,
+            confirmable: confirmable && !satisfied,
+        }
+    }
+}
+
+/// Derives the checklist.
+pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
+    let mut items = Vec::new();
+    for r in &f.referrals {
+        let link = Some(format!("/api/v1/referrals/{}", r.id));
+        items.push(f.item(
+            format!("rar-days-{}", r.id),
+            ItemKind::RarDays,
+            format!("RAR days delivered by {}", r.provider_org),
+            format!(
+                "{} of {} RAR days delivered{}",
+                r.delivered,
+                r.rar_days,
+                if r.delivered < r.rar_days {
+                    "; record what happens to the shortfall"
+                } else {
+                    ""
+                }
+            ),
+            r.provider_org.clone(),
+            Some(format!("/api/v1/orders/{}/rar", f.order_id)),
+            r.delivered >= r.rar_days,
+            true,
+            None,
+            None,
+        ));
+        items.push(f.item(
+            format!("provider-report-{}", r.id),
+            ItemKind::ProviderReport,
+            format!(
+                "End-of-service report or written feedback from {}",
+                r.provider_org
+            ),
+            match r.end_of_service_at {
+                Some(at) => format!("End-of-service report submitted {}", at.format("%Y-%m-%d")),
+                None => {
+                    "No end-of-service report: obtain and record the provider's feedback".into()
+                }
+            },
+            r.provider_org.clone(),
+            link,
+            r.end_of_service_at.is_some(),
+            true,
+            r.end_of_service_at,
+            None,
+        ));
+    }
+    for d in &f.disclosures {
+        items.push(f.item(
+            format!("disclosure-{}", d.id),
+            ItemKind::Disclosure,
+            format!(
+                "{} disclosure of {} considered",
+                d.kind,
+                d.disclosed_at.format("%Y-%m-%d")
+            ),
+            format!("Reported by {}: \"{}\"", d.agency, d.summary),
+            d.agency.clone(),
+            None,
+            false,
+            true,
+            Some(d.recorded_at),
+            None,
+        ));
+    }
+    for p in &f.prompts {
+        items.push(f.item(
+            format!("prompt-{}", p.id),
+            ItemKind::SafeguardingPrompt,
+            format!("Safeguarding prompt resolved: {}", p.title),
+            match p.resolved_at {
+                Some(at) => format!(
+                    "Resolved {}{}",
+                    at.format("%Y-%m-%d"),
+                    if p.not_required {
+                        " as not required"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "Still open: resolve it with an outcome".into(),
+            },
+            p.org.clone(),
+            Some(format!("/api/v1/safeguarding-prompts/{}", p.id)),
+            p.resolved_at.is_some(),
+            false,
+            Some(p.resolved_at.unwrap_or(p.raised_at)),
+            None,
+        ));
+    }
+    let last_household_change = f
+        .disclosures
+        .iter()
+        .filter(|d| d.changes_household)
+        .map(|d| d.recorded_at)
+        .max();
+    items.push(
+        f.item(
+            "household".into(),
+            ItemKind::Household,
+            "Household composition reviewed (partners, children including unborn, where they live)"
+                .into(),
+            match last_household_change {
+                Some(at) => format!(
+                    "Last changed by a disclosure recorded {}; review it since then",
+                    at.format("%Y-%m-%d")
+                ),
+                None => {
+                    "No disclosure changed the household during the order; confirm it was reviewed"
+                        .into()
+                }
+            },
+            "probation".into(),
+            None,
+            false,
+            true,
+            last_household_change,
+            last_household_change,
+        ),
+    );
+    let agencies = f
+        .completion
+        .as_ref()
+        .map(|c| c.agencies_notified.clone())
+        .unwrap_or_default();
+    items.push(Item {
+        id: "agencies".into(),
+        kind: ItemKind::AgenciesNotified,
+        description: "Agencies told of the closure (flags are removed at termination, so context must be handed on)".into(),
+        state: if agencies.is_empty() { ItemState::Outstanding } else { ItemState::Satisfied },
+        evidence: if agencies.is_empty() { "Recorded when the review is completed".into() } else { agencies.join(", ") },
+        source: "probation".into(),
+        link: None,
+        confirmable: false,
+        confirmed_by: None,
+        confirmed_at: None,
+        note: None,
+        changed_at: None,
+    });
+    items
+}
+
+/// Items that stop the review being completed (the agencies item is completed by the review itself).
+pub fn blocking_completion(items: &[Item]) -> Vec<&Item> {
+    items
+        .iter()
+        .filter(|i| i.state == ItemState::Outstanding && i.kind != ItemKind::AgenciesNotified)
+        .collect()
+}
+
+/// Why a manager must sign off, if they must.
+pub fn sign_off_reasons(
+    f: &ReviewFacts,
+    reoffending: RiskChange,
+    serious_harm: RiskChange,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if reoffending == RiskChange::Increased {
+        reasons.push("risk of reoffending increased".into());
+    }
+    if serious_harm == RiskChange::Increased {
+        reasons.push("risk of serious harm increased".into());
+    }
+    for r in f.referrals.iter().filter(|r| r.delivered < r.rar_days) {
+        reasons.push(format!(
+            "RAR not fulfilled with {} ({} of {} days)",
+            r.provider_org, r.delivered, r.rar_days
+        ));
+    }
+    let not_required = f.prompts.iter().filter(|p| p.not_required).count();
+    if not_required > 0 {
+        reasons.push(format!(
+            "{not_required} safeguarding prompt(s) resolved as not required"
+        ));
+    }
+    reasons
+}
+
+/// The review's status, derived from the items and the recorded completion.
+pub fn status(f: &ReviewFacts, items: &[Item], sign_off_required: bool) -> ReviewStatus {
+    if f.terminated {
+        return ReviewStatus::Terminated;
+    }
+    if !blocking_completion(items).is_empty() {
+        return ReviewStatus::InProgress;
+    }
+    let latest_change = items.iter().filter_map(|i| i.changed_at).max();
+    match &f.completion {
+        Some(c) if latest_change.is_none_or(|l| c.completed_at >= l) => {
+            if sign_off_required && c.signed_off_at.is_none_or(|s| s < c.completed_at) {
+                ReviewStatus::AwaitingSignOff
+            } else {
+                ReviewStatus::Complete
+            }
+        }
+        _ => ReviewStatus::ReadyToComplete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, d, 10, 0, 0).unwrap()
+    }
+
+    fn facts() -> ReviewFacts {
+        ReviewFacts {
+            order_id: "o1".into(),
+            referrals: vec![ReferralFact {
+                id: "r1".into(),
+                provider_org: "MIND".into(),
+                rar_days: 10,
+                delivered: 2,
+                end_of_service_at: None,
+            }],
+            disclosures: vec![DisclosureFact {
+                id: "d1".into(),
+                kind: "PREGNANCY".into(),
+                summary: "dad soon".into(),
+                disclosed_at: t(1),
+                recorded_at: t(1),
+                agency: "MIND".into(),
+                changes_household: true,
+            }],
+            prompts: vec![PromptFact {
+                id: "p1".into(),
+                title: "Refer to MASH".into(),
+                raised_at: t(1),
+                resolved_at: None,
+                not_required: false,
+                org: "PDU".into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn outstanding(items: &[Item]) -> Vec<String> {
+        blocking_completion(items)
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    fn confirm(f: &mut ReviewFacts, id: &str, day: u32) {
+        f.confirmations.insert(
+            id.into(),
+            Confirmation {
+                at: t(day),
+                by: "jsmith".into(),
+                note: "done".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn everything_providers_reported_is_outstanding_until_considered() {
+        let f = facts();
+        let items = checklist(&f);
+        assert_eq!(
+            outstanding(&items),
+            vec![
+                "rar-days-r1",
+                "provider-report-r1",
+                "disclosure-d1",
+                "prompt-p1",
+                "household"
+            ]
+        );
+        assert_eq!(status(&f, &items, false), ReviewStatus::InProgress);
+    }
+
+    #[test]
+    fn resolving_and_confirming_shrinks_the_list_until_it_can_be_completed() {
+        let mut f = facts();
+        f.prompts[0].resolved_at = Some(t(2));
+        confirm(&mut f, "disclosure-d1", 3);
+        confirm(&mut f, "household", 3);
+        assert_eq!(
+            outstanding(&checklist(&f)),
+            vec!["rar-days-r1", "provider-report-r1"]
+        );
+        f.referrals[0].end_of_service_at = Some(t(3));
+        confirm(&mut f, "rar-days-r1", 4);
+        let items = checklist(&f);
+        assert!(outstanding(&items).is_empty());
+        assert_eq!(status(&f, &items, true), ReviewStatus::ReadyToComplete);
+        f.completion = Some(Completion {
+            completed_at: t(5),
+            risk_of_reoffending: RiskChange::Same,
+            risk_of_serious_harm: RiskChange::Increased,
+            agencies_notified: vec!["Police".into()],
+            signed_off_at: None,
+        });
+        let items = checklist(&f);
+        assert_eq!(status(&f, &items, true), ReviewStatus::AwaitingSignOff);
+        f.completion.as_mut().unwrap().signed_off_at = Some(t(6));
+        assert_eq!(status(&f, &checklist(&f), true), ReviewStatus::Complete);
+    }
+
+    #[test]
+    fn a_disclosure_after_completion_reopens_the_review() {
+        let mut f = facts();
+        f.prompts.clear();
+        f.referrals[0].delivered = 10;
+        f.referrals[0].end_of_service_at = Some(t(2));
+        confirm(&mut f, "disclosure-d1", 3);
+        confirm(&mut f, "household", 3);
+        f.completion = Some(Completion {
+            completed_at: t(4),
+            risk_of_reoffending: RiskChange::Same,
+            risk_of_serious_harm: RiskChange::Same,
+            agencies_notified: vec!["Police".into()],
+            signed_off_at: None,
+        });
+        assert_eq!(status(&f, &checklist(&f), false), ReviewStatus::Complete);
+        f.disclosures.push(DisclosureFact {
+            id: "d2".into(),
+            kind: "NEW_RELATIONSHIP".into(),
+            summary: "new partner".into(),
+            disclosed_at: t(5),
+            recorded_at: t(5),
+            agency: "MIND".into(),
+            changes_household: true,
+        });
+        let items = checklist(&f);
+        assert_eq!(
+            outstanding(&items),
+            vec!["disclosure-d2", "household"],
+            "the household must be reviewed again too"
+        );
+        assert_eq!(status(&f, &items, false), ReviewStatus::InProgress);
+        confirm(&mut f, "disclosure-d2", 6);
+        confirm(&mut f, "household", 6);
+        assert_eq!(
+            status(&f, &checklist(&f), false),
+            ReviewStatus::ReadyToComplete,
+            "the old completion is stale"
+        );
+    }
+
+    #[test]
+    fn sign_off_is_needed_when_risk_rose_the_rar_fell_short_or_a_prompt_was_not_required() {
+        let mut f = facts();
+        assert_eq!(
+            sign_off_reasons(&f, RiskChange::Same, RiskChange::Same).len(),
+            1,
+            "RAR shortfall"
+        );
+        f.referrals[0].delivered = 10;
+        assert!(sign_off_reasons(&f, RiskChange::Reduced, RiskChange::Same).is_empty());
+        assert_eq!(
+            sign_off_reasons(&f, RiskChange::Increased, RiskChange::Same).len(),
+            1
+        );
+        f.prompts[0].not_required = true;
+        assert_eq!(
+            sign_off_reasons(&f, RiskChange::Same, RiskChange::Same).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_prompt_cannot_be_confirmed_away_only_resolved() {
+        let mut f = facts();
+        confirm(&mut f, "prompt-p1", 2);
+        let items = checklist(&f);
+        let prompt = items.iter().find(|i| i.id == "prompt-p1").unwrap();
+        assert_eq!(prompt.state, ItemState::Outstanding);
+        assert!(!prompt.confirmable);
+    }
+}

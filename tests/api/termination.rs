@@ -1,0 +1,424 @@
+//! The termination review (derived live), terminating an order, and the multi-agency chronology.
+
+use crate::helpers::*;
+use crate::safeguarding::pregnancy_disclosure;
+use chrono::{TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn kinds(problem: &Value) -> Vec<String> {
+    problem["blockingItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn terminate(app: &TestApp, order: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/orders/{order}/terminate"),
+        &app.pp(),
+        &json!({"reason": "Order completed", "terminationDate": "2026-03-03"}),
+    )
+    .await
+}
+
+async fn open_prompts(app: &TestApp, token: &str) -> Vec<Value> {
+    let page = body(
+        app.get("/api/v1/safeguarding-prompts?status=OPEN&limit=200", token)
+            .await,
+    )
+    .await;
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn confirm(app: &TestApp, order: &str, item: &str) -> Value {
+    let res = app
+        .post(
+            &format!("/api/v1/orders/{order}/termination-review/items/{item}/confirm"),
+            &app.pp(),
+            &json!({"note": "Considered with the provider; see case notes"}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "confirm {item}: {}",
+        res.text().await.unwrap()
+    );
+    body(res).await
+}
+
+#[actix_web::test]
+async fn an_order_closes_only_after_everything_providers_reported_was_considered() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    let recorded = body(
+        app.post(
+            &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+            &app.worker(),
+            &pregnancy_disclosure(),
+        )
+        .await,
+    )
+    .await;
+    let disclosure_id = recorded["id"].as_str().unwrap().to_string();
+
+    let p = problem(terminate(&app, &case.order_id).await, 409).await;
+    let k = kinds(&p);
+    for expected in [
+        "SAFEGUARDING_PROMPT",
+        "DISCLOSURE",
+        "PROVIDER_REPORT",
+        "RAR_DAYS",
+        "HOUSEHOLD",
+        "REVIEW_NOT_COMPLETE",
+    ] {
+        assert!(
+            k.contains(&expected.to_string()),
+            "{expected} missing from {k:?}"
+        );
+    }
+    let before = k.len();
+
+    // Resolving the prompts shrinks the list.
+    for prompt in open_prompts(&app, &app.pp()).await {
+        let token = if prompt["assigneeRole"] == "PROVIDER_SAFEGUARDING_LEAD" {
+            app.provider_manager()
+        } else {
+            app.pp()
+        };
+        let res = app
+            .post(
+                &format!(
+                    "/api/v1/safeguarding-prompts/{}/resolve",
+                    prompt["id"].as_str().unwrap()
+                ),
+                &token,
+                &json!({"outcome": "ACTIONED", "note": "Done"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let p = problem(terminate(&app, &case.order_id).await, 409).await;
+    let k = kinds(&p);
+    assert!(!k.contains(&"SAFEGUARDING_PROMPT".to_string()), "{k:?}");
+    assert!(k.len() < before);
+
+    // A prompt item cannot be confirmed away; judgement items can.
+    let review = body(
+        app.get(
+            &format!("/api/v1/orders/{}/termination-review", case.order_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(review["status"], "IN_PROGRESS");
+    let rar_item = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "RAR_DAYS")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    confirm(&app, &case.order_id, &format!("disclosure-{disclosure_id}")).await;
+    confirm(&app, &case.order_id, "household").await;
+    confirm(&app, &case.order_id, &rar_item).await;
+    // The provider's end-of-service report satisfies its item.
+    let referral = body(
+        app.get(
+            &format!("/api/v1/referrals/{}", case.referral_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    let outcome = referral["desiredOutcomes"][0]["id"].clone();
+    let res = app.post(&format!("/api/v1/referrals/{}/end-of-service-report", case.referral_id), &app.worker(),
+        &json!({"outcomes": [{"desiredOutcomeId": outcome, "achievementLevel": "NOT_ACHIEVED"}]})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let review = body(
+        app.get(
+            &format!("/api/v1/orders/{}/termination-review", case.order_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(review["status"], "READY_TO_COMPLETE", "{review}");
+    let p = problem(terminate(&app, &case.order_id).await, 409).await;
+    assert_eq!(kinds(&p), vec!["AGENCIES_NOTIFIED", "REVIEW_NOT_COMPLETE"]);
+
+    // Risk of serious harm went up: a manager must sign off.
+    let complete = json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
+        "evidence": "New relationship and pregnancy; MIND reports disengagement", "agenciesNotified": ["Children's social care", "Police DA unit", "MIND-CAMBS"]});
+    let review = body(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/termination-review/complete",
+                case.order_id
+            ),
+            &app.pp(),
+            &complete,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(review["status"], "AWAITING_SIGN_OFF");
+    assert_eq!(review["signOffRequired"], true);
+    let p = problem(terminate(&app, &case.order_id).await, 409).await;
+    assert_eq!(kinds(&p), vec!["SIGN_OFF"]);
+    problem(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/termination-review/sign-off",
+                case.order_id
+            ),
+            &app.pp(),
+            &json!({}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let signed = body(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/termination-review/sign-off",
+                case.order_id
+            ),
+            &app.spo(),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(signed["status"], "COMPLETE");
+
+    let res = terminate(&app, &case.order_id).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let order = body(
+        app.get(&format!("/api/v1/orders/{}", case.order_id), &app.pp())
+            .await,
+    )
+    .await;
+    assert_eq!(order["status"], "TERMINATED");
+    let events = body(
+        app.get("/api/v1/events?type=rarlink.order.terminated", &app.pp())
+            .await,
+    )
+    .await;
+    let info = &events["items"][0]["additionalInformation"];
+    assert_eq!(info["riskOfSeriousHarmChange"], "INCREASED");
+    assert_eq!(info["signedOffBy"], "mgreen");
+    assert!(info["agenciesNotified"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("Police DA unit")));
+    problem(terminate(&app, &case.order_id).await, 409).await;
+}
+
+#[actix_web::test]
+async fn a_disclosure_after_the_review_was_completed_reopens_it() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    let review = body(
+        app.get(
+            &format!("/api/v1/orders/{}/termination-review", case.order_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    for item in review["items"].as_array().unwrap() {
+        if item["confirmable"] == true {
+            confirm(&app, &case.order_id, item["id"].as_str().unwrap()).await;
+        }
+    }
+    let complete = json!({"riskOfReoffendingChange": "REDUCED", "riskOfSeriousHarmChange": "SAME", "evidence": "Engaged", "agenciesNotified": ["Police"]});
+    let review = body(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/termination-review/complete",
+                case.order_id
+            ),
+            &app.pp(),
+            &complete,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        review["status"], "AWAITING_SIGN_OFF",
+        "the RAR was not fulfilled: {review}"
+    );
+
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 11, 0, 0).unwrap());
+    let mut later = pregnancy_disclosure();
+    later["disclosedAt"] = json!("2026-03-03T10:30:00Z");
+    app.post(
+        &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+        &app.worker(),
+        &later,
+    )
+    .await;
+    let review = body(
+        app.get(
+            &format!("/api/v1/orders/{}/termination-review", case.order_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(review["status"], "IN_PROGRESS");
+    assert_eq!(review["reopened"], true);
+    let outstanding: Vec<&str> = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["state"] == "OUTSTANDING")
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        outstanding.contains(&"DISCLOSURE") && outstanding.contains(&"HOUSEHOLD"),
+        "{outstanding:?}"
+    );
+}
+
+#[actix_web::test]
+async fn the_review_prompt_is_raised_ahead_of_the_end_date_once() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    assert_eq!(
+        rarlink::background::termination_reviews_due(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    // The order ends on Monday 4 January 2027; ten working days before is mid-December.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 17, 9, 0, 0).unwrap());
+    assert_eq!(
+        rarlink::background::termination_reviews_due(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        rarlink::background::termination_reviews_due(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let prompts = open_prompts(&app, &app.pp()).await;
+    let p = prompts
+        .iter()
+        .find(|p| p["rule"] == "termination-review-due")
+        .expect("review prompt");
+    assert_eq!(p["assignee"], "jsmith");
+    assert_eq!(p["dueAt"], "2027-01-04T17:00:00Z");
+    assert_eq!(p["orderId"], case.order_id);
+}
+
+#[actix_web::test]
+async fn the_chronology_lists_every_agencys_records_in_order_and_round_trips_as_csv() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    app.post(
+        &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+        &app.worker(),
+        &pregnancy_disclosure(),
+    )
+    .await;
+    let entries = body(
+        app.get(
+            &format!("/api/v1/people/{}/chronology", case.crn),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    let entries = entries.as_array().unwrap();
+    let whats: Vec<&str> = entries
+        .iter()
+        .map(|e| e["what"].as_str().unwrap())
+        .collect();
+    for w in [
+        "person.upserted",
+        "risk.assessed",
+        "order.created",
+        "referral.created",
+        "referral.sent",
+        "referral.accepted",
+        "disclosure.recorded",
+        "safeguarding-prompt.raised",
+    ] {
+        assert!(whats.contains(&w), "{w} missing from {whats:?}");
+    }
+    let agencies: Vec<&str> = entries
+        .iter()
+        .map(|e| e["agency"].as_str().unwrap())
+        .collect();
+    assert!(
+        agencies.contains(&"PDU-CAMBS") && agencies.contains(&"MIND-CAMBS"),
+        "{agencies:?}"
+    );
+    let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "time order");
+
+    let res = app
+        .get(
+            &format!("/api/v1/people/{}/chronology?format=csv", case.crn),
+            &app.pp(),
+        )
+        .await;
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let text = res.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec!["at", "agency", "who", "what", "description", "link"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), entries.len());
+    for (row, e) in rows.iter().zip(entries) {
+        assert_eq!(&row[1], e["agency"].as_str().unwrap());
+        assert_eq!(&row[3], e["what"].as_str().unwrap());
+        assert_eq!(&row[4], e["description"].as_str().unwrap());
+        assert_eq!(&row[5], e["link"].as_str().unwrap());
+        let at: chrono::DateTime<Utc> = row[0].parse().unwrap();
+        let json_at: chrono::DateTime<Utc> = e["at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(at, json_at);
+    }
+    problem(
+        app.get(
+            &format!("/api/v1/people/{}/chronology", case.crn),
+            &app.worker(),
+        )
+        .await,
+        403,
+    )
+    .await;
+}
