@@ -1,5 +1,5 @@
-//! Background work: sealing the audit chain and event feed, escalating overdue safeguarding
-//! prompts, and housekeeping.
+//! Background work: sealing the audit chain and event feed, delivering webhooks, escalating
+//! overdue safeguarding prompts, raising termination-review prompts, and housekeeping.
 //!
 //! Every task is safe with several instances on one PostgreSQL: sealing locks the ledger head row,
 //! and housekeeping is idempotent. Nothing here keeps state between runs.
@@ -13,6 +13,8 @@ use std::time::Duration as StdDuration;
 
 /// How often committed audit entries and events are sealed.
 const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
+/// How often webhook deliveries are attempted.
+const WEBHOOKS_EVERY: StdDuration = StdDuration::from_secs(2);
 
 /// Seals the ledgers once.
 pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
@@ -38,6 +40,37 @@ pub async fn termination_reviews_due(state: &AppState) -> Result<usize, ApiError
         .await
 }
 
+/// Fans new events out to webhook subscriptions and sends what is due; returns how many were sent.
+pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
+    use crate::services::webhooks;
+    let now = state.clock.now();
+    let outgoing = state
+        .db
+        .run(move |conn| {
+            webhooks::fan_out(conn, now)?;
+            webhooks::claim(conn, now, 50)
+        })
+        .await?;
+    let sent = outgoing.len();
+    let results = futures_util::future::join_all(
+        outgoing
+            .iter()
+            .map(|o| webhooks::send(&state.http_client, o)),
+    )
+    .await;
+    let finished_at = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            for (o, (status, error)) in outgoing.into_iter().zip(results) {
+                webhooks::record(conn, o.delivery, finished_at, status, error)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(sent)
+}
+
 /// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
 pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
     let cutoff = (state.clock.now() - Duration::hours(crate::http::idempotency::RETENTION_HOURS))
@@ -52,6 +85,8 @@ pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
 /// Runs until the process stops.
 pub async fn run(state: web::Data<AppState>) {
     let mut seal_tick = tokio::time::interval(SEAL_EVERY);
+    let mut webhook_tick = tokio::time::interval(WEBHOOKS_EVERY);
+    webhook_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut housekeeping_tick = tokio::time::interval(state.settings.background_interval);
     seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     housekeeping_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -60,6 +95,11 @@ pub async fn run(state: web::Data<AppState>) {
             _ = seal_tick.tick() => {
                 if let Err(e) = seal(&state).await {
                     tracing::warn!(error = %e, "sealing the audit log and event feed failed; will retry");
+                }
+            }
+            _ = webhook_tick.tick() => {
+                if let Err(e) = deliver_webhooks(&state).await {
+                    tracing::warn!(error = %e, "webhook delivery failed; will retry");
                 }
             }
             _ = housekeeping_tick.tick() => {

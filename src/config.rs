@@ -140,6 +140,12 @@ pub struct Settings {
     pub log_filter: String,
     pub jwt: JwtSettings,
     pub background_interval: Duration,
+    /// The operator's organisation code: its auditors read the whole audit log; other
+    /// organisations' auditors read what their own staff did.
+    pub platform_org: String,
+    /// Whether this instance runs background work (sealing, webhooks, escalation). Instances that
+    /// do not still serve everything; at least one instance should run it.
+    pub background: bool,
     pub deadline_overrides: DeadlineOverrides,
     /// Bank holidays announced after the shipped calendar was made.
     pub extra_bank_holidays: Vec<chrono::NaiveDate>,
@@ -168,6 +174,8 @@ struct FileConfig {
     jwt_audience: Option<String>,
     jwt_leeway_secs: Option<u64>,
     background_interval_secs: Option<u64>,
+    background: Option<String>,
+    platform_org: Option<String>,
     #[serde(default)]
     deadlines: BTreeMap<String, u32>,
     #[serde(default)]
@@ -324,6 +332,17 @@ impl Settings {
             );
         }
 
+        let background = match pick("RARLINK_BACKGROUND", &file.background).as_deref() {
+            None | Some("on") | Some("true") => true,
+            Some("off") | Some("false") => false,
+            Some(other) => {
+                errors.push(format!(
+                    "RARLINK_BACKGROUND must be on or off, got {other:?}"
+                ));
+                true
+            }
+        };
+
         let keys = jwt_keys(env, &file, database.as_ref(), &mut errors);
 
         let mut deadline_overrides = file.deadlines.clone();
@@ -401,6 +420,9 @@ impl Settings {
                 leeway_secs,
             },
             background_interval,
+            background,
+            platform_org: pick("RARLINK_PLATFORM_ORG", &file.platform_org)
+                .unwrap_or_else(|| "RARLINK".into()),
             deadline_overrides,
             extra_bank_holidays,
             review_lead_days,
@@ -427,6 +449,8 @@ impl Settings {
                 leeway_secs: 5,
             },
             background_interval: Duration::from_secs(3600),
+            background: false,
+            platform_org: "RARLINK".into(),
             deadline_overrides: BTreeMap::new(),
             extra_bank_holidays: Vec::new(),
             review_lead_days: 10,

@@ -256,9 +256,9 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => ApiError::NotFound("not found".into()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                ApiError::conflict(format!("already exists ({})", info.message()))
-            }
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+                "a conflicting change was made at the same time; read the resource again",
+            ),
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Unavailable("the database was busy; retry the request".into())
             }

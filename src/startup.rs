@@ -54,7 +54,13 @@ impl Application {
             misses: settings.disengagement.1 as usize,
         };
         let rules = Arc::new(rules);
+        let http_client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let state = web::Data::new(AppState {
+            http_client,
             rules,
             db,
             clock,
@@ -107,9 +113,15 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish), running background work alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let background = actix_web::rt::spawn(crate::background::run(self.state.clone()));
+        let background = self
+            .state
+            .settings
+            .background
+            .then(|| actix_web::rt::spawn(crate::background::run(self.state.clone())));
         let result = self.server.await;
-        background.abort();
+        if let Some(task) = background {
+            task.abort();
+        }
         result
     }
 }

@@ -139,7 +139,11 @@ pub fn appointment_view(
 /// Loads an appointment the caller's organisation may see and names its person in the audit entry.
 pub fn visible_appointment(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRow, ApiError> {
     let a = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&a.crn);
+    w.about(&a.crn)?;
+    if w.is_writing() {
+        // Read again under the case lock, so a change committed meanwhile is seen.
+        return rows::find_visible(w.conn, w.me, &id.to_string());
+    }
     Ok(a)
 }
 
@@ -321,11 +325,20 @@ pub struct Reschedule {
     pub requested_by: RequestedBy,
 }
 
-/// Only the provider changes appointments, and only before attendance is recorded.
-fn changeable(w: &Work, a: &AppointmentRow) -> Result<(), ApiError> {
+/// Only the provider changes appointments, only on an active referral, and only before
+/// attendance is recorded.
+fn changeable(w: &mut Work, a: &AppointmentRow) -> Result<(), ApiError> {
     if !w.me.is_provider() {
         return Err(ApiError::Forbidden(
             "appointments are changed by the provider".into(),
+        ));
+    }
+    let referral = crate::db::referrals::find_visible(w.conn, w.me, &a.referral_id)?;
+    let s = status(&referral)?;
+    if !s.is_active() {
+        return Err(ApiError::invalid_state(
+            "the referral is not active",
+            s.as_str(),
         ));
     }
     if a.status != SCHEDULED {
@@ -368,6 +381,9 @@ pub async fn reschedule_appointment(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut e = Errors::default();
+    if let Some(t) = body.starts_at {
+        e.plausible_time("startsAt", t);
+    }
     e.text("reason", &body.reason, 2000);
     e.optional_text("location", body.location.as_deref(), 500);
     if body

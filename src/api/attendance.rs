@@ -1,12 +1,12 @@
 //! Attendance (provider) and the responsible officer's absence decision (probation).
 
 use super::appointments::{appointment_view, visible_appointment, AppointmentView};
-use super::prompts::{prompt_view, PromptView};
+use super::prompts::{prompt_view, visible_to, PromptView};
 use crate::auth::Permission;
 use crate::domain::appointment::Attendance;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
-use crate::http::{ApiJson, Ctx};
+use crate::http::{ApiJson, Ctx, Principal};
 use crate::services::delivery::{decide_absence, record_attendance};
 use actix_web::{post, put, web};
 use chrono::{DateTime, Utc};
@@ -41,11 +41,11 @@ pub struct WarningView {
 
 fn visible_prompts(
     rows: Vec<crate::db::prompts::PromptRow>,
-    org: &str,
+    me: &Principal,
     now: DateTime<Utc>,
 ) -> Result<Vec<PromptView>, ApiError> {
     rows.into_iter()
-        .filter(|p| p.org == org || p.probation_org == org)
+        .filter(|p| visible_to(p, me))
         .map(|p| prompt_view(p, now))
         .collect()
 }
@@ -93,7 +93,7 @@ pub async fn put_attendance(
                 Ok(AppointmentOutcome {
                     appointment: appointment_view(w.conn, a)?,
                     prompts_raised_count: count,
-                    prompts_raised: visible_prompts(raised.new, w.me.org(), w.now)?,
+                    prompts_raised: visible_prompts(raised.new, w.me, w.now)?,
                     warning: None,
                 })
             },
@@ -149,7 +149,7 @@ pub async fn absence_decision(
                 Ok(AppointmentOutcome {
                     appointment: appointment_view(w.conn, decision.appointment)?,
                     prompts_raised_count: count,
-                    prompts_raised: visible_prompts(decision.raised.new, w.me.org(), w.now)?,
+                    prompts_raised: visible_prompts(decision.raised.new, w.me, w.now)?,
                     warning: decision.warning.map(|wr| WarningView {
                         id: wr.id,
                         issued_at: wr.issued_at.and_utc(),

@@ -90,6 +90,8 @@ impl From<AuditRow> for AuditEntry {
 /// Read the audit log
 ///
 /// Every read and change of case data: who, when, what, the request id and the outcome.
+/// Auditors of the operator's organisation (`RARLINK_PLATFORM_ORG`) see everything; other
+/// organisations' auditors see what their own staff did.
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery, PageQuery),
@@ -114,7 +116,16 @@ pub async fn list_audit_events(
         })?,
     };
     let filter = filter.into_inner();
+    let mut e = crate::domain::validate::Errors::default();
+    for (field, t) in [("from", filter.from), ("to", filter.to)] {
+        if let Some(t) = t {
+            e.plausible_time(field, t);
+        }
+    }
+    e.into_result()?;
+    let platform = &ctx.state().settings.platform_org;
     let filter = AuditFilter {
+        actor_org: (ctx.caller.org != *platform).then(|| ctx.caller.org.clone()),
         crn: filter.crn,
         actor: filter.actor,
         from: filter.from.map(|t| t.naive_utc()),

@@ -114,7 +114,7 @@ pub async fn chronology(
     let crn = crn_param(&crn)?;
     let format = query.format.unwrap_or_default();
     let entries = ctx
-        .read(Permission::ReadCaseRecord, "chronology.read", move |w| {
+        .read(Permission::ReadCasework, "chronology.read", move |w| {
             let person = visible_person(w, &crn)?;
             ledger::seal_events(w.conn)?;
             Ok(events::for_person(w.conn, &person.crn)?

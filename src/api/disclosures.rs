@@ -2,14 +2,14 @@
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
 use super::people::{crn_param, visible_person};
-use super::prompts::{prompt_view, PromptView};
+use super::prompts::{prompt_view, visible_to, PromptView};
 use super::referrals::visible_referral;
 use crate::auth::Permission;
 use crate::db::disclosures::{self as rows, DisclosureRow};
 use crate::db::{from_json, prompts};
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
 use crate::error::ApiError;
-use crate::http::{ApiJson, Ctx};
+use crate::http::{ApiJson, Ctx, Principal};
 use crate::services::disclosures::{record, Recorded};
 use crate::services::referrals::status;
 use actix_web::{get, post, web, HttpResponse};
@@ -100,16 +100,21 @@ pub struct DisclosureRecorded {
 
 fn recorded_view(
     recorded: Recorded,
-    caller_org: &str,
+    me: &Principal,
     now: DateTime<Utc>,
 ) -> Result<DisclosureRecorded, ApiError> {
     let Recorded { row, raised } = recorded;
-    let prompt_ids = raised.new.iter().map(|p| p.id.clone()).collect();
+    let prompt_ids = raised
+        .new
+        .iter()
+        .filter(|p| visible_to(p, me))
+        .map(|p| p.id.clone())
+        .collect();
     let count = raised.new.len();
     let visible = raised
         .new
         .into_iter()
-        .filter(|p| p.org == caller_org || p.probation_org == caller_org)
+        .filter(|p| visible_to(p, me))
         .map(|p| prompt_view(p, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DisclosureRecorded {
@@ -119,7 +124,7 @@ fn recorded_view(
         prompts_already_open: raised
             .already_open
             .into_iter()
-            .filter(|p| p.org == caller_org || p.probation_org == caller_org)
+            .filter(|p| visible_to(p, me))
             .map(|p| p.id)
             .collect(),
     })
@@ -167,7 +172,7 @@ pub async fn provider_disclosure(
             let probation_org = referral.probation_org.clone();
             let crn = referral.crn.clone();
             let recorded = record(w, &crn, &probation_org, Some(&referral), body, pregnancy)?;
-            recorded_view(recorded, w.me.org(), w.now)
+            recorded_view(recorded, w.me, w.now)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -201,7 +206,7 @@ pub async fn probation_disclosure(
         .create(Permission::Commission, "disclosure.record", move |w| {
             let person = visible_person(w, &crn)?;
             let recorded = record(w, &person.crn, &person.managing_org, None, body, pregnancy)?;
-            recorded_view(recorded, w.me.org(), w.now)
+            recorded_view(recorded, w.me, w.now)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -226,7 +231,7 @@ pub async fn list_disclosures(
 ) -> Result<web::Json<Vec<DisclosureView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let list = ctx
-        .read(Permission::ReadCaseRecord, "disclosure.list", move |w| {
+        .read(Permission::ReadCasework, "disclosure.list", move |w| {
             let person = visible_person(w, &crn)?;
             let mut out = Vec::new();
             for row in rows::for_person(w.conn, &person.crn)? {

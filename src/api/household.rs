@@ -2,6 +2,7 @@
 //! what the person declared to the officer (kept as evidence, never changed).
 
 use super::people::{crn_param, visible_person};
+use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::people::{self as rows, DeclarationRow, MemberRow};
 use crate::db::{from_json, to_json};
@@ -10,6 +11,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::extract::{merge_patch, parse_json};
 use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::services::disclosures::check_declaration;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -59,6 +61,17 @@ pub struct DeclarationView {
     pub declaration: HouseholdDeclaration,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
+}
+
+/// The answer to recording a declaration.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclarationRecorded {
+    #[serde(flatten)]
+    pub declaration: DeclarationView,
+    /// A "reconcile conflicting accounts" prompt, when the person now denies children an agency
+    /// already heard about.
+    pub prompts_raised: Vec<PromptView>,
 }
 
 fn declaration_view(row: DeclarationRow) -> Result<DeclarationView, ApiError> {
@@ -112,7 +125,9 @@ pub async fn add_member(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let member = body.into_inner();
-    member.validate(ctx.now().date_naive()).into_result()?;
+    member
+        .validate(crate::rules::working_days::london_date(ctx.now()))
+        .into_result()?;
     let view = ctx
         .create(
             Permission::WriteCaseRecord,
@@ -212,7 +227,7 @@ pub async fn update_member(
             "a merge patch is a JSON object",
         )]));
     }
-    let today = ctx.now().date_naive();
+    let today = crate::rules::working_days::london_date(ctx.now());
     let view = ctx
         .write(
             Permission::WriteCaseRecord,
@@ -258,7 +273,7 @@ pub async fn update_member(
     params(("crn" = String, Path, description = "Case reference number")),
     request_body = HouseholdDeclaration,
     responses(
-        (status = 201, description = "Recorded", body = DeclarationView),
+        (status = 201, description = "Recorded, with any contradiction prompt raised", body = DeclarationRecorded),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -287,6 +302,8 @@ pub async fn record_declaration(
                     recorded_by: w.me.caller.sub.clone(),
                 };
                 rows::insert_declaration(w.conn, &row)?;
+                let raised =
+                    check_declaration(w, &person.crn, &person.managing_org, &row.id, &declaration)?;
                 household_event(
                     w,
                     &person.crn,
@@ -295,7 +312,14 @@ pub async fn record_declaration(
                     &row.id,
                     "Household declaration recorded",
                 );
-                declaration_view(row)
+                Ok(DeclarationRecorded {
+                    declaration: declaration_view(row)?,
+                    prompts_raised: raised
+                        .new
+                        .into_iter()
+                        .map(|p| prompt_view(p, w.now))
+                        .collect::<Result<Vec<_>, _>>()?,
+                })
             },
         )
         .await?;

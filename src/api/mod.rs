@@ -23,6 +23,7 @@ pub mod referrals;
 pub mod reports;
 pub mod risk;
 pub mod termination;
+pub mod webhooks;
 
 use crate::error::{BlockingItem, FieldError, Problem};
 use utoipa::openapi::path::Operation;
@@ -56,6 +57,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
         (name = "chronology", description = "The multi-agency chronology of a person, as JSON or CSV."),
         (name = "events", description = "Domain events for integrators, in commit order."),
+        (name = "webhooks", description = "Pushing events to integrators, signed (Standard Webhooks), with a delivery log (admin)."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
 )]
@@ -84,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(termination::configure)
             .configure(chronology::configure)
             .configure(events::configure)
+            .configure(webhooks::configure)
             .configure(audit::configure),
     );
 }

@@ -9,7 +9,7 @@ use crate::domain::order::{NewOrder, Offence, Officer, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
 use crate::http::{ApiJson, Ctx, Event, Work};
-use crate::services::delivery::delivered_days;
+use crate::services::delivery::{delivered_days, order_delivered_days};
 use crate::services::rar::{self, RarSummary};
 use crate::services::referrals::offences;
 use actix_web::http::StatusCode;
@@ -68,7 +68,11 @@ pub fn order_view(row: OrderRow) -> Result<OrderView, ApiError> {
 /// Loads an order the caller's organisation manages and names its person in the audit entry.
 pub fn visible_order(w: &mut Work, id: &uuid::Uuid) -> Result<OrderRow, ApiError> {
     let order = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&order.crn);
+    w.about(&order.crn)?;
+    if w.is_writing() {
+        // Read again under the case lock, so a change committed meanwhile is seen.
+        return rows::find_visible(w.conn, w.me, &id.to_string());
+    }
     Ok(order)
 }
 
@@ -93,7 +97,9 @@ pub async fn create_order(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let order = body.into_inner();
-    order.validate(ctx.now().date_naive()).into_result()?;
+    order
+        .validate(crate::rules::working_days::london_date(ctx.now()))
+        .into_result()?;
     let view = ctx
         .create(Permission::WriteCaseRecord, "order.create", move |w| {
             let person = visible_person(w, &crn)?;
@@ -212,9 +218,13 @@ pub async fn rar_summary(
             for r in &referrals {
                 delivered.insert(r.id.clone(), delivered_days(w.conn, r)?);
             }
-            Ok(rar::summary(&order, &referrals, |r| {
-                delivered.get(&r.id).copied().unwrap_or(0)
-            }))
+            let order_delivered = order_delivered_days(w.conn, &order, &referrals)?;
+            Ok(rar::summary(
+                &order,
+                &referrals,
+                |r| delivered.get(&r.id).copied().unwrap_or(0),
+                order_delivered,
+            ))
         })
         .await?;
     Ok(web::Json(summary))

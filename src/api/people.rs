@@ -60,7 +60,7 @@ impl From<PersonRow> for PersonView {
 
 /// Loads a person the caller's organisation manages and names them in the audit entry.
 pub fn visible_person(w: &mut Work, crn: &Crn) -> Result<PersonRow, ApiError> {
-    w.about(crn.as_str());
+    w.about(crn.as_str())?;
     rows::find_visible(w.conn, w.me, crn.as_str())
 }
 
@@ -89,7 +89,7 @@ pub async fn upsert_person(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let details = body.into_inner();
-    let mut errors = details.validate(ctx.now().date_naive());
+    let mut errors = details.validate(crate::rules::working_days::london_date(ctx.now()));
     if details.managing_org != ctx.caller.org {
         errors.add(
             "managingOrg",
@@ -100,7 +100,7 @@ pub async fn upsert_person(
     errors.into_result()?;
     let (view, created) = ctx
         .write(Permission::WriteCaseRecord, "person.upsert", move |w| {
-            w.about(crn.as_str());
+            w.about(crn.as_str())?;
             let now = w.now.naive_utc();
             let existing = rows::find_any(w.conn, crn.as_str())?;
             let created = existing.is_none();

@@ -6,7 +6,7 @@ use crate::db::from_json;
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer, OPEN, RESOLVED};
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiJson, Ctx, Work};
+use crate::http::{ApiJson, Ctx, Principal, Work};
 use crate::rules::prompt::AssigneeRole;
 use crate::services::prompts::prompt_event;
 use actix_web::{get, post, web};
@@ -143,18 +143,26 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
     })
 }
 
-/// Probation sees every prompt on its cases; a provider only those addressed to it.
+/// Probation sees every prompt on its cases; a provider's managers (its safeguarding leads) only
+/// those addressed to the provider.
+pub fn visible_to(row: &PromptRow, me: &Principal) -> bool {
+    if me.is_probation() {
+        row.probation_org == me.org()
+    } else {
+        me.is_provider() && me.has(Role::ProviderManager) && row.org == me.org()
+    }
+}
+
 fn visible_prompt(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
     let row = rows::get(w.conn, &id.to_string())?.ok_or_else(|| ApiError::not_found("prompt"))?;
-    let visible = if w.me.is_probation() {
-        row.probation_org == w.me.org()
-    } else {
-        w.me.is_provider() && row.org == w.me.org()
-    };
-    if !visible {
+    if !visible_to(&row, w.me) {
         return Err(ApiError::not_found("prompt"));
     }
-    w.about(&row.crn);
+    w.about(&row.crn)?;
+    if w.is_writing() {
+        // Read again under the case lock, so a resolution committed meanwhile is seen.
+        return rows::get(w.conn, &id.to_string())?.ok_or_else(|| ApiError::not_found("prompt"));
+    }
     Ok(row)
 }
 
@@ -186,6 +194,7 @@ fn parse_cursor(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
     let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let at = DateTime::from_timestamp_micros(micros)
+        .filter(|t| crate::domain::validate::plausible(*t))
         .ok_or_else(bad)?
         .naive_utc();
     Ok((at, id.to_string()))
@@ -346,12 +355,16 @@ pub async fn resolve_prompt(
             let mut row = visible_prompt(w, &id)?;
             let for_provider = row.org != row.probation_org;
             let acting_role = if for_provider {
-                if !(w.me.is_provider() && w.me.has(Role::ProviderManager)) {
+                if w.me.is_provider() && w.me.has(Role::ProviderManager) {
+                    Role::ProviderManager
+                } else if w.me.is_probation() && w.me.has(Role::ProbationManager) {
+                    // A provider that stops responding must not block the case for ever.
+                    Role::ProbationManager
+                } else {
                     return Err(ApiError::Forbidden(
-                        "this prompt is addressed to the provider's safeguarding lead (a provider manager)".into(),
+                        "this prompt is addressed to the provider's safeguarding lead (a provider manager); a probation manager may also close it".into(),
                     ));
                 }
-                Role::ProviderManager
             } else {
                 if !w.me.is_probation() {
                     return Err(ApiError::not_found("prompt"));

@@ -350,7 +350,11 @@ pub fn referral_view(
 /// Loads a referral the caller may see and names its person in the audit entry.
 pub fn visible_referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiError> {
     let row = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&row.crn);
+    w.about(&row.crn)?;
+    if w.is_writing() {
+        // Read again under the case lock, so a change committed meanwhile is seen.
+        return rows::find_visible(w.conn, w.me, &id.to_string());
+    }
     Ok(row)
 }
 

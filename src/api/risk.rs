@@ -75,7 +75,7 @@ pub async fn record_risk(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let assessment = body.into_inner();
-    let today = ctx.now().date_naive();
+    let today = crate::rules::working_days::london_date(ctx.now());
     let recorded = ctx
         .create(Permission::WriteCaseRecord, "risk.record", move |w| {
             let person = visible_person(w, &crn)?;

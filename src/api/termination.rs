@@ -119,7 +119,7 @@ pub async fn get_review(
     let id = id.into_inner();
     let view = ctx
         .read(
-            Permission::ReadCaseRecord,
+            Permission::ReadCasework,
             "termination-review.read",
             move |w| {
                 let order = visible_order(w, &id)?;

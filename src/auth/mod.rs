@@ -76,6 +76,9 @@ pub enum Permission {
     WriteCaseRecord,
     /// Read people, orders, risk and household records (probation side).
     ReadCaseRecord,
+    /// Read the casework built on them: disclosures, the chronology, the termination review
+    /// (practitioners and managers; not integration clients).
+    ReadCasework,
     /// Commission, send and withdraw referrals; decide absences.
     Commission,
     /// Read referrals (probation view or the provider's shared view).
@@ -108,6 +111,7 @@ impl Permission {
             Permission::ManageWebhooks => &[Admin],
             Permission::WriteCaseRecord => &[ProbationPractitioner, ProbationManager, Integration],
             Permission::ReadCaseRecord => &[ProbationPractitioner, ProbationManager, Integration],
+            Permission::ReadCasework => &[ProbationPractitioner, ProbationManager],
             Permission::Commission => &[ProbationPractitioner, ProbationManager],
             Permission::ReadReferrals => &[
                 ProbationPractitioner,
@@ -117,18 +121,10 @@ impl Permission {
             ],
             Permission::DeliverReferral => &[ProviderWorker, ProviderManager],
             Permission::AssignWorker => &[ProviderManager],
-            Permission::ReadPrompts => &[
-                ProbationPractitioner,
-                ProbationManager,
-                ProviderWorker,
-                ProviderManager,
-            ],
-            Permission::ResolvePrompts => &[
-                ProbationPractitioner,
-                ProbationManager,
-                ProviderWorker,
-                ProviderManager,
-            ],
+            Permission::ReadPrompts => &[ProbationPractitioner, ProbationManager, ProviderManager],
+            Permission::ResolvePrompts => {
+                &[ProbationPractitioner, ProbationManager, ProviderManager]
+            }
             Permission::SignOff => &[ProbationManager],
         }
     }

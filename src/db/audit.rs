@@ -50,6 +50,8 @@ pub fn insert(conn: &mut DbConnection, row: &NewAuditRow) -> QueryResult<()> {
 /// Filters for the auditor's view of the log.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
+    /// Only entries by staff of this organisation (auditors outside the operator).
+    pub actor_org: Option<String>,
     pub crn: Option<String>,
     pub actor: Option<String>,
     pub from: Option<NaiveDateTime>,
@@ -69,6 +71,9 @@ pub fn list(
         .order(audit_events::seq.asc())
         .limit(limit)
         .into_boxed();
+    if let Some(org) = &filter.actor_org {
+        query = query.filter(audit_events::actor_org.eq(org.clone()));
+    }
     if let Some(crn) = &filter.crn {
         query = query.filter(audit_events::crn.eq(crn.clone()));
     }

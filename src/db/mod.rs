@@ -18,6 +18,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod termination;
+pub mod webhooks;
 
 use crate::config::DatabaseTarget;
 use crate::error::ApiError;

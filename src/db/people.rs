@@ -49,6 +49,20 @@ pub fn find_visible(
         .ok_or_else(|| ApiError::not_found("person"))
 }
 
+/// Locks the person's row until the transaction ends (PostgreSQL; SQLite's write transaction
+/// already excludes other writers). A person not yet created has nothing to lock.
+pub fn lock(conn: &mut DbConnection, crn: &str) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        people::table
+            .find(crn)
+            .select(people::crn)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConnection, row: &PersonRow) -> QueryResult<()> {
     diesel::insert_into(people::table)
         .values(row)

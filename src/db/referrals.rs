@@ -53,7 +53,8 @@ pub fn save(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
 }
 
 /// The referral if the caller may see it: its probation organisation always, its provider once
-/// sent. Anything else is `404`, so existence is never revealed.
+/// sent (a draft withdrawn before sending never reaches it). Anything else is `404`, so
+/// existence is never revealed.
 pub fn find_visible(
     conn: &mut DbConnection,
     me: &Principal,
@@ -69,7 +70,7 @@ pub fn find_visible(
     } else if me.is_provider() {
         q = q
             .filter(referrals::provider_org.eq(org))
-            .filter(referrals::status.ne("DRAFT"));
+            .filter(referrals::sent_at.is_not_null());
     } else {
         return Err(ApiError::not_found("referral"));
     }
@@ -97,7 +98,7 @@ pub fn list_visible(
     } else if me.is_provider() {
         q = q
             .filter(referrals::provider_org.eq(org))
-            .filter(referrals::status.ne("DRAFT"));
+            .filter(referrals::sent_at.is_not_null());
     } else {
         return Ok(Vec::new());
     }

@@ -339,6 +339,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        event_types -> Text,
+        org -> Text,
+        secret -> Text,
+        cursor -> BigInt,
+        active -> Bool,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -363,4 +394,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     end_of_service_reports,
     termination_confirmations,
     termination_reviews,
+    webhook_subscriptions,
+    webhook_deliveries,
 );

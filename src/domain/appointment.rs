@@ -84,6 +84,7 @@ pub struct NewAppointment {
 impl NewAppointment {
     pub fn validate(&self) -> Errors {
         let mut e = Errors::default();
+        e.plausible_time("startsAt", self.starts_at);
         if !(5..=480).contains(&self.duration_minutes) {
             e.add(
                 "durationMinutes",

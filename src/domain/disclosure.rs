@@ -153,6 +153,9 @@ impl NewDisclosure {
         earliest: Option<DateTime<Utc>>,
     ) -> Result<Option<PregnancyDetails>, Errors> {
         let mut e = Errors::default();
+        if !e.plausible_time("disclosedAt", self.disclosed_at) {
+            return Err(e);
+        }
         if self.disclosed_at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
             e.add(
                 "disclosedAt",
@@ -180,7 +183,10 @@ impl NewDisclosure {
             (Some(d), DisclosureType::Pregnancy) => {
                 match serde_json::from_value::<PregnancyDetails>(d.clone()) {
                     Ok(p) => {
-                        if let Some(due) = p.expected_due_date {
+                        if let Some(due) = p
+                            .expected_due_date
+                            .filter(|d| e.plausible_date("details.expectedDueDate", *d))
+                        {
                             let said = self.disclosed_at.date_naive();
                             if due > said + Duration::weeks(43) {
                                 e.add(

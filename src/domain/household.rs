@@ -117,6 +117,18 @@ impl HouseholdMember {
         let mut e = Errors::default();
         e.text("name", &self.name, 200);
         e.list("aliases", &self.aliases, 20, 200);
+        for (field, date) in [
+            ("dateOfBirth", self.date_of_birth),
+            ("expectedDueDate", self.expected_due_date),
+            ("relationshipStartedOn", self.relationship_started_on),
+            ("source.reportedOn", Some(self.source.reported_on)),
+        ] {
+            if let Some(d) = date {
+                if !e.plausible_date(field, d) {
+                    return e;
+                }
+            }
+        }
         if let Some(dob) = self.date_of_birth {
             if dob > today {
                 e.add(
@@ -134,6 +146,12 @@ impl HouseholdMember {
                         "expectedDueDate",
                         "out_of_range",
                         "expectedDueDate is more than 43 weeks away",
+                    );
+                } else if due < today - Duration::days(366) {
+                    e.add(
+                        "expectedDueDate",
+                        "out_of_range",
+                        "expectedDueDate is more than a year ago; record the child with a dateOfBirth",
                     );
                 }
                 if self.date_of_birth.is_some() {
@@ -201,7 +219,8 @@ pub struct HouseholdDeclaration {
 impl HouseholdDeclaration {
     pub fn validate(&self, now: DateTime<Utc>) -> Errors {
         let mut e = Errors::default();
-        if self.declared_at > now {
+        if !e.plausible_time("declaredAt", self.declared_at) {
+        } else if self.declared_at > now {
             e.add(
                 "declaredAt",
                 "in_future",

@@ -93,7 +93,10 @@ const MAX_ORDER_DAYS: i64 = 3 * 366 + 31;
 impl NewOrder {
     pub fn validate(&self, today: NaiveDate) -> Errors {
         let mut e = Errors::default();
-        if self.end_date <= self.start_date {
+        let dates_ok = e.plausible_date("startDate", self.start_date)
+            & e.plausible_date("endDate", self.end_date);
+        if !dates_ok {
+        } else if self.end_date <= self.start_date {
             e.add("endDate", "invalid", "endDate must be after startDate");
         } else if (self.end_date - self.start_date).num_days() > MAX_ORDER_DAYS {
             e.add(
@@ -115,6 +118,9 @@ impl NewOrder {
         for (i, o) in self.offences.iter().enumerate() {
             e.text(&format!("offences[{i}].description"), &o.description, 2000);
             e.text(&format!("offences[{i}].category"), &o.category, 200);
+            if let Some(d) = o.date {
+                e.plausible_date(&format!("offences[{i}].date"), d);
+            }
             if o.date.is_some_and(|d| d > self.start_date) {
                 e.add(
                     &format!("offences[{i}].date"),

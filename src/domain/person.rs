@@ -31,7 +31,8 @@ impl PersonDetails {
         e.text("lastName", &self.last_name, 100);
         e.optional_text("pncNumber", self.pnc_number.as_deref(), 20);
         e.optional_text("address", self.address.as_deref(), 500);
-        if self.date_of_birth > today {
+        if !e.plausible_date("dateOfBirth", self.date_of_birth) {
+        } else if self.date_of_birth > today {
             e.add(
                 "dateOfBirth",
                 "in_future",

@@ -197,6 +197,9 @@ impl ReferralContent {
     pub fn validate_present(&self) -> Errors {
         let mut e = Errors::default();
         e.optional_text("interventionType", self.intervention_type.as_deref(), 200);
+        if let Some(d) = self.completion_deadline {
+            e.plausible_date("completionDeadline", d);
+        }
         if self.rar_days == Some(0) {
             e.add("rarDays", "out_of_range", "rarDays is at least 1");
         }

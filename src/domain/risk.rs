@@ -156,7 +156,8 @@ impl RiskAssessment {
     /// Checks what is impossible; every problem at once.
     pub fn validate(&self, today: NaiveDate, date_of_birth: Option<NaiveDate>) -> Errors {
         let mut e = Errors::default();
-        if self.assessed_on > today {
+        if !e.plausible_date("assessedOn", self.assessed_on) {
+        } else if self.assessed_on > today {
             e.add(
                 "assessedOn",
                 "in_future",

@@ -2,6 +2,20 @@
 
 use crate::error::{ApiError, FieldError};
 
+const EARLIEST: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+const LATEST: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+
+/// True when an instant is within the plausible range, so date arithmetic on it cannot overflow.
+pub fn plausible(at: chrono::DateTime<chrono::Utc>) -> bool {
+    (EARLIEST..=LATEST).contains(&at.date_naive())
+}
+
 #[derive(Debug, Default)]
 pub struct Errors(Vec<FieldError>);
 
@@ -46,6 +60,24 @@ impl Errors {
         for (i, v) in values.iter().enumerate() {
             self.text(&format!("{field}[{i}]"), v, max_len);
         }
+    }
+
+    /// Dates outside 1900–2100 are impossible here (and beyond what the databases store).
+    pub fn plausible_date(&mut self, field: &str, date: chrono::NaiveDate) -> bool {
+        let ok = (EARLIEST..=LATEST).contains(&date);
+        if !ok {
+            self.add(
+                field,
+                "out_of_range",
+                format!("{field} must be between {EARLIEST} and {LATEST}"),
+            );
+        }
+        ok
+    }
+
+    /// As [`Errors::plausible_date`], for an instant.
+    pub fn plausible_time(&mut self, field: &str, at: chrono::DateTime<chrono::Utc>) -> bool {
+        self.plausible_date(field, at.date_naive())
     }
 
     pub fn merge(&mut self, other: Errors) {

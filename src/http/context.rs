@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub rules: Arc<RulesConfig>,
+    /// Outbound HTTP (webhook deliveries).
+    pub http_client: reqwest::Client,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
@@ -107,17 +109,30 @@ pub struct Work<'a> {
     crn: Option<String>,
     events: Vec<Event>,
     status: Option<i32>,
+    writing: bool,
 }
 
 impl Work<'_> {
+    /// True inside a write transaction.
+    pub fn is_writing(&self) -> bool {
+        self.writing
+    }
+
     /// Records that the change created a resource (`201` in the audit entry).
     pub fn created(&mut self) {
         self.status = Some(201);
     }
 
-    /// Names the case (CRN) the work is about, for the audit entry.
-    pub fn about(&mut self, crn: &str) {
+    /// Names the case (CRN) the work is about, for the audit entry. In a write, it also locks
+    /// the person's row until commit (PostgreSQL), so every change to one case is serialised:
+    /// concurrent sends, risk updates, disclosures, decisions and terminations of the same
+    /// person see each other's effects instead of racing.
+    pub fn about(&mut self, crn: &str) -> Result<(), ApiError> {
+        if self.writing && self.crn.as_deref() != Some(crn) {
+            crate::db::people::lock(self.conn, crn)?;
+        }
         self.crn = Some(crn.to_string());
+        Ok(())
     }
 
     /// Queues a domain event; it is written in the same transaction as the change.
@@ -264,6 +279,7 @@ impl Ctx {
                             crn: None,
                             events: Vec::new(),
                             status: None,
+                            writing: false,
                         };
                         let value = f(&mut work)?;
                         if !work.events.is_empty() {
@@ -285,6 +301,7 @@ impl Ctx {
                             crn: None,
                             events: Vec::new(),
                             status: None,
+                            writing: true,
                         };
                         let value = f(&mut work)?;
                         let crn = work.crn.take();

@@ -150,7 +150,10 @@ impl Builder<'_, '_> {
             )
         });
         match (self.d.kind, pregnancy, self.d.partner_name) {
-            (DisclosureType::Pregnancy, Some(p), _) => format!("pregnancy:{p}"),
+            (DisclosureType::Pregnancy, Some(p), partner) => format!(
+                "pregnancy:{p}:{}",
+                partner.map(|n| n.trim().to_lowercase()).unwrap_or_default()
+            ),
             (DisclosureType::NewRelationship, _, Some(name)) => {
                 format!("partner:{}", name.trim().to_lowercase())
             }
@@ -452,6 +455,55 @@ fn contradiction(b: &mut Builder) {
         guidance: vec![CASE_REVIEW, INFO_SHARING],
         dedup_key: format!("{rule}|{}|{}|{}", b.c.crn, decl.id, b.d.kind.as_str()),
     });
+}
+
+/// A disclosure already on record, as seen when the person makes a new declaration.
+#[derive(Debug, Clone)]
+pub struct EarlierDisclosure<'a> {
+    pub id: &'a str,
+    pub kind: DisclosureType,
+    pub disclosed_at: DateTime<Utc>,
+    pub summary: &'a str,
+    pub reported_by: &'a str,
+}
+
+/// The other direction of the contradiction rule: the person tells the officer "no children"
+/// after an agency heard of a pregnancy or children. Names the latest such disclosure.
+pub fn contradiction_on_declaration(
+    crn: &str,
+    officer: Option<&str>,
+    decl: &DeclarationFacts,
+    earlier: &[EarlierDisclosure],
+) -> Option<PromptSpec> {
+    if !decl.denies_children {
+        return None;
+    }
+    let d = earlier
+        .iter()
+        .filter(|d| d.kind.implies_children() && d.disclosed_at <= decl.declared_at)
+        .max_by_key(|d| d.disclosed_at)?;
+    let rule = "contradiction-reconcile";
+    Some(PromptSpec {
+        rule,
+        title: "Reconcile conflicting accounts".into(),
+        action: "Put both accounts to the person, verify with the other agency, and correct the household record; treat the contradiction as evidence of risk.".into(),
+        assignee_role: AssigneeRole::ResponsibleOfficer,
+        assignee: officer.map(str::to_string),
+        deadline: ONE_DAY,
+        mandatory: true,
+        rationale: format!(
+            "On {} {} recorded a {} disclosure: \"{}\". On {} the person told the officer \"{}\" (recorded by {}). The two accounts conflict; the contradiction is itself evidence of risk.",
+            d.disclosed_at.format("%Y-%m-%d"),
+            d.reported_by,
+            d.kind.as_str(),
+            d.summary.trim(),
+            decl.declared_at.format("%Y-%m-%d"),
+            decl.statement.trim(),
+            decl.recorded_by,
+        ),
+        guidance: vec![CASE_REVIEW, INFO_SHARING],
+        dedup_key: format!("{rule}|{crn}|{}|{}", decl.id, d.kind.as_str()),
+    })
 }
 
 #[cfg(test)]

@@ -393,6 +393,29 @@ fn no_contradiction_when_the_declaration_admits_children_or_came_later() {
 }
 
 #[test]
+fn a_declaration_of_no_children_after_a_pregnancy_was_reported_is_a_contradiction() {
+    let earlier = [EarlierDisclosure {
+        id: "d-1",
+        kind: DisclosureType::Pregnancy,
+        disclosed_at: at(2026, 2, 10, 10, 0),
+        summary: "Going to be a dad",
+        reported_by: "MIND-CAMBS worker akhan",
+    }];
+    let decl = no_children_declaration();
+    let p = contradiction_on_declaration("X123456", Some("jsmith"), &decl, &earlier).unwrap();
+    assert!(
+        p.rationale.contains("Going to be a dad") && p.rationale.contains("No children involved")
+    );
+    assert_eq!(p.assignee.as_deref(), Some("jsmith"));
+    let mut admits = no_children_declaration();
+    admits.denies_children = false;
+    assert!(contradiction_on_declaration("X123456", None, &admits, &earlier).is_none());
+    let mut before = no_children_declaration();
+    before.declared_at = at(2026, 2, 1, 10, 0);
+    assert!(contradiction_on_declaration("X123456", None, &before, &earlier).is_none());
+}
+
+#[test]
 fn the_same_pregnancy_reported_twice_has_the_same_facts_and_a_new_one_does_not() {
     let r = da_perpetrator();
     let due = |d: u32| PregnancyDetails {

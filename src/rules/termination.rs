@@ -105,6 +105,8 @@ pub struct ReviewFacts {
     pub disclosures: Vec<DisclosureFact>,
     pub prompts: Vec<PromptFact>,
     pub confirmations: HashMap<String, Confirmation>,
+    /// The order's RAR maximum and the days delivered across all referrals.
+    pub order_rar: (u32, u32),
     pub completion: Option<Completion>,
     pub terminated: bool,
 }
@@ -185,6 +187,20 @@ impl ReviewFacts {
 /// Derives the checklist.
 pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
     let mut items = Vec::new();
+    let (max, delivered) = f.order_rar;
+    items.push(f.item(
+        "rar-days-order".into(),
+        ItemKind::RarDays,
+        "RAR days delivered under the order".into(),
+        format!("{delivered} of the order's {max} RAR days delivered{}",
+            if delivered < max { "; record what happens to the days not delivered (they lapse at the end of the order)" } else { "" }),
+        "probation".into(),
+        Some(format!("/api/v1/orders/{}/rar", f.order_id)),
+        delivered >= max,
+        true,
+        None,
+        None,
+    ));
     for r in &f.referrals {
         let link = Some(format!("/api/v1/referrals/{}", r.id));
         items.push(f.item(
@@ -344,6 +360,12 @@ pub fn sign_off_reasons(
     }
     if serious_harm == RiskChange::Increased {
         reasons.push("risk of serious harm increased".into());
+    }
+    let (max, delivered) = f.order_rar;
+    if delivered < max {
+        reasons.push(format!(
+            "RAR not fulfilled under the order ({delivered} of {max} days)"
+        ));
     }
     for r in f.referrals.iter().filter(|r| r.delivered < r.rar_days) {
         reasons.push(format!(

@@ -28,6 +28,22 @@ pub fn delivered_days(conn: &mut DbConnection, referral: &ReferralRow) -> Result
     Ok((dates.len() as u32).min(cap))
 }
 
+/// RAR days delivered under an order: distinct London dates with an attended delivery session
+/// across all its referrals (two providers on the same date make one day), never above the maximum.
+pub fn order_delivered_days(
+    conn: &mut DbConnection,
+    order: &OrderRow,
+    referrals: &[ReferralRow],
+) -> Result<u32, ApiError> {
+    let mut dates = BTreeSet::new();
+    for r in referrals {
+        for t in rows::attended_delivery_starts(conn, &r.id)? {
+            dates.insert(london_date(t.and_utc()));
+        }
+    }
+    Ok((dates.len() as u32).min(order.rar_max_days.max(0) as u32))
+}
+
 fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'a> {
     CaseRef {
         crn: &referral.crn,
@@ -307,6 +323,12 @@ pub fn decide_absence(
     }
     if appointment.absence_decided_at.is_some() {
         return Err(ApiError::conflict("the absence has already been decided"));
+    }
+    if appointment.no_attendance_reason.as_deref() == Some("LOGISTICS") {
+        return Err(ApiError::invalid_state(
+            "the session did not happen for the provider's reasons (LOGISTICS); there is no absence to decide",
+            "LOGISTICS",
+        ));
     }
     let referral = referral_rows::find_visible(w.conn, w.me, &appointment.referral_id)?;
     let before = appointment.clone();

@@ -7,11 +7,15 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::people;
 use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
+use crate::domain::disclosure::DisclosureType;
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
 use crate::domain::household::HouseholdDeclaration;
 use crate::error::ApiError;
 use crate::http::{Event, Work};
-use crate::rules::disclosure::{evaluate, CaseFacts, DeclarationFacts, DisclosureFacts};
+use crate::rules::disclosure::{
+    contradiction_on_declaration, evaluate, CaseFacts, DeclarationFacts, DisclosureFacts,
+    EarlierDisclosure,
+};
 
 /// What was recorded and what it raised.
 pub struct Recorded {
@@ -39,13 +43,15 @@ pub fn record(
     pregnancy: Option<PregnancyDetails>,
 ) -> Result<Recorded, ApiError> {
     if let Some(original) = body.corrects {
-        rows::find_for_person(w.conn, crn, &original.to_string())?.ok_or_else(|| {
-            ApiError::field(
-                "corrects",
-                "unknown",
-                "no earlier disclosure about this person has that id",
-            )
-        })?;
+        rows::find_for_person(w.conn, crn, &original.to_string())?
+            .filter(|d| d.recorded_by_org == w.me.org())
+            .ok_or_else(|| {
+                ApiError::field(
+                    "corrects",
+                    "unknown",
+                    "no earlier disclosure about this person has that id",
+                )
+            })?;
     }
     let order = match referral {
         Some(r) => Some(orders::get(w.conn, &r.order_id)?),
@@ -146,10 +152,9 @@ pub fn record(
     let raised = prompts::raise(w, specs, &origin)?;
     let mut row = row;
     if raised.new.is_empty() {
-        let ids: Vec<&str> = raised.already_open.iter().map(|p| p.id.as_str()).collect();
         let reason = format!(
-            "No new prompt: the same facts are already covered by open prompt(s) {}",
-            ids.join(", ")
+            "No new prompt: the same facts are already covered by {} open prompt(s)",
+            raised.already_open.len()
         );
         rows::set_no_prompt_reason(w.conn, &row.id, &reason)?;
         row.no_prompt_reason = Some(reason);
@@ -169,4 +174,60 @@ pub fn record(
         provider_org,
     });
     Ok(Recorded { row, raised })
+}
+
+/// After a new declaration: raises the contradiction prompt if the person now denies children an
+/// agency already heard about.
+pub fn check_declaration(
+    w: &mut Work,
+    crn: &str,
+    probation_org: &str,
+    declaration_id: &str,
+    declaration: &HouseholdDeclaration,
+) -> Result<Raised, ApiError> {
+    let earlier_rows = rows::for_person(w.conn, crn)?;
+    let labels: Vec<String> = earlier_rows
+        .iter()
+        .map(|d| match &d.provider_org {
+            Some(org) => format!("{org} worker {}", d.recorded_by),
+            None => format!("{} officer {}", d.recorded_by_org, d.recorded_by),
+        })
+        .collect();
+    let earlier: Vec<EarlierDisclosure> = earlier_rows
+        .iter()
+        .zip(&labels)
+        .filter_map(|(d, label)| {
+            Some(EarlierDisclosure {
+                id: &d.id,
+                kind: DisclosureType::parse(&d.disclosure_type)?,
+                disclosed_at: d.disclosed_at.and_utc(),
+                summary: &d.summary,
+                reported_by: label,
+            })
+        })
+        .collect();
+    let order = current_order(w, crn)?;
+    let facts = DeclarationFacts {
+        id: declaration_id,
+        declared_at: declaration.declared_at,
+        statement: &declaration.statement,
+        recorded_by: &w.me.caller.sub,
+        denies_children: declaration.denies_children(),
+    };
+    let spec = contradiction_on_declaration(
+        crn,
+        order.as_ref().map(|o| o.responsible_officer.as_str()),
+        &facts,
+        &earlier,
+    );
+    let origin = Origin {
+        crn,
+        probation_org,
+        provider_org: None,
+        order_id: order.as_ref().map(|o| o.id.as_str()),
+        referral_id: None,
+        kind: "DECLARATION",
+        id: declaration_id,
+    };
+    prompts::raise(w, spec.into_iter().collect(), &origin)
 }

@@ -9,3 +9,4 @@ pub mod rar;
 pub mod referrals;
 pub mod risk;
 pub mod termination;
+pub mod webhooks;

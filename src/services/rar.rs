@@ -37,6 +37,7 @@ pub struct RarSummary {
     pub max_days: u32,
     /// Days commissioned by referrals that are sent, accepted, in progress or completed.
     pub allocated_days: u32,
+    /// Distinct London dates with an attended delivery session across all referrals.
     pub delivered_days: u32,
     /// Days of the maximum not yet delivered (`maxDays - deliveredDays`).
     pub remaining_days: u32,
@@ -50,6 +51,7 @@ pub fn summary(
     order: &OrderRow,
     referrals: &[ReferralRow],
     delivered: impl Fn(&ReferralRow) -> u32,
+    order_delivered: u32,
 ) -> RarSummary {
     let max_days = order.rar_max_days.max(0) as u32;
     let allocated = allocated_days(referrals, None);
@@ -69,11 +71,7 @@ pub fn summary(
             })
         })
         .collect();
-    let delivered_days = per_referral
-        .iter()
-        .map(|r| r.delivered_days)
-        .sum::<u32>()
-        .min(max_days);
+    let delivered_days = order_delivered.min(max_days);
     RarSummary {
         order_id: order.id.parse().unwrap_or_default(),
         max_days,

@@ -77,7 +77,7 @@ pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError>
     let current_risk = risk::current(w.conn, &row.crn)?;
     let allocated = rar::allocated_days(&siblings, Some(&row.id));
     let ctx = SendContext {
-        today: w.now.date_naive(),
+        today: crate::rules::working_days::london_date(w.now),
         order_start: order.start_date,
         order_end: order.end_date,
         order_active: order.status == orders::ACTIVE,

@@ -34,7 +34,9 @@ pub fn facts(
 ) -> Result<(ReviewFacts, Option<ReviewRow>), ApiError> {
     let start = order.start_date;
     let mut referral_facts = Vec::new();
-    for r in referrals::for_order(conn, &order.id)? {
+    let all_referrals = referrals::for_order(conn, &order.id)?;
+    let order_delivered = super::delivery::order_delivered_days(conn, order, &all_referrals)?;
+    for r in all_referrals {
         if r.accepted_at.is_none() {
             continue;
         }
@@ -110,6 +112,7 @@ pub fn facts(
             disclosures: disclosure_facts,
             prompts: prompt_facts,
             confirmations,
+            order_rar: (order.rar_max_days.max(0) as u32, order_delivered),
             completion,
             terminated: order.status == orders::TERMINATED,
         },

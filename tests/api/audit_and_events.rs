@@ -227,3 +227,37 @@ async fn idempotency_keys_are_scoped_per_caller() {
     assert_eq!(a.status(), StatusCode::CREATED);
     assert_eq!(b.status(), StatusCode::CREATED);
 }
+
+#[actix_web::test]
+async fn an_organisations_auditor_sees_only_what_its_own_staff_did() {
+    let app = spawn_app().await;
+    app.register_org("PDU-A", "probation").await;
+    app.register_org("PDU-B", "probation").await;
+    app.get(
+        "/api/v1/events",
+        &app.token("a1", "PDU-A", &["integration"]),
+    )
+    .await;
+    app.get(
+        "/api/v1/events",
+        &app.token("b1", "PDU-B", &["integration"]),
+    )
+    .await;
+    let local = body(
+        app.get(
+            "/api/v1/audit-events",
+            &app.token("aud-a", "PDU-A", &["auditor"]),
+        )
+        .await,
+    )
+    .await;
+    let actors: Vec<&str> = local["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"]["sub"].as_str().unwrap())
+        .collect();
+    assert_eq!(actors, vec!["a1"]);
+    let platform = body(app.get("/api/v1/audit-events", &app.auditor()).await).await;
+    assert!(platform["items"].as_array().unwrap().len() >= 4);
+}

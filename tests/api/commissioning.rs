@@ -570,3 +570,87 @@ async fn a_manager_sees_the_practitioners_cases_and_an_auditor_does_not() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_draft_withdrawn_before_sending_never_reaches_the_provider() {
+    let app = spawn_app().await;
+    app.setup_orgs().await;
+    app.create_person(CRN).await;
+    let order_id = app.create_order(CRN).await;
+    let id = app.draft_referral(&order_id, &complete_draft()).await;
+    let res = app
+        .post(
+            &format!("/api/v1/referrals/{id}/withdraw"),
+            &app.pp(),
+            &json!({"code": "ENTERED_IN_ERROR"}),
+        )
+        .await;
+    assert_eq!(body(res).await["status"], "WITHDRAWN");
+    problem(
+        app.get(&format!("/api/v1/referrals/{id}"), &app.worker())
+            .await,
+        404,
+    )
+    .await;
+    let list = body(app.get("/api/v1/referrals", &app.worker()).await).await;
+    assert_eq!(list["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn an_integration_client_upserts_records_but_does_not_read_casework() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    let svc = app.token("ndelius", PROBATION, &["integration"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{}", case.crn), &svc)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for path in [
+        format!("/api/v1/people/{}/disclosures", case.crn),
+        format!("/api/v1/people/{}/chronology", case.crn),
+        format!("/api/v1/orders/{}/termination-review", case.order_id),
+    ] {
+        problem(app.get(&path, &svc).await, 403).await;
+    }
+}
+
+#[actix_web::test]
+async fn impossible_dates_far_in_the_past_or_future_are_422_not_500() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    let res = app
+        .post(
+            &format!("/api/v1/referrals/{}/appointments", case.referral_id),
+            &app.worker(),
+            &json!({"startsAt": "-262143-01-01T00:00:00Z", "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE"}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422, "{}", res.text().await.unwrap());
+    let mut order = order_body();
+    order["startDate"] = json!("0001-01-01");
+    problem(
+        app.post(&format!("/api/v1/people/{CRN}/orders"), &app.pp(), &order)
+            .await,
+        422,
+    )
+    .await;
+    let res = app
+        .post(
+            &format!("/api/v1/people/{CRN}/disclosures"),
+            &app.pp(),
+            &json!({"type": "OTHER", "disclosedAt": "1000-01-01T00:00:00Z", "disclosedBy": "OBSERVED", "summary": "x"}),
+        )
+        .await;
+    problem(res, 422).await;
+    problem(
+        app.get(
+            "/api/v1/audit-events?from=0001-01-01T00:00:00Z",
+            &app.auditor(),
+        )
+        .await,
+        422,
+    )
+    .await;
+}

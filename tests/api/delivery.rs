@@ -493,3 +493,25 @@ async fn a_referral_is_completed_only_with_an_end_of_service_report_covering_eve
         "PARTIALLY_ACHIEVED"
     );
 }
+
+#[actix_web::test]
+async fn a_session_lost_to_the_providers_logistics_is_not_the_persons_absence() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    let a = book(&app, &case.referral_id, "2026-03-04T10:00:00Z", "DELIVERY").await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
+    let out = attend(&app, &a, missed("LOGISTICS")).await;
+    assert_eq!(out["promptsRaisedCount"], 0);
+    let p = problem(
+        app.post(
+            &format!("/api/v1/appointments/{a}/absence-decision"),
+            &app.pp(),
+            &json!({"acceptable": false, "note": "x"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["currentState"], "LOGISTICS");
+}

@@ -12,3 +12,4 @@ mod platform;
 mod safeguarding;
 mod scenario;
 mod termination;
+mod webhooks;

@@ -72,16 +72,17 @@ async fn a_pregnancy_disclosed_to_a_provider_reaches_the_officer_with_deadlines_
         recorded["promptsRaisedCount"].as_u64().unwrap() >= 7,
         "{recorded}"
     );
-    let provider_view: Vec<&str> = recorded["promptsRaised"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["rule"].as_str().unwrap())
-        .collect();
-    assert!(
-        provider_view.contains(&"provider-safeguarding-procedure"),
-        "{provider_view:?}"
+    assert_eq!(
+        recorded["promptsRaised"],
+        json!([]),
+        "a provider worker is not shown prompts: they are for its safeguarding lead"
     );
+    let lead: Vec<String> = prompts(&app, &app.provider_manager(), "status=OPEN")
+        .await
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(lead, vec!["provider-safeguarding-procedure"]);
 
     // The officer sees the prompts, named to them, due in working days.
     let open = prompts(&app, &app.pp(), "status=OPEN&assignedToMe=true").await;
@@ -359,7 +360,13 @@ async fn harm_to_a_child_is_due_today_for_the_officer_and_the_providers_lead() {
         !rules.contains(&"harm-to-child-referral"),
         "a provider sees only prompts addressed to it"
     );
-    assert!(prompts(&app, &app.other_worker(), "").await.is_empty());
+    let other_lead = app.token("zz", OTHER_PROVIDER, &["provider_manager"]);
+    assert!(prompts(&app, &other_lead, "").await.is_empty());
+    problem(
+        app.get("/api/v1/safeguarding-prompts", &app.worker()).await,
+        403,
+    )
+    .await;
 
     // The provider's lead resolves its own prompt; a worker may not; probation may not.
     let id = find(&lead, "harm-to-child-provider-referral")["id"]
@@ -432,4 +439,55 @@ async fn a_correction_references_the_original_disclosure() {
     correction["corrects"] = json!(uuid::Uuid::new_v4());
     let p = problem(app.post(&path, &app.worker(), &correction).await, 422).await;
     assert_eq!(p["errors"][0]["field"], "corrects");
+}
+
+#[actix_web::test]
+async fn denying_children_after_a_provider_heard_of_a_pregnancy_is_a_contradiction() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    app.post(
+        &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+        &app.worker(),
+        &pregnancy_disclosure(),
+    )
+    .await;
+    let res = app
+        .post(
+            &format!("/api/v1/people/{CRN}/household-declarations"),
+            &app.pp(),
+            &json!({"declaredAt": "2026-03-03T08:50:00Z", "childrenInHousehold": false, "contactWithChildren": false, "statement": "No children involved"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let recorded = body(res).await;
+    let p = &recorded["promptsRaised"][0];
+    assert_eq!(p["rule"], "contradiction-reconcile");
+    assert!(p["rationale"]
+        .as_str()
+        .unwrap()
+        .contains("going to be a dad"));
+}
+
+#[actix_web::test]
+async fn a_probation_manager_can_close_a_prompt_a_silent_provider_never_will() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    app.post(
+        &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
+        &app.worker(),
+        &pregnancy_disclosure(),
+    )
+    .await;
+    let lead = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    let path = format!(
+        "/api/v1/safeguarding-prompts/{}/resolve",
+        lead[0]["id"].as_str().unwrap()
+    );
+    let note =
+        json!({"outcome": "ACTIONED", "note": "Provider closed; confirmed by phone with its DSL"});
+    problem(app.post(&path, &app.pp(), &note).await, 403).await;
+    let done = body(app.post(&path, &app.spo(), &note).await).await;
+    assert_eq!(done["resolution"]["resolvedByRole"], "probation_manager");
 }

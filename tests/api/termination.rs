@@ -118,18 +118,23 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
     )
     .await;
     assert_eq!(review["status"], "IN_PROGRESS");
-    let rar_item = review["items"]
+    let rar_items: Vec<String> = review["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["kind"] == "RAR_DAYS")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .filter(|i| i["kind"] == "RAR_DAYS")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        rar_items.len(),
+        2,
+        "the order's days and the referral's days"
+    );
     confirm(&app, &case.order_id, &format!("disclosure-{disclosure_id}")).await;
     confirm(&app, &case.order_id, "household").await;
-    confirm(&app, &case.order_id, &rar_item).await;
+    for item in &rar_items {
+        confirm(&app, &case.order_id, item).await;
+    }
     // The provider's end-of-service report satisfies its item.
     let referral = body(
         app.get(
