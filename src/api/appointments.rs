@@ -1,6 +1,7 @@
 //! Appointments on a referral: booked, rescheduled (with who asked and why) and cancelled by the
 //! provider; read by both sides. Every change is kept in the appointment's history.
 
+use super::pagination::{Page, PageQuery};
 use super::referrals::visible_referral;
 use crate::auth::Permission;
 use crate::db::appointments::{self as rows, AppointmentRow, SCHEDULED};
@@ -259,9 +260,9 @@ pub async fn book_appointment(
 /// List a referral's appointments
 #[utoipa::path(
     tag = "appointments",
-    params(("id" = uuid::Uuid, Path, description = "Referral id")),
+    params(("id" = uuid::Uuid, Path, description = "Referral id"), PageQuery),
     responses(
-        (status = 200, description = "Appointments by start time", body = Vec<AppointmentView>),
+        (status = 200, description = "Appointments by start time", body = Page<AppointmentView>),
         (status = 404, description = "No such referral visible to your organisation"),
     ),
     security(("bearer" = []))
@@ -270,7 +271,8 @@ pub async fn book_appointment(
 pub async fn list_appointments(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
-) -> Result<web::Json<Vec<AppointmentView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<AppointmentView>>, ApiError> {
     let id = id.into_inner();
     let list = ctx
         .read(Permission::ReadReferrals, "appointment.list", move |w| {
@@ -281,7 +283,7 @@ pub async fn list_appointments(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }
 
 /// Read an appointment

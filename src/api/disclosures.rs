@@ -1,6 +1,7 @@
 //! Disclosures, reported by a provider on its referral or recorded by probation, and the prompts
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
+use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, visible_person};
 use super::prompts::{prompt_view, visible_to, PromptView};
 use super::referrals::visible_referral;
@@ -217,9 +218,9 @@ pub async fn probation_disclosure(
 /// Every disclosure from every agency, in the order they were made, with the prompts each raised.
 #[utoipa::path(
     tag = "disclosures",
-    params(("crn" = String, Path, description = "Case reference number")),
+    params(("crn" = String, Path, description = "Case reference number"), PageQuery),
     responses(
-        (status = 200, description = "Disclosures in the order they were made", body = Vec<DisclosureView>),
+        (status = 200, description = "Disclosures in the order they were made", body = Page<DisclosureView>),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -228,7 +229,8 @@ pub async fn probation_disclosure(
 pub async fn list_disclosures(
     ctx: Ctx,
     crn: web::Path<String>,
-) -> Result<web::Json<Vec<DisclosureView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<DisclosureView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let list = ctx
         .read(Permission::ReadCasework, "disclosure.list", move |w| {
@@ -244,5 +246,5 @@ pub async fn list_disclosures(
             Ok(out)
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }

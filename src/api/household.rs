@@ -1,6 +1,7 @@
 //! `/api/v1/people/{crn}/household-*`: who lives in or visits the household, with provenance, and
 //! what the person declared to the officer (kept as evidence, never changed).
 
+use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, visible_person};
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
@@ -163,9 +164,9 @@ pub async fn add_member(
 /// List household members
 #[utoipa::path(
     tag = "household",
-    params(("crn" = String, Path, description = "Case reference number")),
+    params(("crn" = String, Path, description = "Case reference number"), PageQuery),
     responses(
-        (status = 200, description = "Members in the order they were recorded", body = Vec<MemberView>),
+        (status = 200, description = "Members in the order they were recorded", body = Page<MemberView>),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -174,7 +175,8 @@ pub async fn add_member(
 pub async fn list_members(
     ctx: Ctx,
     crn: web::Path<String>,
-) -> Result<web::Json<Vec<MemberView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<MemberView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let members = ctx
         .read(
@@ -189,7 +191,9 @@ pub async fn list_members(
             },
         )
         .await?;
-    Ok(web::Json(members))
+    Ok(web::Json(Page::of_list(members, &page, |i| {
+        i.id.to_string()
+    })?))
 }
 
 /// Update a household member
@@ -329,9 +333,9 @@ pub async fn record_declaration(
 /// List declarations
 #[utoipa::path(
     tag = "household",
-    params(("crn" = String, Path, description = "Case reference number")),
+    params(("crn" = String, Path, description = "Case reference number"), PageQuery),
     responses(
-        (status = 200, description = "Declarations in the order they were made", body = Vec<DeclarationView>),
+        (status = 200, description = "Declarations in the order they were made", body = Page<DeclarationView>),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -340,7 +344,8 @@ pub async fn record_declaration(
 pub async fn list_declarations(
     ctx: Ctx,
     crn: web::Path<String>,
-) -> Result<web::Json<Vec<DeclarationView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<DeclarationView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let list = ctx
         .read(
@@ -355,5 +360,5 @@ pub async fn list_declarations(
             },
         )
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/orders` and `/people/{crn}/orders`: orders with offences, and their RAR day accounting.
 
+use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, visible_person};
 use crate::auth::Permission;
 use crate::db::orders::{self as rows, OrderRow};
@@ -145,9 +146,9 @@ pub async fn create_order(
 /// List a person's orders
 #[utoipa::path(
     tag = "orders",
-    params(("crn" = String, Path, description = "Case reference number")),
+    params(("crn" = String, Path, description = "Case reference number"), PageQuery),
     responses(
-        (status = 200, description = "Orders by start date", body = Vec<OrderView>),
+        (status = 200, description = "Orders by start date", body = Page<OrderView>),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -156,7 +157,8 @@ pub async fn create_order(
 pub async fn list_orders(
     ctx: Ctx,
     crn: web::Path<String>,
-) -> Result<web::Json<Vec<OrderView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let list = ctx
         .read(Permission::ReadCaseRecord, "order.list", move |w| {
@@ -167,7 +169,7 @@ pub async fn list_orders(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }
 
 /// Read an order

@@ -1,6 +1,7 @@
 //! What the provider reports back: progress against each desired outcome, the end-of-service
 //! report, and ending the referral (completed, or early, which the officer must act on).
 
+use super::pagination::{Page, PageQuery};
 use super::referrals::{referral_view, visible_referral, ReferralView};
 use crate::auth::Permission;
 use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
@@ -232,9 +233,9 @@ pub async fn submit_progress(
 /// List progress reports
 #[utoipa::path(
     tag = "reports",
-    params(("id" = uuid::Uuid, Path, description = "Referral id")),
+    params(("id" = uuid::Uuid, Path, description = "Referral id"), PageQuery),
     responses(
-        (status = 200, description = "Reports, oldest first", body = Vec<SubmittedProgressReport>),
+        (status = 200, description = "Reports, oldest first", body = Page<SubmittedProgressReport>),
         (status = 404, description = "No such referral visible to your organisation"),
     ),
     security(("bearer" = []))
@@ -243,7 +244,8 @@ pub async fn submit_progress(
 pub async fn list_progress(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
-) -> Result<web::Json<Vec<SubmittedProgressReport>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<SubmittedProgressReport>>, ApiError> {
     let id = id.into_inner();
     let list = ctx
         .read(
@@ -266,7 +268,7 @@ pub async fn list_progress(
             },
         )
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }
 
 /// Submit the end-of-service report

@@ -1,5 +1,6 @@
 //! `/api/v1/people/{crn}/risk`: risk assessments, appended (never overwritten) and re-shared with providers.
 
+use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, visible_person};
 use crate::auth::Permission;
 use crate::db::people::{self as rows, RiskRow};
@@ -151,9 +152,9 @@ pub async fn current_risk(
 /// Newest first.
 #[utoipa::path(
     tag = "risk",
-    params(("crn" = String, Path, description = "Case reference number")),
+    params(("crn" = String, Path, description = "Case reference number"), PageQuery),
     responses(
-        (status = 200, description = "Assessments, newest first", body = Vec<RiskView>),
+        (status = 200, description = "Assessments, newest first", body = Page<RiskView>),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))
@@ -162,7 +163,8 @@ pub async fn current_risk(
 pub async fn risk_history(
     ctx: Ctx,
     crn: web::Path<String>,
-) -> Result<web::Json<Vec<RiskView>>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<RiskView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let history = ctx
         .read(Permission::ReadCaseRecord, "risk.history", move |w| {
@@ -173,5 +175,7 @@ pub async fn risk_history(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(web::Json(history))
+    Ok(web::Json(Page::of_list(history, &page, |i| {
+        i.id.to_string()
+    })?))
 }

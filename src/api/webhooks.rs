@@ -133,11 +133,15 @@ pub async fn create_subscription(
 /// List webhook subscriptions
 #[utoipa::path(
     tag = "webhooks",
-    responses((status = 200, description = "Subscriptions (secrets are not shown)", body = Vec<SubscriptionView>)),
+    params(PageQuery),
+    responses((status = 200, description = "Subscriptions (secrets are not shown)", body = Page<SubscriptionView>)),
     security(("bearer" = []))
 )]
 #[get("/webhook-subscriptions")]
-pub async fn list_subscriptions(ctx: Ctx) -> Result<web::Json<Vec<SubscriptionView>>, ApiError> {
+pub async fn list_subscriptions(
+    ctx: Ctx,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<SubscriptionView>>, ApiError> {
     let list = ctx
         .read(
             Permission::ManageWebhooks,
@@ -150,7 +154,7 @@ pub async fn list_subscriptions(ctx: Ctx) -> Result<web::Json<Vec<SubscriptionVi
             },
         )
         .await?;
-    Ok(web::Json(list))
+    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

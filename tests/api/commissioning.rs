@@ -358,8 +358,27 @@ async fn risk_history_is_kept_and_the_latest_is_current() {
             .await,
     )
     .await;
-    assert_eq!(history.as_array().unwrap().len(), 2);
-    assert_eq!(history[1]["roshStaff"], "MEDIUM");
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    assert_eq!(history["items"][1]["roshStaff"], "MEDIUM");
+    let first = body(
+        app.get(
+            &format!("/api/v1/people/{CRN}/risk/history?limit=1"),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    let cursor = first["nextCursor"].as_str().expect("a second page");
+    let second = body(
+        app.get(
+            &format!("/api/v1/people/{CRN}/risk/history?limit=1&cursor={cursor}"),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(second["items"][0]["roshStaff"], "MEDIUM");
+    assert!(second["nextCursor"].is_null());
 }
 
 #[actix_web::test]
@@ -442,8 +461,8 @@ async fn household_members_keep_provenance_and_declarations_are_evidence() {
         .await,
     )
     .await;
-    assert_eq!(list[0]["statement"], "No children involved");
-    assert_eq!(list[0]["recordedBy"], "jsmith");
+    assert_eq!(list["items"][0]["statement"], "No children involved");
+    assert_eq!(list["items"][0]["recordedBy"], "jsmith");
     let future = json!({"declaredAt": "2030-01-01T10:00:00Z", "childrenInHousehold": false,
                         "contactWithChildren": false, "statement": "x"});
     problem(
@@ -518,7 +537,7 @@ async fn bad_input_is_refused_with_a_problem_and_nothing_is_written() {
             .await,
     )
     .await;
-    assert_eq!(orders, json!([]));
+    assert_eq!(orders["items"], json!([]));
     // A bad UUID in a path.
     problem(app.get("/api/v1/orders/not-a-uuid", &app.pp()).await, 400).await;
     // A risk assessment with an unknown level.

@@ -447,7 +447,7 @@ async fn a_referral_is_completed_only_with_an_end_of_service_report_covering_eve
         .await,
     )
     .await;
-    assert_eq!(listed[0]["report"]["summary"], "Going well");
+    assert_eq!(listed["items"][0]["report"]["summary"], "Going well");
 
     let report = json!({"outcomes": [{"desiredOutcomeId": outcome, "achievementLevel": "PARTIALLY_ACHIEVED", "comment": "Some progress"}], "furtherInformation": "Would benefit from more sessions"});
     assert_eq!(

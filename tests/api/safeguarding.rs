@@ -288,7 +288,7 @@ async fn a_disclosure_about_a_person_without_flags_still_raises_the_household_pr
             .await,
     )
     .await;
-    assert_eq!(list[0]["promptIds"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["promptIds"].as_array().unwrap().len(), 1);
 }
 
 #[actix_web::test]
