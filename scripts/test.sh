@@ -34,4 +34,23 @@ fi
 step "tests on PostgreSQL (${TEST_DATABASE_URL%%@*}@…)"
 cargo test --locked 2>&1 | tee /tmp/rarlink-test-postgres.log
 echo "PostgreSQL: $(grep -E '^test result' /tmp/rarlink-test-postgres.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
-echo "total: $(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
+
+: > /tmp/rarlink-faults.log
+if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
+  step "fault tests on the release binary (kill -9 under load; PostgreSQL stopped under load)"
+  cargo build --release --locked --bin rarlink
+  faults_dir="$(mktemp -d /tmp/rarlink-faults.XXXXXX)"
+  python3 scripts/faults.py kill --database "sqlite:$faults_dir/faults.db" | tee -a /tmp/rarlink-faults.log
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_kill" -c "CREATE DATABASE faults_kill"
+  python3 scripts/faults.py kill --database "${TEST_DATABASE_URL%/*}/faults_kill" | tee -a /tmp/rarlink-faults.log
+  if [[ -n "${PG_DATA:-}" ]]; then
+    psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_stop" -c "CREATE DATABASE faults_stop"
+    pg_ctl_cmd="$PG_BIN/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -o '$PG_OPTIONS'"
+    if [[ "$(id -u)" == "0" ]]; then pg_ctl_cmd="runuser -u postgres -- $pg_ctl_cmd"; fi
+    python3 scripts/faults.py pgstop --database "${TEST_DATABASE_URL%/*}/faults_stop" --pg-ctl "$pg_ctl_cmd" | tee -a /tmp/rarlink-faults.log
+  fi
+  rm -rf "$faults_dir"
+fi
+
+echo "total: $(cat <(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{print $4, $6}') \
+  <(grep -hE '^faults:' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"

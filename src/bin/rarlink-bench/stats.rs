@@ -1,0 +1,135 @@
+//! Latency samples, percentiles and the Markdown report.
+
+use super::Op;
+use std::fmt::Write;
+
+#[derive(Default, Clone)]
+pub struct Samples {
+    micros: Vec<u64>,
+    ok: usize,
+    failed: usize,
+}
+
+impl Samples {
+    pub fn push(&mut self, micros: u64, ok: bool) {
+        self.micros.push(micros);
+        if ok {
+            self.ok += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+
+    pub fn ok(&self) -> usize {
+        self.ok
+    }
+
+    /// The p-th percentile latency in milliseconds.
+    pub fn percentile(&self, p: f64) -> f64 {
+        if self.micros.is_empty() {
+            return f64::NAN;
+        }
+        let mut v = self.micros.clone();
+        v.sort_unstable();
+        let idx = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+        v[idx.min(v.len() - 1)] as f64 / 1000.0
+    }
+}
+
+pub struct Report<'a> {
+    pub label: &'a str,
+    pub people: usize,
+    pub concurrency: usize,
+    pub seed_secs: f64,
+    pub mix: &'a [(Op, Samples)],
+    pub mix_secs: f64,
+    pub framework: f64,
+    pub read_rate: f64,
+    pub write_rate: f64,
+    pub db_read: f64,
+    pub db_write: f64,
+    pub peak_mib: f64,
+    pub names: &'a dyn Fn(Op) -> &'static str,
+}
+
+pub fn report(r: Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### {} ({} people, {} clients)\n",
+        r.label, r.people, r.concurrency
+    );
+    let _ = writeln!(
+        out,
+        "Mixed workload, {:.0} s (seeding took {:.1} s):\n",
+        r.mix_secs, r.seed_secs
+    );
+    let _ = writeln!(
+        out,
+        "| operation | req/s | p50 ms | p95 ms | p99 ms | errors |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    for (op, s) in r.mix {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            (r.names)(*op),
+            s.ok() as f64 / r.mix_secs,
+            s.percentile(50.0),
+            s.percentile(95.0),
+            s.percentile(99.0),
+            s.failed
+        );
+    }
+    let ratio = |a: f64, b: f64| {
+        if b > 0.0 {
+            format!("{:.0}%", 100.0 * a / b)
+        } else {
+            "–".into()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "\nIsolated, same concurrency, against floors measured in this run:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| measure | req/s | vs framework floor | vs database floor |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| framework floor: GET /health/live | {:.0} | 100% | – |",
+        r.framework
+    );
+    let _ = writeln!(
+        out,
+        "| database floor: shared-view read + audit row | {:.0} | – | 100% |",
+        r.db_read
+    );
+    let _ = writeln!(
+        out,
+        "| database floor: attendance write (update, history, audit, event) | {:.0} | – | 100% |",
+        r.db_write
+    );
+    let _ = writeln!(
+        out,
+        "| provider reads the shared view | {:.0} | {} | {} |",
+        r.read_rate,
+        ratio(r.read_rate, r.framework),
+        ratio(r.read_rate, r.db_read)
+    );
+    let _ = writeln!(
+        out,
+        "| provider records attendance | {:.0} | {} | {} |",
+        r.write_rate,
+        ratio(r.write_rate, r.framework),
+        ratio(r.write_rate, r.db_write)
+    );
+    let _ = writeln!(
+        out,
+        "\nPeak resident memory of the service: {:.0} MiB.\n",
+        r.peak_mib
+    );
+    out
+}
