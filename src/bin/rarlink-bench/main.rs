@@ -94,12 +94,20 @@ async fn start(args: &Args) -> Service {
                 rarlink.display()
             )
         });
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned by `Service` at once, so it is killed and reaped however this function ends.
+    let service = Service {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/health/ready")).send().await {
+        if let Ok(r) = client
+            .get(format!("{}/health/ready", service.base))
+            .send()
+            .await
+        {
             if r.status().is_success() {
-                return Service { child, base };
+                return service;
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
