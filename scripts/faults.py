@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fault tests against the release binary (standard library only).
+"""Fault tests against the built binary (standard library only; RARLINK_BIN picks the binary,
+default target/release/rarlink).
 
   kill     kill -9 the service during a write load; every write acknowledged with 2xx before
            the kill must be there after a restart.
@@ -26,7 +27,7 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "rarlink")
+BINARY = os.environ.get("RARLINK_BIN", os.path.join(ROOT, "target", "release", "rarlink"))
 SECRET = "faults-secret-faults-secret-faults-secret-01"
 RESULTS = []
 

@@ -116,6 +116,24 @@ pub fn prompt_event(row: &PromptRow, event_type: &'static str, description: Stri
     }
 }
 
+/// The stored form of an event that rarlink itself causes (no request, no caller).
+pub fn system_event_row(e: Event, now: DateTime<Utc>) -> NewEventRow {
+    NewEventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        event_type: e.event_type.to_string(),
+        version: 1,
+        occurred_at: now.naive_utc(),
+        description: e.description,
+        detail_url: e.detail_path,
+        additional_information: e.additional_information.to_string(),
+        crn: e.crn,
+        org_code: e.org,
+        provider_org_code: e.provider_org,
+        actor_sub: Some(SYSTEM_ACTOR.into()),
+        actor_org: None,
+    }
+}
+
 /// Marks overdue open prompts as escalated (so managers see them) and emits
 /// `rarlink.safeguarding-prompt.overdue` for each, once, even with several instances running.
 pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
@@ -127,25 +145,14 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
             for mut row in due.iter().cloned() {
                 row.escalated_at = Some(now.naive_utc());
                 rows::save(conn, &row)?;
-                let e = prompt_event(
-                    &row,
-                    "rarlink.safeguarding-prompt.overdue",
-                    format!("Overdue and escalated to managers: {}", row.title),
-                );
-                events_out.push(NewEventRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    event_type: e.event_type.to_string(),
-                    version: 1,
-                    occurred_at: now.naive_utc(),
-                    description: e.description,
-                    detail_url: e.detail_path,
-                    additional_information: e.additional_information.to_string(),
-                    crn: e.crn,
-                    org_code: e.org,
-                    provider_org_code: e.provider_org,
-                    actor_sub: Some(SYSTEM_ACTOR.into()),
-                    actor_org: None,
-                });
+                events_out.push(system_event_row(
+                    prompt_event(
+                        &row,
+                        "rarlink.safeguarding-prompt.overdue",
+                        format!("Overdue and escalated to managers: {}", row.title),
+                    ),
+                    now,
+                ));
             }
             events::insert_all(conn, &events_out)?;
             Ok::<_, ApiError>(due.len())

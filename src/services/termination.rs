@@ -2,8 +2,8 @@
 //! the "start the termination review" prompt ahead of an order's end date.
 
 use super::delivery::delivered_days;
-use super::prompts::{prompt_event, SYSTEM_ACTOR};
-use crate::db::events::{self, NewEventRow};
+use super::prompts::{prompt_event, system_event_row};
+use crate::db::events;
 use crate::db::orders::{self, OrderRow};
 use crate::db::prompts::{self as prompt_rows, PromptRow, OPEN};
 use crate::db::termination::{self as rows, ReviewRow};
@@ -172,23 +172,7 @@ pub fn raise_due_review_prompts(
                 "rarlink.safeguarding-prompt.raised",
                 format!("Prompt raised: {}", row.title),
             );
-            events::insert_all(
-                conn,
-                &[NewEventRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    event_type: e.event_type.into(),
-                    version: 1,
-                    occurred_at: now.naive_utc(),
-                    description: e.description,
-                    detail_url: e.detail_path,
-                    additional_information: e.additional_information.to_string(),
-                    crn: e.crn,
-                    org_code: e.org,
-                    provider_org_code: e.provider_org,
-                    actor_sub: Some(SYSTEM_ACTOR.into()),
-                    actor_org: None,
-                }],
-            )?;
+            events::insert_all(conn, &[system_event_row(e, now)])?;
             Ok::<_, ApiError>(())
         });
         match outcome {
