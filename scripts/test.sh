@@ -38,8 +38,9 @@ echo "PostgreSQL: $(grep -E '^test result' /tmp/rarlink-test-postgres.log | awk 
 : > /tmp/rarlink-faults.log
 if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
   step "fault tests on the built binary (kill -9 under load; PostgreSQL stopped under load)"
-  cargo build --locked --bin rarlink
+  # The suite already built target/debug/rarlink (the integration tests run it).
   export RARLINK_BIN="$PWD/target/debug/rarlink"
+  test -x "$RARLINK_BIN"
   faults_dir="$(mktemp -d /tmp/rarlink-faults.XXXXXX)"
   python3 scripts/faults.py kill --database "sqlite:$faults_dir/faults.db" | tee -a /tmp/rarlink-faults.log
   psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_kill" -c "CREATE DATABASE faults_kill"

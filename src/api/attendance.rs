@@ -6,6 +6,7 @@ use crate::auth::Permission;
 use crate::domain::appointment::Attendance;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
+use crate::http::etag::{etag_of, IfMatch};
 use crate::http::{ApiJson, Ctx, Principal};
 use crate::services::delivery::{decide_absence, record_attendance};
 use actix_web::{post, put, web};
@@ -72,6 +73,7 @@ fn visible_prompts(
 pub async fn put_attendance(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<Attendance>,
 ) -> Result<web::Json<AppointmentOutcome>, ApiError> {
     let id = id.into_inner();
@@ -83,6 +85,7 @@ pub async fn put_attendance(
             "appointment.attendance",
             move |w| {
                 let a = visible_appointment(w, &id)?;
+                if_match.check(&etag_of(&appointment_view(w.conn, a.clone())?))?;
                 if !w.me.is_provider() {
                     return Err(ApiError::Forbidden(
                         "attendance is recorded by the provider".into(),
@@ -131,6 +134,7 @@ pub struct AbsenceDecision {
 pub async fn absence_decision(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<AbsenceDecision>,
 ) -> Result<web::Json<AppointmentOutcome>, ApiError> {
     let id = id.into_inner();
@@ -144,6 +148,7 @@ pub async fn absence_decision(
             "appointment.absence-decision",
             move |w| {
                 let a = visible_appointment(w, &id)?;
+                if_match.check(&etag_of(&appointment_view(w.conn, a.clone())?))?;
                 let decision = decide_absence(w, a, body.acceptable, body.note)?;
                 let count = decision.raised.new.len();
                 Ok(AppointmentOutcome {

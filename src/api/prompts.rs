@@ -6,10 +6,11 @@ use crate::db::from_json;
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer, OPEN, RESOLVED};
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
+use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx, Principal, Work};
 use crate::rules::prompt::AssigneeRole;
 use crate::services::prompts::prompt_event;
-use actix_web::{get, post, web};
+use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -296,10 +297,7 @@ pub async fn list_prompts(
     security(("bearer" = []))
 )]
 #[get("/safeguarding-prompts/{id}")]
-pub async fn get_prompt(
-    ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
-) -> Result<web::Json<PromptView>, ApiError> {
+pub async fn get_prompt(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadPrompts, "prompt.read", move |w| {
@@ -307,7 +305,7 @@ pub async fn get_prompt(
             prompt_view(row, w.now)
         })
         .await?;
-    Ok(web::Json(view))
+    Ok(tagged(actix_web::http::StatusCode::OK, &view))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -342,6 +340,7 @@ pub struct ResolvePrompt {
 pub async fn resolve_prompt(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<ResolvePrompt>,
 ) -> Result<web::Json<PromptView>, ApiError> {
     let id = id.into_inner();
@@ -353,6 +352,7 @@ pub async fn resolve_prompt(
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
             let mut row = visible_prompt(w, &id)?;
+            if_match.check(&etag_of(&prompt_view(row.clone(), w.now)?))?;
             let for_provider = row.org != row.probation_org;
             let acting_role = if for_provider {
                 if w.me.is_provider() && w.me.has(Role::ProviderManager) {

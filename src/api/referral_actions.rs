@@ -7,6 +7,7 @@ use crate::db::referrals as rows;
 use crate::domain::referral::{Action, WithdrawalCode};
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
+use crate::http::etag::{etag_of, IfMatch};
 use crate::http::extract::parse_json;
 use crate::http::{ApiJson, Ctx, Work};
 use crate::services::referrals::{apply, close_acknowledgement_prompts, emit, send};
@@ -59,11 +60,13 @@ fn require_side(w: &Work, probation: bool) -> Result<(), ApiError> {
 pub async fn send_referral(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .write(Permission::Commission, "referral.send", move |w| {
             let row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, true)?;
             let row = send(w, row)?;
             referral_view(w.conn, w.me, row)
@@ -97,6 +100,7 @@ pub struct AcceptReferral {
 pub async fn accept_referral(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<AcceptReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -110,6 +114,7 @@ pub async fn accept_referral(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.accept", move |w| {
             let mut row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, false)?;
             apply(&mut row, Action::Accept)?;
             let now = w.now.naive_utc();
@@ -162,6 +167,7 @@ pub struct DeclineReferral {
 pub async fn decline_referral(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<DeclineReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -172,6 +178,7 @@ pub async fn decline_referral(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.decline", move |w| {
             let mut row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, false)?;
             apply(&mut row, Action::Decline)?;
             row.decline_reason = Some(reason.trim().to_string());
@@ -214,6 +221,7 @@ pub struct AssignWorker {
 pub async fn assign_worker(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<AssignWorker>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -224,6 +232,7 @@ pub async fn assign_worker(
     let view = ctx
         .write(Permission::AssignWorker, "referral.assign", move |w| {
             let mut row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, false)?;
             apply(&mut row, Action::Assign)?;
             row.assigned_worker = Some(worker.trim().to_string());
@@ -268,6 +277,7 @@ pub struct WithdrawReferral {
 pub async fn withdraw_referral(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ApiJson<WithdrawReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -278,6 +288,7 @@ pub async fn withdraw_referral(
     let view = ctx
         .write(Permission::Commission, "referral.withdraw", move |w| {
             let mut row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, true)?;
             apply(&mut row, Action::Withdraw)?;
             let code = serde_json::to_value(body.code)
@@ -328,6 +339,7 @@ pub struct RiskAcknowledgement {
 pub async fn acknowledge_risk(
     ctx: Ctx,
     id: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -339,6 +351,7 @@ pub async fn acknowledge_risk(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.acknowledge-risk", move |w| {
             let mut row = visible_referral(w, &id)?;
+            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
             require_side(w, false)?;
             apply(&mut row, Action::AcknowledgeRisk)?;
             if let Some(v) = version.filter(|v| *v != row.context_version) {

@@ -673,3 +673,22 @@ async fn impossible_dates_far_in_the_past_or_future_are_422_not_500() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_stale_etag_stops_an_action_and_the_current_one_lets_it_through() {
+    let app = spawn_app().await;
+    let case = app.case(false).await;
+    let path = format!("/api/v1/referrals/{}", case.referral_id);
+    let res = app.get(&path, &app.worker()).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let accept = |tag: &str| {
+        app.client
+            .post(app.url(&format!("{path}/accept")))
+            .bearer_auth(app.worker())
+            .header("if-match", tag.to_string())
+            .json(&json!({"riskInformationAcknowledged": true}))
+            .send()
+    };
+    problem(accept("\"stale\"").await.unwrap(), 412).await;
+    assert_eq!(accept(&etag).await.unwrap().status(), StatusCode::OK);
+}
