@@ -266,7 +266,7 @@ impl Ctx {
         let result = self
             .state
             .db
-            .run(move |conn| {
+            .run_with_turn(move |conn, turn| {
                 caller.require(permission)?;
                 let me = resolve_principal(conn, caller, permission)?;
                 match mode {
@@ -289,32 +289,36 @@ impl Ctx {
                         }
                         let crn = work.crn.take();
                         let status = work.status.unwrap_or(success_status);
+                        let _turn = turn.take();
                         audit::insert(conn, &audit.row(crn, status))?;
                         Ok(value)
                     }
-                    Mode::Write => write_transaction(conn, |conn| {
-                        let mut work = Work {
-                            conn,
-                            me: &me,
-                            now,
-                            rules: &rules,
-                            crn: None,
-                            events: Vec::new(),
-                            status: None,
-                            writing: true,
-                        };
-                        let value = f(&mut work)?;
-                        let crn = work.crn.take();
-                        let status = work.status.unwrap_or(success_status);
-                        let rows: Vec<NewEventRow> = work
-                            .events
-                            .drain(..)
-                            .map(|e| event_row(e, now, &me.caller))
-                            .collect();
-                        events::insert_all(conn, &rows)?;
-                        audit::insert(conn, &audit.row(crn, status))?;
-                        Ok(value)
-                    }),
+                    Mode::Write => {
+                        let _turn = turn.take();
+                        write_transaction(conn, |conn| {
+                            let mut work = Work {
+                                conn,
+                                me: &me,
+                                now,
+                                rules: &rules,
+                                crn: None,
+                                events: Vec::new(),
+                                status: None,
+                                writing: true,
+                            };
+                            let value = f(&mut work)?;
+                            let crn = work.crn.take();
+                            let status = work.status.unwrap_or(success_status);
+                            let rows: Vec<NewEventRow> = work
+                                .events
+                                .drain(..)
+                                .map(|e| event_row(e, now, &me.caller))
+                                .collect();
+                            events::insert_all(conn, &rows)?;
+                            audit::insert(conn, &audit.row(crn, status))?;
+                            Ok(value)
+                        })
+                    }
                 }
             })
             .await;
