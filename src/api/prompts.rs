@@ -9,7 +9,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx, Principal, Work};
 use crate::rules::prompt::AssigneeRole;
-use crate::services::prompts::prompt_event;
+use crate::services::prompts::{self as prompt_service, resolve};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -351,7 +351,7 @@ pub async fn resolve_prompt(
     e.into_result()?;
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
-            let mut row = visible_prompt(w, &id)?;
+            let row = visible_prompt(w, &id)?;
             if_match.check(&etag_of(&prompt_view(row.clone(), w.now)?))?;
             let for_provider = row.org != row.probation_org;
             let acting_role = if for_provider {
@@ -384,15 +384,12 @@ pub async fn resolve_prompt(
                     "this prompt is mandatory: only a manager may judge it not required".into(),
                 ));
             }
-            row.status = RESOLVED.into();
-            row.outcome = Some(body.outcome.as_str().into());
-            row.resolution_note = Some(body.note.trim().to_string());
-            row.external_reference = body.external_reference.map(|r| r.trim().to_string());
-            row.resolved_at = Some(w.now.naive_utc());
-            row.resolved_by = Some(w.me.caller.sub.clone());
-            row.resolved_by_role = Some(acting_role.as_str().into());
-            rows::save(w.conn, &row)?;
-            w.emit(prompt_event(&row, "rarlink.safeguarding-prompt.resolved", format!("Prompt resolved ({}): {}", body.outcome.as_str(), row.title)));
+            let row = resolve(w, row, prompt_service::Resolution {
+                outcome: body.outcome.as_str(),
+                note: body.note.trim().to_string(),
+                external_reference: body.external_reference.map(|r| r.trim().to_string()),
+                role: Some(acting_role.as_str().into()),
+            })?;
             prompt_view(row, w.now)
         })
         .await?;

@@ -277,22 +277,10 @@ fn session_facts(
 }
 
 fn close_absence_prompt(w: &mut Work, appointment_id: &str, note: &str) -> Result<(), ApiError> {
-    for mut p in prompt_rows::triggered_by(w.conn, appointment_id)? {
-        if p.rule != "absence-decision" || p.status != prompt_rows::OPEN {
-            continue;
+    for p in prompt_rows::triggered_by(w.conn, appointment_id)? {
+        if p.rule == "absence-decision" && p.status == prompt_rows::OPEN {
+            prompts::resolve_as_done(w, p, note.to_string())?;
         }
-        p.status = prompt_rows::RESOLVED.into();
-        p.outcome = Some("ACTIONED".into());
-        p.resolution_note = Some(note.to_string());
-        p.resolved_at = Some(w.now.naive_utc());
-        p.resolved_by = Some(w.me.caller.sub.clone());
-        p.resolved_by_role = w.me.caller.roles.first().map(|r| r.as_str().to_string());
-        prompt_rows::save(w.conn, &p)?;
-        w.emit(prompts::prompt_event(
-            &p,
-            "rarlink.safeguarding-prompt.resolved",
-            format!("Prompt resolved (ACTIONED): {}", p.title),
-        ));
     }
     Ok(())
 }

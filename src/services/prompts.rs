@@ -93,6 +93,50 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
     Ok(raised)
 }
 
+/// How a prompt is closed.
+pub struct Resolution<'a> {
+    /// `ACTIONED` or `NOT_REQUIRED`.
+    pub outcome: &'a str,
+    pub note: String,
+    pub external_reference: Option<String>,
+    /// The role the resolver acted in.
+    pub role: Option<String>,
+}
+
+/// Resolves an open prompt (it is kept, never deleted) and emits
+/// `rarlink.safeguarding-prompt.resolved`, in the caller's transaction.
+pub fn resolve(w: &mut Work, mut row: PromptRow, r: Resolution) -> Result<PromptRow, ApiError> {
+    row.status = rows::RESOLVED.into();
+    row.outcome = Some(r.outcome.into());
+    row.resolution_note = Some(r.note);
+    row.external_reference = r.external_reference;
+    row.resolved_at = Some(w.now.naive_utc());
+    row.resolved_by = Some(w.me.caller.sub.clone());
+    row.resolved_by_role = r.role;
+    rows::save(w.conn, &row)?;
+    w.emit(prompt_event(
+        &row,
+        "rarlink.safeguarding-prompt.resolved",
+        format!("Prompt resolved ({}): {}", r.outcome, row.title),
+    ));
+    Ok(row)
+}
+
+/// Closes a prompt the system itself knows is done (e.g. the provider acknowledged).
+pub fn resolve_as_done(w: &mut Work, row: PromptRow, note: String) -> Result<PromptRow, ApiError> {
+    let role = w.me.caller.roles.first().map(|r| r.as_str().to_string());
+    resolve(
+        w,
+        row,
+        Resolution {
+            outcome: "ACTIONED",
+            note,
+            external_reference: None,
+            role,
+        },
+    )
+}
+
 /// An event about a prompt: visible to the case's probation organisation, and to the provider
 /// when the prompt is addressed to it.
 pub fn prompt_event(row: &PromptRow, event_type: &'static str, description: String) -> Event {

@@ -196,21 +196,9 @@ pub fn close_acknowledgement_prompts(
     referral_id: &str,
     version: i32,
 ) -> Result<(), ApiError> {
-    for mut prompt in prompt_rows::open_for_referral(w.conn, referral_id, risk_change::RULE)? {
-        prompt.status = prompt_rows::RESOLVED.into();
-        prompt.outcome = Some("ACTIONED".into());
-        prompt.resolution_note = Some(format!(
-            "Acknowledged version {version} of the shared risk information"
-        ));
-        prompt.resolved_at = Some(w.now.naive_utc());
-        prompt.resolved_by = Some(w.me.caller.sub.clone());
-        prompt.resolved_by_role = w.me.caller.roles.first().map(|r| r.as_str().to_string());
-        prompt_rows::save(w.conn, &prompt)?;
-        w.emit(prompts::prompt_event(
-            &prompt,
-            "rarlink.safeguarding-prompt.resolved",
-            format!("Prompt resolved (ACTIONED): {}", prompt.title),
-        ));
+    for prompt in prompt_rows::open_for_referral(w.conn, referral_id, risk_change::RULE)? {
+        let note = format!("Acknowledged version {version} of the shared risk information");
+        prompts::resolve_as_done(w, prompt, note)?;
     }
     Ok(())
 }
