@@ -29,6 +29,7 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct ChronologyQuery {
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
@@ -100,7 +101,11 @@ pub fn to_csv(entries: &[ChronologyEntry]) -> String {
     tag = "chronology",
     params(("crn" = String, Path, description = "Case reference number"), ChronologyQuery),
     responses(
-        (status = 200, description = "Entries in time order (JSON array, or text/csv with a header row)", body = Vec<ChronologyEntry>),
+        (status = 200, description = "Entries in time order: a JSON array, or with `format=csv` RFC 4180 CSV with a header row",
+            content(
+                (Vec<ChronologyEntry> = "application/json"),
+                (String = "text/csv", example = "at,agency,who,what,description,link\r\n"),
+            )),
         (status = 404, description = "No such person in your organisation"),
     ),
     security(("bearer" = []))

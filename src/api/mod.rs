@@ -2,8 +2,8 @@
 //!
 //! Routes are registered through `utoipa_actix_web`, so the served routes and the OpenAPI paths
 //! come from the same registration and cannot drift. Error responses are declared per operation by
-//! status; [`ProblemResponses`] gives every error the problem+json body and adds the errors every
-//! operation can return (auth, bad input, unavailability) in one place.
+//! status; [`openapi_doc::finish`] then completes the document in one place (problem bodies, the
+//! errors every operation can return, security, parameter patterns).
 
 pub mod appointments;
 pub mod attendance;
@@ -13,6 +13,7 @@ pub mod disclosures;
 pub mod events;
 pub mod health;
 pub mod household;
+pub mod openapi_doc;
 pub mod orders;
 pub mod organisations;
 pub mod pagination;
@@ -26,10 +27,9 @@ pub mod termination;
 pub mod webhooks;
 
 use crate::error::{BlockingItem, FieldError, Problem};
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+pub use openapi_doc::{finish, BEARER};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(OpenApi)]
@@ -102,13 +102,6 @@ pub fn openapi() -> OpenApiDoc {
     finish(doc)
 }
 
-/// Applies the modifiers that must see every path (they run after routes are collected).
-pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
-    BearerSecurity.modify(&mut doc);
-    ProblemResponses.modify(&mut doc);
-    doc
-}
-
 /// The OpenAPI document as pretty JSON with a trailing newline (the committed file's form).
 pub fn openapi_json() -> String {
     let mut text = openapi()
@@ -116,110 +109,4 @@ pub fn openapi_json() -> String {
         .expect("the OpenAPI document serialises");
     text.push('\n');
     text
-}
-
-pub const BEARER: &str = "bearer";
-
-struct BearerSecurity;
-
-impl Modify for BearerSecurity {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            BEARER,
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "A JWT with claims sub, name, org and roles; see README (Tokens).",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
-
-/// Gives every error response the problem+json body and adds the errors any operation can return.
-struct ProblemResponses;
-
-impl ProblemResponses {
-    fn add(op: &mut Operation, status: &str, description: &str) {
-        op.responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
-    }
-
-    fn describe(op: &mut Operation, secured: bool, has_body: bool, api: bool) {
-        if secured {
-            Self::add(
-                op,
-                "401",
-                "Missing, malformed, expired or otherwise invalid bearer token.",
-            );
-            Self::add(
-                op,
-                "403",
-                "The caller's roles or organisation may never do this.",
-            );
-        }
-        if has_body {
-            Self::add(op, "400", "Malformed JSON or an invalid header.");
-            Self::add(op, "413", "The request body is larger than 1 MiB.");
-            Self::add(op, "415", "The request body is not application/json.");
-            Self::add(
-                op,
-                "422",
-                "The body does not validate; `errors` lists every bad field.",
-            );
-        }
-        if api {
-            Self::add(op, "400", "An invalid path parameter or query string.");
-            Self::add(
-                op,
-                "500",
-                "An unexpected error; nothing internal is disclosed.",
-            );
-            Self::add(
-                op,
-                "503",
-                "The database is unavailable or busy; retry after `Retry-After` seconds.",
-            );
-        }
-        let problem = ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build();
-        for (status, response) in op.responses.responses.iter_mut() {
-            let is_error = status.starts_with('4') || status.starts_with('5');
-            if let (true, RefOr::T(response)) = (is_error, response) {
-                response.content.clear();
-                response
-                    .content
-                    .insert("application/problem+json".to_string(), problem.clone());
-            }
-        }
-    }
-}
-
-impl Modify for ProblemResponses {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let api = path.starts_with("/api/");
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let has_body = op.request_body.is_some();
-                Self::describe(op, secured, has_body, api);
-            }
-        }
-    }
 }

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
+/// The CRN's shape as a regular expression, for the OpenAPI document.
+pub const PATTERN: &str = "^[A-Z][0-9]{6}$";
+
 /// A valid CRN: one upper-case letter then six digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
