@@ -54,5 +54,21 @@ if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
   rm -rf "$faults_dir"
 fi
 
+if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" ]]; then
+  step "contract fuzzing: schemathesis against the served OpenAPI document, on both backends"
+  export RARLINK_BIN="$PWD/target/debug/rarlink"
+  venv="$PWD/target/fuzz-venv"
+  if [[ ! -x "$venv/bin/schemathesis" ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  fi
+  export PATH="$venv/bin:$PATH"
+  fuzz_dir="$(mktemp -d /tmp/rarlink-fuzz.XXXXXX)"
+  python3 scripts/fuzz.py --database "sqlite:$fuzz_dir/fuzz.db" --max-time "${FUZZ_SECONDS:-120}" | tee -a /tmp/rarlink-faults.log
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS fuzz" -c "CREATE DATABASE fuzz"
+  python3 scripts/fuzz.py --database "${TEST_DATABASE_URL%/*}/fuzz" --max-time "${FUZZ_SECONDS:-120}" | tee -a /tmp/rarlink-faults.log
+  rm -rf "$fuzz_dir"
+fi
+
 echo "total: $(cat <(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{print $4, $6}') \
-  <(grep -hE '^faults:' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"
+  <(grep -hE '^(faults|fuzz):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"

@@ -71,6 +71,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(
                 crate::http::idempotency::idempotency,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::extract::refuse_nul_in_uri,
+            ))
             .configure(organisations::configure)
             .configure(people::configure)
             .configure(risk::configure)

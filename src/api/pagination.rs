@@ -23,9 +23,13 @@ impl PageQuery {
         check_limit(self.limit)
     }
 
-    /// The decoded cursor, if any.
+    /// The decoded cursor, if any; an empty `cursor=` means the first page.
     pub fn after(&self) -> Result<Option<String>, ApiError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()
     }
 }
 

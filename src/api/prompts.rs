@@ -233,7 +233,12 @@ pub async fn list_prompts(
 ) -> Result<web::Json<Page<PromptView>>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(parse_cursor)
+        .transpose()?;
     if let Some(crn) = &q.crn {
         super::people::crn_param(crn)?;
     }

@@ -2,7 +2,7 @@
 //! provider sees a referral only once sent, and then only the shared (need-to-know) view.
 
 use super::orders::visible_order;
-use super::pagination::{decode_cursor, encode_cursor, Page, PageQuery};
+use super::pagination::{encode_cursor, Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::orders::{self, OrderRow};
 use crate::db::people;
@@ -561,7 +561,7 @@ pub async fn list_referrals(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<ReferralSummary>>, ApiError> {
     let limit = page.limit()?;
-    let before = page.cursor.as_deref().map(decode_cursor).transpose()?;
+    let before = page.after()?;
     let status_filter = filter.status;
     let result = ctx
         .read(Permission::ReadReferrals, "referral.list", move |w| {

@@ -63,7 +63,13 @@ impl<'de> Deserialize<'de> for Officer {
                 name: Option<String>,
             },
         }
-        Ok(match Form::deserialize(d)? {
+        let form = Form::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected the officer's subject as a string (\"jsmith\") or an object \
+                 {\"sub\": \"jsmith\", \"name\": \"J Smith\"}",
+            )
+        })?;
+        Ok(match form {
             Form::Sub(sub) => Officer { sub, name: None },
             Form::Full { sub, name } => Officer { sub, name },
         })
@@ -199,5 +205,13 @@ mod tests {
         let b: Officer = serde_json::from_str(r#"{"sub":"jsmith","name":"J Smith"}"#).unwrap();
         assert_eq!(a.sub, b.sub);
         assert_eq!(b.name.as_deref(), Some("J Smith"));
+    }
+
+    #[test]
+    fn an_officer_of_neither_form_is_refused_with_both_forms_named() {
+        let err = serde_json::from_str::<Officer>("{}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"sub\""), "{err}");
     }
 }

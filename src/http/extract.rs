@@ -66,6 +66,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
 /// Parses JSON, naming the failing field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    refuse_nul_characters(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
@@ -87,6 +88,81 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// No field of this API needs a NUL character and PostgreSQL text cannot store one, so a body
+/// whose strings contain `\u0000` is refused with `422` naming each field (on both backends).
+fn refuse_nul_characters(bytes: &[u8]) -> Result<(), ApiError> {
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // malformed: the parse that follows says how
+    };
+    let mut errors = Vec::new();
+    collect_nul_fields(&value, "", &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn collect_nul_fields(value: &serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
+    let field = |path: &str| {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => errors.push(FieldError::new(
+            field(path),
+            "invalid",
+            "text may not contain NUL (\\u0000) characters",
+        )),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_nul_fields(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    errors.push(FieldError::new(
+                        field(path),
+                        "invalid",
+                        "names may not contain NUL (\\u0000) characters",
+                    ));
+                } else {
+                    collect_nul_fields(item, &child, errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Refuses a request whose path or query string carries a NUL character (`%00`) with `400`.
+pub async fn refuse_nul_in_uri(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let uri = req.uri();
+    let carries_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    if carries_nul(uri.path()) || uri.query().is_some_and(carries_nul) {
+        let error = ApiError::BadRequest(
+            "the path and query string may not contain NUL (%00) characters".into(),
+        );
+        return Ok(req.into_response(error.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Applies an RFC 7386 JSON merge patch: fields given replace, `null` removes.

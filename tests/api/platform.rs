@@ -169,6 +169,28 @@ async fn a_bad_query_parameter_is_a_problem_not_a_crash() {
         .get("/api/v1/organisations?cursor=%25%25", &app.admin())
         .await;
     problem(res, 422).await;
+    let res = app.get("/api/v1/organisations?cursor=", &app.admin()).await;
+    assert_eq!(res.status(), 200, "an empty cursor is the first page");
+}
+
+#[actix_web::test]
+async fn nul_characters_are_refused_before_they_reach_the_database() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/organisations",
+            &app.admin(),
+            &json!({"code": "PDU-NUL", "name": "Bad\u{0}name", "kind": "probation"}),
+        )
+        .await;
+    let p = problem(res, 422).await;
+    assert_eq!(p["errors"][0]["field"], "name");
+    let res = app
+        .get("/api/v1/audit-events?actor=a%00b", &app.auditor())
+        .await;
+    problem(res, 400).await;
+    let res = app.get("/api/v1/organisations", &app.admin()).await;
+    assert_eq!(body(res).await["items"].as_array().unwrap().len(), 0);
 }
 
 #[actix_web::test]
