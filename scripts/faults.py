@@ -6,10 +6,16 @@ default target/release/rarlink).
            the kill must be there after a restart.
   pgstop   stop PostgreSQL under load: requests fail fast with a 503 problem and Retry-After,
            /health/ready is 503, and the service recovers by itself once the database is back.
+  overload more clients than connections: requests wait a bounded time, then get a 503 problem
+           with Retry-After; on PostgreSQL a lock held elsewhere ends at statement_timeout (503).
+  twoinstances  two services on one PostgreSQL under load: background work (escalation, review
+           prompts, webhook delivery, sealing) acts once per item; RAR allocation stays exact.
 
   scripts/faults.py kill   --database sqlite:/tmp/x.db
   scripts/faults.py kill   --database postgres://postgres@127.0.0.1:55432/faults
   scripts/faults.py pgstop --database postgres://... --pg-ctl "runuser -u postgres -- pg_ctl -D DIR"
+  scripts/faults.py overload --database sqlite:/tmp/x.db      (or postgres://...)
+  scripts/faults.py twoinstances --database postgres://postgres@127.0.0.1:55432/cluster
 
 Prints one line per check and a closing 'N passed, N failed' line; exits non-zero on failure.
 """
@@ -44,10 +50,11 @@ def free_port():
 
 
 class Service:
-    def __init__(self, database, port):
+    def __init__(self, database, port, **settings):
         self.database, self.port = database, port
         self.base = f"http://127.0.0.1:{port}"
         self.proc = None
+        self.settings = settings
 
     def env(self):
         env = dict(os.environ)
@@ -58,10 +65,13 @@ class Service:
             "RARLINK_JWT_SECRET": SECRET,
             "RARLINK_DB_POOL_TIMEOUT_MS": "1000",
         })
+        env.update(self.settings)
         return env
 
     def start(self):
-        self.proc = subprocess.Popen([BINARY, "serve"], env=self.env(), stdout=subprocess.DEVNULL)
+        # The service's log goes to a file beside its database, not into the test's output.
+        log = open(f"/tmp/rarlink-faults-{self.port}.log", "ab")
+        self.proc = subprocess.Popen([BINARY, "serve"], env=self.env(), stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(150):
             if request(self, "GET", "/health/ready")[0] == 200:
                 return
@@ -86,7 +96,8 @@ class Service:
 def request(svc, method, path, token=None, body=None, timeout=10):
     """Returns (status, headers, parsed body); status 0 when the connection failed."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(svc.base + path, data=data, method=method)
+    base = svc if isinstance(svc, str) else svc.base
+    req = urllib.request.Request(base + path, data=data, method=method)
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     if data is not None:
@@ -193,16 +204,81 @@ def pgstop_test(database, pg_ctl):
     svc.stop()
 
 
+def hold_write_lock(database, seconds):
+    """Holds the database's write lock from another process for `seconds` (in the background)."""
+    if database.startswith("postgres"):
+        sql = f"BEGIN; LOCK TABLE people IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT;"
+        return subprocess.Popen(["psql", database, "-qc", sql], stdout=subprocess.DEVNULL)
+    code = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN IMMEDIATE'); time.sleep(float(sys.argv[2])); c.execute('COMMIT')")
+    return subprocess.Popen([sys.executable, "-c", code, database.split(":", 1)[1], str(seconds)])
+
+
+def overload_test(database):
+    backend = database.split(":")[0]
+    svc = Service(database, free_port(), RARLINK_DB_POOL_SIZE="1", RARLINK_DB_POOL_TIMEOUT_MS="200",
+                  RARLINK_DB_STATEMENT_TIMEOUT_MS="1000", RARLINK_BACKGROUND="off")
+    svc.start()
+    token = setup_case(svc)
+    results, lock = [], threading.Lock()
+    # The one connection gets stuck behind a lock held elsewhere; everyone else must not wait long.
+    holder = hold_write_lock(database, 2)
+    time.sleep(0.3)
+    deadline = time.monotonic() + 1.5
+
+    def reader():
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            status, headers, body = request(svc, "GET", "/api/v1/people/F000001", token, timeout=30)
+            with lock:
+                results.append((status, time.monotonic() - started, headers, body))
+
+    threads = [threading.Thread(target=reader) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    holder.wait()
+    refused = [r for r in results if r[0] == 503]
+    slowest = max(r[1] for r in results)
+    slowest_refusal = max((r[1] for r in refused), default=0)
+    check(f"16 clients on 1 stuck connection ({backend}): every request answered 200 or 503, the slowest "
+          f"in {slowest:.2f}s", all(r[0] in (200, 503) for r in results) and slowest < 6,
+          f"statuses {sorted({r[0] for r in results})}")
+    check(f"{len(refused)} of {len(results)} refused, each a 503 problem with Retry-After within "
+          f"{slowest_refusal:.2f}s (pool timeout 0.2s)", len(refused) > 0 and slowest_refusal < 1.5 and all(
+              any(k.lower() == "retry-after" for k in r[2]) and isinstance(r[3], dict) and r[3].get("status") == 503
+              for r in refused))
+    if backend == "postgres":
+        holder = hold_write_lock(database, 3)
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, headers, _ = request(svc, "GET", "/api/v1/people/F000001", token, timeout=30)
+        elapsed = time.monotonic() - started
+        check("a request behind a lock held elsewhere ends at statement_timeout with a 503 and Retry-After",
+              status == 503 and any(k.lower() == "retry-after" for k in headers) and elapsed < 2.5,
+              f"status {status} after {elapsed:.1f}s")
+        holder.wait()
+    status = request(svc, "GET", "/api/v1/people/F000001", token)[0]
+    check("once the lock is released the service answers normally", status == 200, f"got {status}")
+    svc.stop()
+
+
 def main():
+    from faults_cluster import twoinstances_test
     parser = argparse.ArgumentParser()
-    parser.add_argument("test", choices=["kill", "pgstop"])
+    parser.add_argument("test", choices=["kill", "pgstop", "overload", "twoinstances"])
     parser.add_argument("--database", required=True)
     parser.add_argument("--pg-ctl", help="command prefix that runs pg_ctl for the cluster (pgstop)")
     args = parser.parse_args()
     if args.test == "kill":
         kill_test(args.database)
-    else:
+    elif args.test == "pgstop":
         pgstop_test(args.database, args.pg_ctl)
+    elif args.test == "overload":
+        overload_test(args.database)
+    else:
+        twoinstances_test(args.database, check)
     passed = sum(RESULTS)
     print(f"faults: {passed} passed, {len(RESULTS) - passed} failed")
     sys.exit(0 if passed == len(RESULTS) else 1)

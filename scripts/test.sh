@@ -37,7 +37,7 @@ echo "PostgreSQL: $(grep -E '^test result' /tmp/rarlink-test-postgres.log | awk 
 
 : > /tmp/rarlink-faults.log
 if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
-  step "fault tests on the built binary (kill -9 under load; PostgreSQL stopped under load)"
+  step "fault tests on the built binary (kill -9, overload, two instances, PostgreSQL stopped)"
   # The suite already built target/debug/rarlink (the integration tests run it).
   export RARLINK_BIN="$PWD/target/debug/rarlink"
   test -x "$RARLINK_BIN"
@@ -45,6 +45,11 @@ if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
   python3 scripts/faults.py kill --database "sqlite:$faults_dir/faults.db" | tee -a /tmp/rarlink-faults.log
   psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_kill" -c "CREATE DATABASE faults_kill"
   python3 scripts/faults.py kill --database "${TEST_DATABASE_URL%/*}/faults_kill" | tee -a /tmp/rarlink-faults.log
+  python3 scripts/faults.py overload --database "sqlite:$faults_dir/overload.db" | tee -a /tmp/rarlink-faults.log
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_overload" -c "CREATE DATABASE faults_overload"
+  python3 scripts/faults.py overload --database "${TEST_DATABASE_URL%/*}/faults_overload" | tee -a /tmp/rarlink-faults.log
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_cluster" -c "CREATE DATABASE faults_cluster"
+  python3 scripts/faults.py twoinstances --database "${TEST_DATABASE_URL%/*}/faults_cluster" | tee -a /tmp/rarlink-faults.log
   if [[ -n "${PG_DATA:-}" ]]; then
     psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS faults_stop" -c "CREATE DATABASE faults_stop"
     pg_ctl_cmd="$PG_BIN/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -o '$PG_OPTIONS'"

@@ -15,6 +15,10 @@ use std::time::Duration as StdDuration;
 const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
 /// How often webhook deliveries are attempted.
 const WEBHOOKS_EVERY: StdDuration = StdDuration::from_secs(2);
+/// Deliveries claimed (and sent concurrently) at a time.
+const WEBHOOK_BATCH: i64 = 50;
+/// At most this many batches back to back before the other background tasks run again.
+const WEBHOOK_BATCHES_PER_TICK: usize = 20;
 
 /// Seals the ledgers once.
 pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
@@ -48,7 +52,7 @@ pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
         .db
         .run(move |conn| {
             webhooks::fan_out(conn, now)?;
-            webhooks::claim(conn, now, 50)
+            webhooks::claim(conn, now, WEBHOOK_BATCH)
         })
         .await?;
     let sent = outgoing.len();
@@ -98,8 +102,17 @@ pub async fn run(state: web::Data<AppState>) {
                 }
             }
             _ = webhook_tick.tick() => {
-                if let Err(e) = deliver_webhooks(&state).await {
-                    tracing::warn!(error = %e, "webhook delivery failed; will retry");
+                // A full batch means more are waiting: keep going (bounded, so sealing and
+                // housekeeping still get their turn) instead of waiting for the next tick.
+                for _ in 0..WEBHOOK_BATCHES_PER_TICK {
+                    match deliver_webhooks(&state).await {
+                        Ok(sent) if sent == WEBHOOK_BATCH as usize => continue,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "webhook delivery failed; will retry");
+                            break;
+                        }
+                    }
                 }
             }
             _ = housekeeping_tick.tick() => {

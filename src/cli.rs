@@ -101,7 +101,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => {
             let settings = Settings::load()?;
             crate::telemetry::init(settings.log_format, &settings.log_filter);
-            let db = Db::new(&settings.database, 1, settings.pool_timeout)?;
+            let db = Db::new(
+                &settings.database,
+                crate::db::PoolOptions {
+                    size: 1,
+                    ..settings.pool_options()
+                },
+            )?;
             let applied = db.migrate()?;
             println!(
                 "{applied} migration(s) applied to {}",

@@ -136,6 +136,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub pool_size: u32,
     pub pool_timeout: Duration,
+    /// PostgreSQL: the longest one statement may run (lock waits included) before it is
+    /// cancelled and the request answered `503`.
+    pub statement_timeout: Duration,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub jwt: JwtSettings,
@@ -163,6 +166,7 @@ struct FileConfig {
     listen: Option<String>,
     db_pool_size: Option<u32>,
     db_pool_timeout_ms: Option<u64>,
+    db_statement_timeout_ms: Option<u64>,
     log_format: Option<String>,
     log: Option<String>,
     jwt_secret: Option<String>,
@@ -269,6 +273,14 @@ impl Settings {
             file.db_pool_timeout_ms,
             2000,
             50..=60_000,
+            &mut errors,
+        );
+        let statement_timeout_ms = number(
+            env,
+            "RARLINK_DB_STATEMENT_TIMEOUT_MS",
+            file.db_statement_timeout_ms,
+            10_000,
+            100..=600_000,
             &mut errors,
         );
         let log_format = match pick("RARLINK_LOG_FORMAT", &file.log_format)
@@ -409,6 +421,7 @@ impl Settings {
             listen: listen.expect("checked above"),
             pool_size,
             pool_timeout: Duration::from_millis(pool_timeout_ms),
+            statement_timeout: Duration::from_millis(statement_timeout_ms),
             log_format,
             log_filter,
             jwt: JwtSettings {
@@ -430,6 +443,15 @@ impl Settings {
         })
     }
 
+    /// The pool the service runs with.
+    pub fn pool_options(&self) -> crate::db::PoolOptions {
+        crate::db::PoolOptions {
+            size: self.pool_size,
+            timeout: self.pool_timeout,
+            statement_timeout: Some(self.statement_timeout),
+        }
+    }
+
     /// Settings for tests: the given database, an ephemeral port and a fixed HS256 secret.
     pub fn for_tests(database: DatabaseTarget, secret: &str) -> Self {
         Settings {
@@ -437,6 +459,7 @@ impl Settings {
             listen: "127.0.0.1:0".parse().expect("valid"),
             pool_size: 4,
             pool_timeout: Duration::from_millis(2000),
+            statement_timeout: Duration::from_secs(10),
             log_format: LogFormat::Human,
             log_filter: "warn".into(),
             jwt: JwtSettings {

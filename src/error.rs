@@ -274,8 +274,11 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+/// SQLite's lock timeouts, and PostgreSQL cancelling a statement at `statement_timeout`.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    message.contains("database is locked")
+        || message.contains("database is busy")
+        || message.contains("canceling statement due to statement timeout")
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {
@@ -318,6 +321,17 @@ mod tests {
         assert_eq!(p.status, 422);
         assert_eq!(p.errors.as_ref().map(Vec::len), Some(2));
         assert!(p.detail.contains("staffSafety") && p.detail.contains("desiredOutcomes"));
+    }
+
+    #[test]
+    fn lock_waits_that_time_out_are_unavailable_not_internal() {
+        for message in [
+            "database is locked",
+            "canceling statement due to statement timeout",
+        ] {
+            assert!(is_busy(message), "{message}");
+        }
+        assert!(!is_busy("relation \"people\" does not exist"));
     }
 
     #[test]

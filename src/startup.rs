@@ -26,11 +26,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads keys and binds the listener.
     pub fn build(settings: Settings, clock: SharedClock) -> Result<Self, String> {
-        let db = Db::new(
-            &settings.database,
-            settings.pool_size,
-            settings.pool_timeout,
-        )?;
+        let db = Db::new(&settings.database, settings.pool_options())?;
         let applied = db.migrate()?;
         tracing::info!(
             database = %settings.database.describe(),

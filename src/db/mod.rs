@@ -61,6 +61,18 @@ impl DbConnection {
 #[derive(Debug, Clone)]
 pub struct ConnectionFactory {
     target: DatabaseTarget,
+    /// PostgreSQL `statement_timeout` for the pool's connections (not for migrations), so a
+    /// request stuck behind a lock ends in a `503` instead of waiting for ever.
+    statement_timeout: Option<Duration>,
+}
+
+/// How the pool behaves: its size, how long a request waits for a connection, and how long one
+/// statement may run (PostgreSQL; SQLite waits at most its `busy_timeout` for the write lock).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    pub size: u32,
+    pub timeout: Duration,
+    pub statement_timeout: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +85,10 @@ pub enum ConnectError {
 
 impl ConnectionFactory {
     pub fn new(target: DatabaseTarget) -> Self {
-        Self { target }
+        Self {
+            target,
+            statement_timeout: None,
+        }
     }
 
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
@@ -82,6 +97,12 @@ impl ConnectionFactory {
                 let url = with_connect_timeout(url.expose());
                 let mut conn = PgConnection::establish(&url)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                if let Some(limit) = self.statement_timeout {
+                    conn.batch_execute(&format!(
+                        "SET statement_timeout = {}",
+                        limit.as_millis().max(1)
+                    ))?;
+                }
                 Ok(DbConnection::Postgresql(conn))
             }
             DatabaseTarget::Sqlite { path } => {
@@ -144,7 +165,7 @@ pub struct Db {
 
 impl Db {
     /// Builds the pool without opening connections yet; [`Db::migrate`] opens the first.
-    pub fn new(target: &DatabaseTarget, size: u32, timeout: Duration) -> Result<Self, String> {
+    pub fn new(target: &DatabaseTarget, options: PoolOptions) -> Result<Self, String> {
         if let DatabaseTarget::Sqlite { path } = target {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 if !parent.exists() {
@@ -160,11 +181,14 @@ impl Db {
             DatabaseTarget::Postgres { .. } => Backend::Postgres,
         };
         let pool = r2d2::Pool::builder()
-            .max_size(size)
+            .max_size(options.size)
             .min_idle(Some(0))
-            .connection_timeout(timeout)
+            .connection_timeout(options.timeout)
             .test_on_check_out(false)
-            .build_unchecked(ConnectionFactory::new(target.clone()));
+            .build_unchecked(ConnectionFactory {
+                target: target.clone(),
+                statement_timeout: options.statement_timeout,
+            });
         Ok(Self {
             pool,
             factory: ConnectionFactory::new(target.clone()),

@@ -37,7 +37,12 @@ fn audit_row() -> NewAuditRow {
 /// Operations per second over `secs`.
 pub fn measure(database: &str, concurrency: usize, secs: u64, kind: Kind, world: &World) -> f64 {
     let target = DatabaseTarget::parse(database).expect("database url");
-    let db = Db::new(&target, concurrency as u32, Duration::from_secs(5)).expect("pool");
+    let options = rarlink::db::PoolOptions {
+        size: concurrency as u32,
+        timeout: Duration::from_secs(5),
+        statement_timeout: None,
+    };
+    let db = Db::new(&target, options).expect("pool");
     let referrals: Vec<String> = world.cases.iter().map(|c| c.referral.clone()).collect();
     let appointments_pool = world.appointments.clone();
     let deadline = Instant::now() + Duration::from_secs(secs);
