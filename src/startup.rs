@@ -63,6 +63,7 @@ impl Application {
             auth: Arc::new(auth),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            org_kinds: Default::default(),
         });
         let doc = api::openapi();
         let server_state = state.clone();

@@ -406,7 +406,7 @@ pub async fn reschedule_appointment(
             move |w| {
                 let mut a = visible_appointment(w, &id)?;
                 changeable(w, &a)?;
-                if_match.check(&etag_of(&appointment_view(w.conn, a.clone())?))?;
+                if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
                 let referral = crate::db::referrals::find_visible(w.conn, w.me, &a.referral_id)?;
                 let before = a.clone();
                 if let Some(t) = body.starts_at {

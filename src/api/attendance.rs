@@ -85,7 +85,7 @@ pub async fn put_attendance(
             "appointment.attendance",
             move |w| {
                 let a = visible_appointment(w, &id)?;
-                if_match.check(&etag_of(&appointment_view(w.conn, a.clone())?))?;
+                if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
                 if !w.me.is_provider() {
                     return Err(ApiError::Forbidden(
                         "attendance is recorded by the provider".into(),
@@ -148,7 +148,7 @@ pub async fn absence_decision(
             "appointment.absence-decision",
             move |w| {
                 let a = visible_appointment(w, &id)?;
-                if_match.check(&etag_of(&appointment_view(w.conn, a.clone())?))?;
+                if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
                 let decision = decide_absence(w, a, body.acceptable, body.note)?;
                 let count = decision.raised.new.len();
                 Ok(AppointmentOutcome {

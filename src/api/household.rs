@@ -240,7 +240,7 @@ pub async fn update_member(
                 let person = visible_person(w, &crn)?;
                 let row = rows::member(w.conn, &person.crn, &id.to_string())?
                     .ok_or_else(|| ApiError::not_found("household member"))?;
-                if_match.check(&etag_of(&member_view(row.clone())?))?;
+                if_match.check_with(|| Ok(etag_of(&member_view(row.clone())?)))?;
                 let mut doc: serde_json::Value = serde_json::from_str(&row.body)
                     .map_err(|e| ApiError::Internal(format!("stored member is corrupt: {e}")))?;
                 merge_patch(&mut doc, &patch);

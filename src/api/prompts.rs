@@ -357,7 +357,7 @@ pub async fn resolve_prompt(
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
             let row = visible_prompt(w, &id)?;
-            if_match.check(&etag_of(&prompt_view(row.clone(), w.now)?))?;
+            if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))?;
             let for_provider = row.org != row.probation_org;
             let acting_role = if for_provider {
                 if w.me.is_provider() && w.me.has(Role::ProviderManager) {

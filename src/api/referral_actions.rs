@@ -66,7 +66,7 @@ pub async fn send_referral(
     let view = ctx
         .write(Permission::Commission, "referral.send", move |w| {
             let row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, true)?;
             let row = send(w, row)?;
             referral_view(w.conn, w.me, row)
@@ -114,7 +114,7 @@ pub async fn accept_referral(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.accept", move |w| {
             let mut row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Accept)?;
             let now = w.now.naive_utc();
@@ -178,7 +178,7 @@ pub async fn decline_referral(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.decline", move |w| {
             let mut row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Decline)?;
             row.decline_reason = Some(reason.trim().to_string());
@@ -232,7 +232,7 @@ pub async fn assign_worker(
     let view = ctx
         .write(Permission::AssignWorker, "referral.assign", move |w| {
             let mut row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Assign)?;
             row.assigned_worker = Some(worker.trim().to_string());
@@ -288,7 +288,7 @@ pub async fn withdraw_referral(
     let view = ctx
         .write(Permission::Commission, "referral.withdraw", move |w| {
             let mut row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, true)?;
             apply(&mut row, Action::Withdraw)?;
             let code = serde_json::to_value(body.code)
@@ -351,7 +351,7 @@ pub async fn acknowledge_risk(
     let view = ctx
         .write(Permission::DeliverReferral, "referral.acknowledge-risk", move |w| {
             let mut row = visible_referral(w, &id)?;
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::AcknowledgeRisk)?;
             if let Some(v) = version.filter(|v| *v != row.context_version) {

@@ -466,7 +466,7 @@ pub async fn update_referral(
             if !w.me.is_probation() {
                 return Err(ApiError::not_found("referral"));
             }
-            if_match.check(&etag_of(&referral_view(w.conn, w.me, row.clone())?))?;
+            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             apply(&mut row, Action::EditDraft)?;
             let current = ReferralDraft::from_row(&row, &content(&row)?);
             let mut doc =

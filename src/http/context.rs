@@ -32,6 +32,8 @@ pub struct AppState {
     pub rules: Arc<RulesConfig>,
     /// Outbound HTTP (webhook deliveries).
     pub http_client: reqwest::Client,
+    /// Organisation kinds already looked up (organisations never change kind).
+    pub org_kinds: super::org_kinds::OrgKinds,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
@@ -254,6 +256,7 @@ impl Ctx {
         let caller = self.caller.clone();
         let now = self.now();
         let rules = self.state.rules.clone();
+        let org_kinds = self.state.org_kinds.clone();
         let audit = AuditDraft {
             at: now,
             caller: caller.clone(),
@@ -268,7 +271,7 @@ impl Ctx {
             .db
             .run_with_turn(move |conn, turn| {
                 caller.require(permission)?;
-                let me = resolve_principal(conn, caller, permission)?;
+                let me = resolve_principal(conn, caller, permission, &org_kinds)?;
                 match mode {
                     Mode::Read => {
                         let mut work = Work {
@@ -405,6 +408,7 @@ fn resolve_principal(
     conn: &mut DbConnection,
     mut caller: Caller,
     permission: Permission,
+    known: &super::org_kinds::OrgKinds,
 ) -> Result<Principal, ApiError> {
     if !needs_registered_org(permission) {
         return Ok(Principal {
@@ -412,14 +416,21 @@ fn resolve_principal(
             org_kind: None,
         });
     }
-    let org = organisations::find_by_code(conn, &caller.org)?.ok_or_else(|| {
-        ApiError::Forbidden(format!(
-            "organisation {} is not registered with rarlink",
-            caller.org
-        ))
-    })?;
-    let kind = OrgKind::parse(&org.kind)
-        .ok_or_else(|| ApiError::Internal(format!("organisation kind {}", org.kind)))?;
+    let kind = match known.get(&caller.org) {
+        Some(kind) => kind,
+        None => {
+            let org = organisations::find_by_code(conn, &caller.org)?.ok_or_else(|| {
+                ApiError::Forbidden(format!(
+                    "organisation {} is not registered with rarlink",
+                    caller.org
+                ))
+            })?;
+            let kind = OrgKind::parse(&org.kind)
+                .ok_or_else(|| ApiError::Internal(format!("organisation kind {}", org.kind)))?;
+            known.remember(&caller.org, kind);
+            kind
+        }
+    };
     caller.roles.retain(|role| match role {
         Role::ProbationPractitioner | Role::ProbationManager | Role::Integration => {
             kind == OrgKind::Probation

@@ -31,6 +31,18 @@ impl IfMatch {
         Self(value)
     }
 
+    /// As [`IfMatch::check`], computing the current ETag only when the header was sent (building
+    /// the representation costs queries that most requests do not need).
+    pub fn check_with(
+        &self,
+        current: impl FnOnce() -> Result<String, ApiError>,
+    ) -> Result<(), ApiError> {
+        match self.0 {
+            None => Ok(()),
+            Some(_) => self.check(&current()?),
+        }
+    }
+
     /// `412` unless the header is absent, `*`, or lists the current ETag.
     pub fn check(&self, current: &str) -> Result<(), ApiError> {
         let Some(value) = &self.0 else { return Ok(()) };

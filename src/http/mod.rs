@@ -5,6 +5,7 @@ pub mod etag;
 pub mod extract;
 pub mod idempotency;
 pub mod observe;
+pub mod org_kinds;
 
 pub use context::{AppState, Ctx, Event, OrgKind, Principal, Work};
 pub use extract::ApiJson;

@@ -3,6 +3,7 @@
 //! measured in the same run (the framework floor and the database floor), as Markdown.
 
 mod floor;
+mod pgbench;
 mod seed;
 mod stats;
 
@@ -36,6 +37,9 @@ pub struct Args {
     /// Append the Markdown report to this file as well as printing it.
     #[arg(long)]
     pub markdown: Option<String>,
+    /// pgbench for the PostgreSQL database floor (default: PATH, then /usr/lib/postgresql/*/bin).
+    #[arg(long)]
+    pub pgbench: Option<std::path::PathBuf>,
 }
 
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
@@ -215,6 +219,48 @@ async fn load(
     (by_op, started.elapsed().as_secs_f64())
 }
 
+/// Open loop at `rate` requests per second: each request starts when it is due, whatever the
+/// latency of the others, and is timed from when it was due (a queue in the server cannot hide).
+async fn paced(
+    world: Arc<seed::World>,
+    rate: f64,
+    secs: u64,
+    pick: fn(usize) -> Op,
+) -> Vec<(Op, Samples)> {
+    let client = reqwest::Client::new();
+    let limit = Arc::new(tokio::sync::Semaphore::new(1024));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = tokio::time::Instant::now();
+    let total = (rate * secs as f64) as usize;
+    for i in 0..total {
+        let due = started + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(due).await;
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            break;
+        };
+        let (world, client, tx) = (world.clone(), client.clone(), tx.clone());
+        tokio::spawn(async move {
+            let op = pick(i);
+            let ok = run_op(&client, &world, op, i).await;
+            let _ = tx.send((op, due.elapsed().as_micros() as u64, ok));
+            drop(permit);
+        });
+    }
+    drop(tx);
+    let mut by_op: Vec<(Op, Samples)> = Vec::new();
+    while let Some((op, micros, ok)) = rx.recv().await {
+        match by_op.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, s)) => s.push(micros, ok),
+            None => {
+                let mut s = Samples::default();
+                s.push(micros, ok);
+                by_op.push((op, s));
+            }
+        }
+    }
+    by_op
+}
+
 fn mixed(i: usize) -> Op {
     let r = (i.wrapping_mul(2_654_435_761) % 100) as u32;
     let mut acc = 0;
@@ -295,6 +341,8 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
     let (reads, read_secs) = load(world.clone(), c, phase, |_| Op::SharedView).await;
     let (writes, write_secs) = load(world.clone(), c, phase, |_| Op::Attendance).await;
     let (mix, mix_secs) = load(world.clone(), c, args.duration, mixed).await;
+    let peak_rate = mix.iter().map(|(_, s)| s.ok()).sum::<usize>() as f64 / mix_secs;
+    let half = paced(world.clone(), peak_rate / 2.0, args.duration, mixed).await;
     let peak = service.peak_mib();
     let db_read = floor::measure(
         &args.database,
@@ -311,6 +359,23 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
         &world,
     );
 
+    let pg_floor = if args.database.starts_with("postgres") {
+        match pgbench::find(args.pgbench.as_deref()) {
+            Some(bin) => match pgbench::measure(&bin, &args.database, c, phase) {
+                Ok(rates) => Some(rates),
+                Err(e) => {
+                    eprintln!("pgbench floor skipped: {e}");
+                    None
+                }
+            },
+            None => {
+                eprintln!("pgbench not found: the PostgreSQL floor is the diesel one only");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let rate = |v: &[(Op, Samples)], secs: f64| {
         v.first().map(|(_, s)| s.ok() as f64 / secs).unwrap_or(0.0)
     };
@@ -326,6 +391,9 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
         write_rate: rate(&writes, write_secs),
         db_read,
         db_write,
+        pg_floor,
+        half: &half,
+        half_rate: peak_rate / 2.0,
         peak_mib: peak,
         names: &|op: Op| op.name(),
     });
