@@ -20,10 +20,18 @@ work="$(mktemp -d /tmp/rarlink-bench.XXXXXX)"
   echo "measured in the same run. Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB;"
   echo "$(rustc --version); git $(git rev-parse --short HEAD); $(date -u +%Y-%m-%d)."
   echo
-  echo "Floors: the *framework floor* is \`GET /health/live\` on the same server; the *database floor* runs"
-  echo "the statements of one request (a shared-view read with its audit row; an attendance write:"
-  echo "update, history row, audit row and event in one transaction) directly with diesel from the same"
-  echo "number of threads, with no HTTP, JSON, auth or rules."
+  echo 'Floors: the *framework floor* is `GET /health/live` on the same server. The *database floors* run'
+  echo 'the statements the service'"'"'s PostgreSQL log shows for one request, without its repeated reads, at'
+  echo 'the same concurrency: a shared-view read (organisation, referral, shared context versions, person,'
+  echo 'order, then the audit row) and an attendance write (organisation; then in one transaction the case'
+  echo 'lock, the session, its referral, order and history, the update, the history row, the event and'
+  echo 'the audit row). On both backends they run through diesel from as many threads as clients; on'
+  echo 'PostgreSQL also through `pgbench` custom scripts (`src/bin/rarlink-bench/pgbench.rs`), and the'
+  echo 'ratio is taken against pgbench'"'"'s. No HTTP, JSON, authentication or rules in either.'
+  echo
+  echo 'After the closed-loop mixed run, the same mix is replayed *open loop* at half the throughput it'
+  echo 'reached: requests start on schedule whatever the latency of others and are timed from when they'
+  echo 'were due, so a queue in the server cannot hide.'
   echo
   echo "## SQLite (embedded default)"
   echo
