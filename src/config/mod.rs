@@ -1,129 +1,21 @@
 //! Typed configuration: environment variables over an optional `rarlink.toml`, validated once at start.
 
+mod database;
+mod jwt;
+
+pub use database::{redact_url, DatabaseTarget, Secret};
+pub use jwt::{AsymAlg, JwtKeySource, JwtSettings};
+
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// A value that must never be printed (passwords, secrets).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    /// The secret itself; call only where it is used, never to log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// Which database the binary talks to, chosen from the `DATABASE_URL` scheme.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DatabaseTarget {
-    /// An embedded SQLite file (`sqlite://PATH`, `sqlite:PATH` or a plain path).
-    Sqlite { path: PathBuf },
-    /// A PostgreSQL server (`postgres://` or `postgresql://`).
-    Postgres { url: Secret },
-}
-
-impl DatabaseTarget {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err("DATABASE_URL is empty".into());
-        }
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            return Ok(Self::Postgres {
-                url: Secret::new(raw),
-            });
-        }
-        let path = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-            .unwrap_or(raw);
-        if path.is_empty() {
-            return Err("DATABASE_URL names no SQLite file".into());
-        }
-        if path.contains("://") {
-            return Err(format!(
-                "DATABASE_URL scheme not supported (use postgres://, postgresql:// or sqlite://): {}",
-                redact_url(raw)
-            ));
-        }
-        Ok(Self::Sqlite {
-            path: PathBuf::from(path),
-        })
-    }
-
-    /// A printable form with any password removed.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Sqlite { path } => format!("sqlite:{}", path.display()),
-            Self::Postgres { url } => redact_url(url.expose()),
-        }
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            Self::Sqlite { .. } => "sqlite",
-            Self::Postgres { .. } => "postgres",
-        }
-    }
-}
-
-/// Removes the password from `scheme://user:password@host/...`.
-pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            let user = userinfo.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{host}");
-        }
-    }
-    url.to_string()
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Human,
     Json,
-}
-
-/// How bearer tokens are verified.
-#[derive(Clone, Debug)]
-pub enum JwtKeySource {
-    /// HS256 with a shared secret: given, or generated on first start and kept in `file`.
-    SharedSecret {
-        secret: Option<Secret>,
-        file: PathBuf,
-    },
-    /// RS256 or ES256 with one public key in a PEM file.
-    PublicKeyPem { path: PathBuf, algorithm: AsymAlg },
-    /// RS256/ES256 keys from a JWKS document, chosen by `kid`.
-    Jwks { path: PathBuf },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AsymAlg {
-    Rs256,
-    Es256,
-}
-
-#[derive(Clone, Debug)]
-pub struct JwtSettings {
-    pub keys: JwtKeySource,
-    pub issuer: String,
-    pub audience: String,
-    pub leeway_secs: u64,
 }
 
 /// Working-day deadline overrides per rule id, e.g. `RARLINK_DEADLINE_PREGNANCY_DA_MASH_REFERRAL=2`.
@@ -355,7 +247,7 @@ impl Settings {
             }
         };
 
-        let keys = jwt_keys(env, &file, database.as_ref(), &mut errors);
+        let keys = jwt::jwt_keys(env, &file, database.as_ref(), &mut errors);
 
         let mut deadline_overrides = file.deadlines.clone();
         for key in env.keys_with_prefix("RARLINK_DEADLINE_") {
@@ -515,79 +407,6 @@ fn number(
         return default;
     }
     value
-}
-
-fn jwt_keys(
-    env: &dyn Env,
-    file: &FileConfig,
-    database: Option<&DatabaseTarget>,
-    errors: &mut Vec<String>,
-) -> Option<JwtKeySource> {
-    let pick = |k: &str, v: &Option<String>| env.get(k).or_else(|| v.clone());
-    let pem = pick("RARLINK_JWT_PUBLIC_KEY_FILE", &file.jwt_public_key_file);
-    let jwks = pick("RARLINK_JWKS_FILE", &file.jwks_file);
-    let secret = pick("RARLINK_JWT_SECRET", &file.jwt_secret);
-    let algorithm = pick("RARLINK_JWT_ALGORITHM", &file.jwt_algorithm);
-    match (pem, jwks) {
-        (Some(_), Some(_)) => {
-            errors.push("set RARLINK_JWT_PUBLIC_KEY_FILE or RARLINK_JWKS_FILE, not both".into());
-            None
-        }
-        (Some(path), None) => {
-            let algorithm = match algorithm.as_deref().unwrap_or("RS256") {
-                "RS256" => AsymAlg::Rs256,
-                "ES256" => AsymAlg::Es256,
-                other => {
-                    errors.push(format!(
-                        "RARLINK_JWT_ALGORITHM must be RS256 or ES256 with a public key file, got {other:?}"
-                    ));
-                    return None;
-                }
-            };
-            if secret.is_some() {
-                errors.push("RARLINK_JWT_SECRET cannot be combined with a public key file: HS256 is refused when asymmetric keys are configured".into());
-            }
-            Some(JwtKeySource::PublicKeyPem {
-                path: PathBuf::from(path),
-                algorithm,
-            })
-        }
-        (None, Some(path)) => {
-            if secret.is_some() {
-                errors.push("RARLINK_JWT_SECRET cannot be combined with a JWKS file: HS256 is refused when asymmetric keys are configured".into());
-            }
-            Some(JwtKeySource::Jwks {
-                path: PathBuf::from(path),
-            })
-        }
-        (None, None) => {
-            if let Some(a) = algorithm.filter(|a| a != "HS256") {
-                errors.push(format!(
-                    "RARLINK_JWT_ALGORITHM {a:?} needs RARLINK_JWT_PUBLIC_KEY_FILE"
-                ));
-            }
-            if let Some(s) = &secret {
-                if s.len() < 32 {
-                    errors.push("RARLINK_JWT_SECRET must be at least 32 characters".into());
-                }
-            }
-            let default_file = match database {
-                Some(DatabaseTarget::Sqlite { path }) => {
-                    let mut name = path.as_os_str().to_owned();
-                    name.push(".jwt-secret");
-                    PathBuf::from(name)
-                }
-                _ => PathBuf::from("rarlink.jwt-secret"),
-            };
-            let file_path = pick("RARLINK_JWT_SECRET_FILE", &file.jwt_secret_file)
-                .map(PathBuf::from)
-                .unwrap_or(default_file);
-            Some(JwtKeySource::SharedSecret {
-                secret: secret.map(Secret::new),
-                file: file_path,
-            })
-        }
-    }
 }
 
 #[cfg(test)]
