@@ -102,11 +102,14 @@ pub async fn run(state: web::Data<AppState>) {
                 }
             }
             _ = webhook_tick.tick() => {
-                // A full batch means more are waiting: keep going (bounded, so sealing and
-                // housekeeping still get their turn) instead of waiting for the next tick.
+                // A full batch means more are waiting: keep going instead of waiting for the
+                // next tick, but within a tick's time, so a slow receiver cannot hold up
+                // sealing and escalation for more than one batch.
+                let started = std::time::Instant::now();
                 for _ in 0..WEBHOOK_BATCHES_PER_TICK {
                     match deliver_webhooks(&state).await {
-                        Ok(sent) if sent == WEBHOOK_BATCH as usize => continue,
+                        Ok(sent) if sent == WEBHOOK_BATCH as usize
+                            && started.elapsed() < WEBHOOKS_EVERY => continue,
                         Ok(_) => break,
                         Err(e) => {
                             tracing::warn!(error = %e, "webhook delivery failed; will retry");
