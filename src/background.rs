@@ -12,7 +12,7 @@ use chrono::Duration;
 use std::time::Duration as StdDuration;
 
 /// How often committed audit entries and events are sealed.
-const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
+const SEAL_EVERY: StdDuration = StdDuration::from_millis(250);
 /// How often webhook deliveries are attempted.
 const WEBHOOKS_EVERY: StdDuration = StdDuration::from_secs(2);
 /// Deliveries claimed (and sent concurrently) at a time.
