@@ -203,7 +203,7 @@ def main():
                    "--suppress-health-check", "all"]
         if args.seed:
             command += ["--seed", args.seed]
-        print("+ " + " ".join(command[:1] + command[3:]), flush=True)
+        print("+ " + " ".join(command), flush=True)
         code = subprocess.run(command, cwd=workdir).returncode  # its cache stays out of the repo
         alive = request(svc, "GET", "/health/live")[0] == 200
     finally:
