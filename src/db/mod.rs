@@ -211,16 +211,11 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        let writer = self.sqlite_writer.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            let _turn = writer
-                .as_ref()
-                .map(|w| w.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            f(&mut conn)
+        self.run_with_turn(move |conn, turn| {
+            let _turn = turn.take();
+            f(conn)
         })
-        .await?
+        .await
     }
 
     /// As [`Db::run`], for work that writes only at its end (a read and its audit entry, or one

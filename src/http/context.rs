@@ -114,7 +114,26 @@ pub struct Work<'a> {
     writing: bool,
 }
 
-impl Work<'_> {
+impl<'a> Work<'a> {
+    fn new(
+        conn: &'a mut DbConnection,
+        me: &'a Principal,
+        now: DateTime<Utc>,
+        rules: &'a RulesConfig,
+        writing: bool,
+    ) -> Self {
+        Self {
+            conn,
+            me,
+            now,
+            rules,
+            crn: None,
+            events: Vec::new(),
+            status: None,
+            writing,
+        }
+    }
+
     /// True inside a write transaction.
     pub fn is_writing(&self) -> bool {
         self.writing
@@ -274,16 +293,7 @@ impl Ctx {
                 let me = resolve_principal(conn, caller, permission, &org_kinds)?;
                 match mode {
                     Mode::Read => {
-                        let mut work = Work {
-                            conn,
-                            me: &me,
-                            now,
-                            rules: &rules,
-                            crn: None,
-                            events: Vec::new(),
-                            status: None,
-                            writing: false,
-                        };
+                        let mut work = Work::new(conn, &me, now, &rules, false);
                         let value = f(&mut work)?;
                         if !work.events.is_empty() {
                             return Err(ApiError::Internal(format!(
@@ -299,16 +309,7 @@ impl Ctx {
                     Mode::Write => {
                         let _turn = turn.take();
                         write_transaction(conn, |conn| {
-                            let mut work = Work {
-                                conn,
-                                me: &me,
-                                now,
-                                rules: &rules,
-                                crn: None,
-                                events: Vec::new(),
-                                status: None,
-                                writing: true,
-                            };
+                            let mut work = Work::new(conn, &me, now, &rules, true);
                             let value = f(&mut work)?;
                             let crn = work.crn.take();
                             let status = work.status.unwrap_or(success_status);
