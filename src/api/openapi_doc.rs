@@ -5,7 +5,7 @@
 //! error and the errors any operation can return, the CRN pattern on `{crn}`, and response
 //! schemas that extend a strict request schema.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder};
@@ -116,16 +116,7 @@ impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let api = path.starts_with("/api/");
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for op in operations_mut(item) {
                 constrain_crn_parameters(op);
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
@@ -133,6 +124,19 @@ impl Modify for ProblemResponses {
             }
         }
     }
+}
+
+/// The operations of one path (the methods this API uses).
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every `{crn}` path parameter gets the CRN's pattern, so clients (and fuzzers) see the rule.
@@ -181,16 +185,7 @@ fn open_extended_schemas(doc: &mut OpenApiDoc) {
         open_all_of(schema, &closed, false);
     }
     for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             for response in op.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
                     for content in response.content.values_mut() {
