@@ -203,20 +203,11 @@ async fn load(
             samples
         }));
     }
-    let mut by_op: Vec<(Op, Samples)> = Vec::new();
+    let mut all = Vec::new();
     for t in tasks {
-        for (op, micros, ok) in t.await.expect("worker") {
-            match by_op.iter_mut().find(|(o, _)| *o == op) {
-                Some((_, s)) => s.push(micros, ok),
-                None => {
-                    let mut s = Samples::default();
-                    s.push(micros, ok);
-                    by_op.push((op, s));
-                }
-            }
-        }
+        all.extend(t.await.expect("worker"));
     }
-    (by_op, started.elapsed().as_secs_f64())
+    (stats::by_op(all), started.elapsed().as_secs_f64())
 }
 
 /// Open loop at `rate` requests per second: each request starts when it is due, whatever the
@@ -247,18 +238,11 @@ async fn paced(
         });
     }
     drop(tx);
-    let mut by_op: Vec<(Op, Samples)> = Vec::new();
-    while let Some((op, micros, ok)) = rx.recv().await {
-        match by_op.iter_mut().find(|(o, _)| *o == op) {
-            Some((_, s)) => s.push(micros, ok),
-            None => {
-                let mut s = Samples::default();
-                s.push(micros, ok);
-                by_op.push((op, s));
-            }
-        }
+    let mut all = Vec::new();
+    while let Some(sample) = rx.recv().await {
+        all.push(sample);
     }
-    by_op
+    stats::by_op(all)
 }
 
 fn mixed(i: usize) -> Op {

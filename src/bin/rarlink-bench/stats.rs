@@ -36,6 +36,22 @@ impl Samples {
     }
 }
 
+/// Samples `(operation, microseconds, succeeded)` grouped per operation, in first-seen order.
+pub fn by_op(samples: impl IntoIterator<Item = (Op, u64, bool)>) -> Vec<(Op, Samples)> {
+    let mut grouped: Vec<(Op, Samples)> = Vec::new();
+    for (op, micros, ok) in samples {
+        match grouped.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, s)) => s.push(micros, ok),
+            None => {
+                let mut s = Samples::default();
+                s.push(micros, ok);
+                grouped.push((op, s));
+            }
+        }
+    }
+    grouped
+}
+
 pub struct Report<'a> {
     pub label: &'a str,
     pub people: usize,
@@ -153,22 +169,17 @@ pub fn report(r: Report) -> String {
     } else {
         "vs database floor"
     };
-    let _ = writeln!(
-        out,
-        "| provider reads the shared view | {:.0} | {} | {} {} |",
-        r.read_rate,
-        ratio(r.read_rate, r.framework),
-        ratio(r.read_rate, read_floor),
-        floor_name
-    );
-    let _ = writeln!(
-        out,
-        "| provider records attendance | {:.0} | {} | {} {} |",
-        r.write_rate,
-        ratio(r.write_rate, r.framework),
-        ratio(r.write_rate, write_floor),
-        floor_name
-    );
+    for (name, rate, floor) in [
+        ("provider reads the shared view", r.read_rate, read_floor),
+        ("provider records attendance", r.write_rate, write_floor),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {name} | {rate:.0} | {} | {} {floor_name} |",
+            ratio(rate, r.framework),
+            ratio(rate, floor)
+        );
+    }
     let _ = writeln!(
         out,
         "\nPeak resident memory of the service: {:.0} MiB.\n",
