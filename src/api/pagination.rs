@@ -23,14 +23,15 @@ impl PageQuery {
         check_limit(self.limit)
     }
 
-    /// The decoded cursor, if any; an empty `cursor=` means the first page.
+    /// The decoded cursor, if any.
     pub fn after(&self) -> Result<Option<String>, ApiError> {
-        self.cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_cursor)
-            .transpose()
+        given(self.cursor.as_deref()).map(decode_cursor).transpose()
     }
+}
+
+/// The cursor the client sent, if any: an empty `cursor=` means the first page.
+pub fn given(cursor: Option<&str>) -> Option<&str> {
+    cursor.filter(|c| !c.is_empty())
 }
 
 pub fn check_limit(limit: Option<i64>) -> Result<i64, ApiError> {

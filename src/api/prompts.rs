@@ -1,6 +1,6 @@
 //! `/api/v1/safeguarding-prompts`: who must act, on what, by when and why; resolved only with an outcome.
 
-use super::pagination::{check_limit, decode_cursor, encode_cursor, Page};
+use super::pagination::{check_limit, decode_cursor, encode_cursor, given, Page};
 use crate::auth::{Permission, Role};
 use crate::db::from_json;
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer, OPEN, RESOLVED};
@@ -233,12 +233,7 @@ pub async fn list_prompts(
 ) -> Result<web::Json<Page<PromptView>>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = q
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(parse_cursor)
-        .transpose()?;
+    let after = given(q.cursor.as_deref()).map(parse_cursor).transpose()?;
     if let Some(crn) = &q.crn {
         super::people::crn_param(crn)?;
     }
