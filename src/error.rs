@@ -99,12 +99,38 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
-    /// Something we did not expect; the detail is logged, never sent.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something we did not expect; the detail and its cause are logged, never sent.
+    #[error("internal error: {detail}")]
+    Internal {
+        detail: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
 
+/// The cause of an internal error, kept for the log.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 impl ApiError {
+    /// An internal error with no underlying cause (an invariant that did not hold).
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::Internal {
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    /// An internal error caused by `source`, which is logged with it.
+    pub fn internal_from(
+        detail: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal {
+            detail: detail.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("{what} not found"))
     }
@@ -175,7 +201,7 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
-            Self::Internal(_) => (
+            Self::Internal { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
@@ -187,7 +213,7 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let (status, slug, title) = self.parts();
         let detail = match self {
-            Self::Internal(_) => {
+            Self::Internal { .. } => {
                 "An unexpected error occurred; it has been logged with the request id.".to_string()
             }
             Self::Validation(errors) => format!(
@@ -233,8 +259,13 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(detail) = self {
-            tracing::error!(error = %detail, "internal error");
+        if let Self::Internal { detail, source } = self {
+            match source {
+                Some(cause) => {
+                    tracing::error!(error = %detail, cause = %cause_chain(cause.as_ref()), "internal error")
+                }
+                None => tracing::error!(error = %detail, "internal error"),
+            }
         }
         let mut builder = HttpResponse::build(self.status_code());
         builder.content_type("application/problem+json");
@@ -251,11 +282,25 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An error and its causes, outermost first: `a: b: c`.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+/// A database error. A row a query expected but did not find is an internal error: lookups a
+/// client can miss return `Option` and are mapped to `404` where the use case decides so.
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => ApiError::NotFound("not found".into()),
+            Error::NotFound => ApiError::internal_from("an expected row is missing", e),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
                 "a conflicting change was made at the same time; read the resource again",
             ),
@@ -269,7 +314,7 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(_, info) if is_busy(info.message()) => {
                 ApiError::Unavailable("the database was busy; retry the request".into())
             }
-            other => ApiError::Internal(format!("database: {other}")),
+            other => ApiError::internal_from("database", other),
         }
     }
 }
@@ -289,8 +334,8 @@ impl From<diesel::r2d2::PoolError> for ApiError {
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(_: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal("a database task panicked or was cancelled".into())
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal_from("a database task panicked or was cancelled", e)
     }
 }
 
@@ -306,7 +351,7 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_detail() {
-        let p = ApiError::Internal("password=hunter2 in SQL".into()).to_problem();
+        let p = ApiError::internal("password=hunter2 in SQL").to_problem();
         assert_eq!(p.status, 500);
         assert!(!p.detail.contains("hunter2"));
     }
@@ -332,6 +377,18 @@ mod tests {
             assert!(is_busy(message), "{message}");
         }
         assert!(!is_busy("relation \"people\" does not exist"));
+    }
+
+    #[test]
+    fn a_missing_row_inside_a_service_is_internal_and_keeps_its_cause() {
+        let err = ApiError::from(diesel::result::Error::NotFound);
+        assert_eq!(err.to_problem().status, 500);
+        let source = std::error::Error::source(&err).expect("cause kept");
+        assert!(
+            cause_chain(source).contains("not found"),
+            "{}",
+            cause_chain(source)
+        );
     }
 
     #[test]

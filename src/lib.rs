@@ -5,7 +5,8 @@
 //! - [`http`]: cross-cutting HTTP machinery (request ids, metrics, panics, idempotency, ETags);
 //! - [`auth`]: JWT validation, callers, roles and permissions;
 //! - [`domain`]: domain types parsed from input (e.g. [`domain::Crn`]) and state machines;
-//! - [`services`]: use cases spanning several tables, run inside a handler's unit of work;
+//! - [`services`]: use cases: every business decision and write, run inside a [`work::Work`];
+//! - [`work`]: the unit of work a use case runs in (connection, principal, events, audit status);
 //! - [`rules`]: pure functions (working days, safeguarding rules) with no I/O;
 //! - [`db`]: the diesel connection over SQLite or PostgreSQL, schema, rows and queries;
 //! - [`config`], [`telemetry`], [`startup`], [`cli`]: running the service.
@@ -20,8 +21,10 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod layers;
 pub mod metrics;
 pub mod rules;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod work;

@@ -2,7 +2,6 @@
 //! provider; read by both sides. Every change is kept in the appointment's history.
 
 use super::pagination::{Page, PageQuery};
-use super::referrals::visible_referral;
 use crate::auth::Permission;
 use crate::db::appointments::{self as rows, AppointmentRow, SCHEDULED};
 use crate::db::{orders, DbConnection};
@@ -10,12 +9,14 @@ use crate::domain::appointment::{
     enum_parse, enum_str, AppointmentKind, Attended, Method, NewAppointment, NoAttendanceReason,
     RequestedBy,
 };
+use crate::domain::events::EventType;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, tagged, IfMatch};
-use crate::http::{ApiJson, Ctx, Work};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::delivery::{appointment_event, history};
-use crate::services::referrals::status;
+use crate::work::Work;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -85,7 +86,7 @@ pub struct AppointmentView {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ApiError> {
-    enum_parse(s).ok_or_else(|| ApiError::Internal(format!("stored value {s}")))
+    enum_parse(s).ok_or_else(|| ApiError::internal(format!("stored value {s}")))
 }
 
 pub fn appointment_view(
@@ -135,17 +136,6 @@ pub fn appointment_view(
         attendance,
         history,
     })
-}
-
-/// Loads an appointment the caller's organisation may see and names its person in the audit entry.
-pub fn visible_appointment(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRow, ApiError> {
-    let a = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&a.crn)?;
-    if w.is_writing() {
-        // Read again under the case lock, so a change committed meanwhile is seen.
-        return rows::find_visible(w.conn, w.me, &id.to_string());
-    }
-    Ok(a)
 }
 
 /// The session must fall within the order, and not before the referral reached the provider.
@@ -203,11 +193,11 @@ pub async fn book_appointment(
     body.validate().into_result()?;
     let view = ctx
         .create(Permission::DeliverReferral, "appointment.book", move |w| {
-            let referral = visible_referral(w, &id)?;
+            let referral = access::referral(w, &id)?;
             if !w.me.is_provider() {
                 return Err(ApiError::not_found("referral"));
             }
-            let s = status(&referral)?;
+            let s = referral.status;
             if !s.is_active() {
                 return Err(ApiError::invalid_state(
                     "sessions are booked on an accepted referral that has not ended",
@@ -248,7 +238,7 @@ pub async fn book_appointment(
             appointment_event(
                 w,
                 &row,
-                "rarlink.appointment.booked",
+                EventType::AppointmentBooked,
                 format!("{} session booked", row.kind),
             );
             appointment_view(w.conn, row)
@@ -276,7 +266,7 @@ pub async fn list_appointments(
     let id = id.into_inner();
     let list = ctx
         .read(Permission::ReadReferrals, "appointment.list", move |w| {
-            let referral = visible_referral(w, &id)?;
+            let referral = access::referral(w, &id)?;
             rows::for_referral(w.conn, &referral.id)?
                 .into_iter()
                 .map(|a| appointment_view(w.conn, a))
@@ -304,7 +294,7 @@ pub async fn get_appointment(
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadReferrals, "appointment.read", move |w| {
-            let a = visible_appointment(w, &id)?;
+            let a = access::appointment(w, &id)?;
             appointment_view(w.conn, a)
         })
         .await?;
@@ -335,8 +325,8 @@ fn changeable(w: &mut Work, a: &AppointmentRow) -> Result<(), ApiError> {
             "appointments are changed by the provider".into(),
         ));
     }
-    let referral = crate::db::referrals::find_visible(w.conn, w.me, &a.referral_id)?;
-    let s = status(&referral)?;
+    let referral = access::referral_in_case(w, &a.referral_id)?;
+    let s = referral.status;
     if !s.is_active() {
         return Err(ApiError::invalid_state(
             "the referral is not active",
@@ -404,10 +394,10 @@ pub async fn reschedule_appointment(
             Permission::DeliverReferral,
             "appointment.reschedule",
             move |w| {
-                let mut a = visible_appointment(w, &id)?;
+                let mut a = access::appointment(w, &id)?;
                 changeable(w, &a)?;
                 if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
-                let referral = crate::db::referrals::find_visible(w.conn, w.me, &a.referral_id)?;
+                let referral = access::referral_in_case(w, &a.referral_id)?;
                 let before = a.clone();
                 if let Some(t) = body.starts_at {
                     check_time(w, &referral.order_id, referral.sent_at, t)?;
@@ -434,7 +424,7 @@ pub async fn reschedule_appointment(
                 appointment_event(
                     w,
                     &a,
-                    "rarlink.appointment.rescheduled",
+                    EventType::AppointmentRescheduled,
                     "Session rescheduled".into(),
                 );
                 appointment_view(w.conn, a)
@@ -479,7 +469,7 @@ pub async fn cancel_appointment(
             Permission::DeliverReferral,
             "appointment.cancel",
             move |w| {
-                let mut a = visible_appointment(w, &id)?;
+                let mut a = access::appointment(w, &id)?;
                 changeable(w, &a)?;
                 let before = a.clone();
                 a.status = rows::CANCELLED.into();
@@ -495,7 +485,7 @@ pub async fn cancel_appointment(
                 appointment_event(
                     w,
                     &a,
-                    "rarlink.appointment.cancelled",
+                    EventType::AppointmentCancelled,
                     "Session cancelled".into(),
                 );
                 appointment_view(w.conn, a)

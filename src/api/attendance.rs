@@ -1,14 +1,16 @@
 //! Attendance (provider) and the responsible officer's absence decision (probation).
 
-use super::appointments::{appointment_view, visible_appointment, AppointmentView};
-use super::prompts::{prompt_view, visible_to, PromptView};
+use super::appointments::{appointment_view, AppointmentView};
+use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::domain::appointment::Attendance;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, IfMatch};
-use crate::http::{ApiJson, Ctx, Principal};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::delivery::{decide_absence, record_attendance};
+use crate::work::Principal;
 use actix_web::{post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,7 +48,7 @@ fn visible_prompts(
     now: DateTime<Utc>,
 ) -> Result<Vec<PromptView>, ApiError> {
     rows.into_iter()
-        .filter(|p| visible_to(p, me))
+        .filter(|p| access::prompt_visible_to(p, me))
         .map(|p| prompt_view(p, now))
         .collect()
 }
@@ -84,7 +86,7 @@ pub async fn put_attendance(
             Permission::DeliverReferral,
             "appointment.attendance",
             move |w| {
-                let a = visible_appointment(w, &id)?;
+                let a = access::appointment(w, &id)?;
                 if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
                 if !w.me.is_provider() {
                     return Err(ApiError::Forbidden(
@@ -147,7 +149,7 @@ pub async fn absence_decision(
             Permission::Commission,
             "appointment.absence-decision",
             move |w| {
-                let a = visible_appointment(w, &id)?;
+                let a = access::appointment(w, &id)?;
                 if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
                 let decision = decide_absence(w, a, body.acceptable, body.note)?;
                 let count = decision.raised.new.len();

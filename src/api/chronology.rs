@@ -1,12 +1,13 @@
 //! `GET /api/v1/people/{crn}/chronology`: one time-ordered record of everything every agency
 //! recorded about a person, as JSON or as CSV (RFC 4180) for a spreadsheet.
 
-use super::people::{crn_param, visible_person};
+use super::people::crn_param;
 use crate::auth::Permission;
 use crate::db::events::{self, EventRow};
 use crate::db::ledger;
 use crate::error::ApiError;
 use crate::http::Ctx;
+use crate::services::access;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -120,7 +121,7 @@ pub async fn chronology(
     let format = query.format.unwrap_or_default();
     let entries = ctx
         .read(Permission::ReadCasework, "chronology.read", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             ledger::seal_events(w.conn)?;
             Ok(events::for_person(w.conn, &person.crn)?
                 .into_iter()

@@ -2,17 +2,17 @@
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
 use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, visible_person};
-use super::prompts::{prompt_view, visible_to, PromptView};
-use super::referrals::visible_referral;
+use super::people::crn_param;
+use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::disclosures::{self as rows, DisclosureRow};
 use crate::db::{from_json, prompts};
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
 use crate::error::ApiError;
-use crate::http::{ApiJson, Ctx, Principal};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::disclosures::{record, Recorded};
-use crate::services::referrals::status;
+use crate::work::Principal;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -60,10 +60,10 @@ fn disclosure_view(
     Ok(DisclosureView {
         id: row.id.parse().unwrap_or_default(),
         disclosure_type: DisclosureType::parse(&row.disclosure_type).ok_or_else(|| {
-            ApiError::Internal(format!("disclosure type {}", row.disclosure_type))
+            ApiError::internal(format!("disclosure type {}", row.disclosure_type))
         })?,
         disclosed_by: serde_json::from_value(serde_json::Value::String(row.disclosed_by.clone()))
-            .map_err(|e| ApiError::Internal(format!("stored disclosedBy: {e}")))?,
+            .map_err(|e| ApiError::internal_from("stored disclosedBy", e))?,
         details: row
             .details
             .as_deref()
@@ -108,14 +108,14 @@ fn recorded_view(
     let prompt_ids = raised
         .new
         .iter()
-        .filter(|p| visible_to(p, me))
+        .filter(|p| access::prompt_visible_to(p, me))
         .map(|p| p.id.clone())
         .collect();
     let count = raised.new.len();
     let visible = raised
         .new
         .into_iter()
-        .filter(|p| visible_to(p, me))
+        .filter(|p| access::prompt_visible_to(p, me))
         .map(|p| prompt_view(p, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DisclosureRecorded {
@@ -125,7 +125,7 @@ fn recorded_view(
         prompts_already_open: raised
             .already_open
             .into_iter()
-            .filter(|p| visible_to(p, me))
+            .filter(|p| access::prompt_visible_to(p, me))
             .map(|p| p.id)
             .collect(),
     })
@@ -156,11 +156,11 @@ pub async fn provider_disclosure(
     let body = body.into_inner();
     let recorded = ctx
         .create(Permission::DeliverReferral, "disclosure.record", move |w| {
-            let referral = visible_referral(w, &id)?;
+            let referral = access::referral(w, &id)?;
             if !w.me.is_provider() {
                 return Err(ApiError::not_found("referral"));
             }
-            let s = status(&referral)?;
+            let s = referral.status;
             if !s.is_active() {
                 return Err(ApiError::invalid_state(
                     "disclosures are reported on an accepted referral that has not ended",
@@ -205,7 +205,7 @@ pub async fn probation_disclosure(
         .map_err(|e| ApiError::Validation(e.into_vec()))?;
     let recorded = ctx
         .create(Permission::Commission, "disclosure.record", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             let recorded = record(w, &person.crn, &person.managing_org, None, body, pregnancy)?;
             recorded_view(recorded, w.me, w.now)
         })
@@ -234,7 +234,7 @@ pub async fn list_disclosures(
     let crn = crn_param(&crn)?;
     let list = ctx
         .read(Permission::ReadCasework, "disclosure.list", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             let mut out = Vec::new();
             for row in rows::for_person(w.conn, &person.crn)? {
                 let ids = prompts::triggered_by(w.conn, &row.id)?

@@ -2,12 +2,12 @@
 
 use super::pagination::check_limit;
 use crate::auth::Permission;
-use crate::db::events::{self as rows, EventRow};
+use crate::db::events as rows;
 use crate::db::ledger;
 use crate::error::{ApiError, FieldError};
 use crate::http::Ctx;
+use crate::services::events::EventEnvelope;
 use actix_web::{get, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,68 +33,11 @@ pub struct EventQuery {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Identifier {
-    #[serde(rename = "type")]
-    #[schema(example = "CRN")]
-    pub id_type: String,
-    #[schema(example = "X123456")]
-    pub value: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PersonReference {
-    pub identifiers: Vec<Identifier>,
-}
-
-/// One domain event.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventEnvelope {
-    pub id: uuid::Uuid,
-    /// Position in the feed: strictly increasing in commit order; pass the last one as `after`.
-    pub sequence: i64,
-    #[schema(example = "rarlink.referral.sent")]
-    pub event_type: String,
-    pub version: i32,
-    pub occurred_at: DateTime<Utc>,
-    pub description: String,
-    /// Where to read the resource the event is about.
-    pub detail_url: String,
-    #[schema(value_type = Object)]
-    pub additional_information: serde_json::Value,
-    pub person_reference: Option<PersonReference>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub items: Vec<EventEnvelope>,
     /// The `sequence` to pass as `after` for more, when this page was full; otherwise `null`
     /// (poll again later with the last `sequence` you saw).
     pub next_cursor: Option<String>,
-}
-
-impl From<EventRow> for EventEnvelope {
-    fn from(row: EventRow) -> Self {
-        Self {
-            id: row.id.parse().unwrap_or_default(),
-            sequence: row.seq.unwrap_or_default(),
-            event_type: row.event_type,
-            version: row.version,
-            occurred_at: row.occurred_at.and_utc(),
-            description: row.description,
-            detail_url: row.detail_url,
-            additional_information: serde_json::from_str(&row.additional_information)
-                .unwrap_or(serde_json::Value::Null),
-            person_reference: row.crn.map(|crn| PersonReference {
-                identifiers: vec![Identifier {
-                    id_type: "CRN".into(),
-                    value: crn,
-                }],
-            }),
-        }
-    }
 }
 
 /// Read domain events

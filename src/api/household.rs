@@ -2,17 +2,20 @@
 //! what the person declared to the officer (kept as evidence, never changed).
 
 use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, visible_person};
+use super::people::crn_param;
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::people::{self as rows, DeclarationRow, MemberRow};
 use crate::db::{from_json, to_json};
+use crate::domain::events::EventType;
 use crate::domain::household::{HouseholdDeclaration, HouseholdMember};
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::extract::{merge_patch, parse_json};
-use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::disclosures::check_declaration;
+use crate::work::{Event, Work};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -89,7 +92,7 @@ fn household_event(
     w: &mut Work,
     crn: &str,
     org: &str,
-    event_type: &'static str,
+    event_type: EventType,
     id: &str,
     what: &str,
 ) {
@@ -134,7 +137,7 @@ pub async fn add_member(
             Permission::WriteCaseRecord,
             "household-member.add",
             move |w| {
-                let person = visible_person(w, &crn)?;
+                let person = access::person(w, &crn)?;
                 let now = w.now.naive_utc();
                 let row = MemberRow {
                     id: uuid::Uuid::now_v7().to_string(),
@@ -150,7 +153,7 @@ pub async fn add_member(
                     w,
                     &person.crn,
                     &person.managing_org,
-                    "rarlink.household-member.added",
+                    EventType::HouseholdMemberAdded,
                     &row.id,
                     "Household member added",
                 );
@@ -183,7 +186,7 @@ pub async fn list_members(
             Permission::ReadCaseRecord,
             "household-member.list",
             move |w| {
-                let person = visible_person(w, &crn)?;
+                let person = access::person(w, &crn)?;
                 rows::members(w.conn, &person.crn)?
                     .into_iter()
                     .map(member_view)
@@ -237,12 +240,12 @@ pub async fn update_member(
             Permission::WriteCaseRecord,
             "household-member.update",
             move |w| {
-                let person = visible_person(w, &crn)?;
+                let person = access::person(w, &crn)?;
                 let row = rows::member(w.conn, &person.crn, &id.to_string())?
                     .ok_or_else(|| ApiError::not_found("household member"))?;
                 if_match.check_with(|| Ok(etag_of(&member_view(row.clone())?)))?;
                 let mut doc: serde_json::Value = serde_json::from_str(&row.body)
-                    .map_err(|e| ApiError::Internal(format!("stored member is corrupt: {e}")))?;
+                    .map_err(|e| ApiError::internal_from("stored member is corrupt", e))?;
                 merge_patch(&mut doc, &patch);
                 let member: HouseholdMember = parse_json(doc.to_string().as_bytes())?;
                 member.validate(today).into_result()?;
@@ -252,7 +255,7 @@ pub async fn update_member(
                     w,
                     &person.crn,
                     &person.managing_org,
-                    "rarlink.household-member.updated",
+                    EventType::HouseholdMemberUpdated,
                     &row.id,
                     "Household member updated",
                 );
@@ -296,7 +299,7 @@ pub async fn record_declaration(
             Permission::WriteCaseRecord,
             "household-declaration.record",
             move |w| {
-                let person = visible_person(w, &crn)?;
+                let person = access::person(w, &crn)?;
                 let row = DeclarationRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     crn: person.crn.clone(),
@@ -312,7 +315,7 @@ pub async fn record_declaration(
                     w,
                     &person.crn,
                     &person.managing_org,
-                    "rarlink.household-declaration.recorded",
+                    EventType::HouseholdDeclarationRecorded,
                     &row.id,
                     "Household declaration recorded",
                 );
@@ -352,7 +355,7 @@ pub async fn list_declarations(
             Permission::ReadCaseRecord,
             "household-declaration.list",
             move |w| {
-                let person = visible_person(w, &crn)?;
+                let person = access::person(w, &crn)?;
                 rows::declarations(w.conn, &person.crn)?
                     .into_iter()
                     .map(declaration_view)

@@ -1,18 +1,21 @@
 //! `/api/v1/orders` and `/people/{crn}/orders`: orders with offences, and their RAR day accounting.
 
 use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, visible_person};
+use super::people::crn_param;
 use crate::auth::Permission;
 use crate::db::orders::{self as rows, OrderRow};
 use crate::db::referrals;
 use crate::db::to_json;
+use crate::domain::events::EventType;
 use crate::domain::order::{NewOrder, Offence, Officer, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
-use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::delivery::{delivered_days, order_delivered_days};
 use crate::services::rar::{self, RarSummary};
 use crate::services::referrals::offences;
+use crate::work::Event;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,7 +54,7 @@ pub fn order_view(row: OrderRow) -> Result<OrderView, ApiError> {
         id: row.id.parse().unwrap_or_default(),
         offences: offences(&row)?,
         order_type: OrderType::parse(&row.order_type)
-            .ok_or_else(|| ApiError::Internal(format!("order type {}", row.order_type)))?,
+            .ok_or_else(|| ApiError::internal(format!("order type {}", row.order_type)))?,
         crn: row.crn,
         start_date: row.start_date,
         end_date: row.end_date,
@@ -64,17 +67,6 @@ pub fn order_view(row: OrderRow) -> Result<OrderView, ApiError> {
         terminated_at: row.terminated_at.map(|t| t.and_utc()),
         created_at: row.created_at.and_utc(),
     })
-}
-
-/// Loads an order the caller's organisation manages and names its person in the audit entry.
-pub fn visible_order(w: &mut Work, id: &uuid::Uuid) -> Result<OrderRow, ApiError> {
-    let order = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&order.crn)?;
-    if w.is_writing() {
-        // Read again under the case lock, so a change committed meanwhile is seen.
-        return rows::find_visible(w.conn, w.me, &id.to_string());
-    }
-    Ok(order)
 }
 
 /// Record an order
@@ -103,7 +95,7 @@ pub async fn create_order(
         .into_result()?;
     let view = ctx
         .create(Permission::WriteCaseRecord, "order.create", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             let row = OrderRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 crn: person.crn.clone(),
@@ -122,7 +114,7 @@ pub async fn create_order(
             };
             rows::insert(w.conn, &row)?;
             w.emit(Event {
-                event_type: "rarlink.order.created",
+                event_type: EventType::OrderCreated,
                 description: format!("{} recorded for {}", order.order_type.as_str(), person.crn),
                 detail_path: format!("/api/v1/orders/{}", row.id),
                 additional_information: serde_json::json!({
@@ -162,7 +154,7 @@ pub async fn list_orders(
     let crn = crn_param(&crn)?;
     let list = ctx
         .read(Permission::ReadCaseRecord, "order.list", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             rows::for_person(w.conn, &person.crn)?
                 .into_iter()
                 .map(order_view)
@@ -187,7 +179,7 @@ pub async fn get_order(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRespon
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadCaseRecord, "order.read", move |w| {
-            order_view(visible_order(w, &id)?)
+            order_view(access::order(w, &id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -214,7 +206,7 @@ pub async fn rar_summary(
     let id = id.into_inner();
     let summary = ctx
         .read(Permission::ReadCaseRecord, "order.rar", move |w| {
-            let order = visible_order(w, &id)?;
+            let order = access::order(w, &id)?;
             let referrals = referrals::for_order(w.conn, &order.id)?;
             let mut delivered = std::collections::HashMap::new();
             for r in &referrals {

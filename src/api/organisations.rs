@@ -3,8 +3,10 @@
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::organisations::{self as rows, NewOrganisation, Organisation};
+use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiJson, Ctx, Event};
+use crate::http::{ApiJson, Ctx};
+use crate::work::Event;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -141,9 +143,9 @@ pub async fn create_organisation(
                     },
                 )?;
                 let row = rows::find_by_code(w.conn, &body.code)?
-                    .ok_or_else(|| ApiError::Internal("organisation vanished".into()))?;
+                    .ok_or_else(|| ApiError::internal("organisation vanished"))?;
                 w.emit(Event {
-                    event_type: "rarlink.organisation.created",
+                    event_type: EventType::OrganisationCreated,
                     description: format!("Organisation {} registered", row.code),
                     detail_path: "/api/v1/organisations".into(),
                     additional_information: serde_json::json!({"code": row.code, "kind": row.kind}),

@@ -3,11 +3,14 @@
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::people::{self as rows, PersonRow};
+use crate::domain::events::EventType;
 use crate::domain::person::PersonDetails;
 use crate::domain::Crn;
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
-use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
+use crate::work::Event;
 use actix_web::http::StatusCode;
 use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,12 +59,6 @@ impl From<PersonRow> for PersonView {
             updated_at: r.updated_at.and_utc(),
         }
     }
-}
-
-/// Loads a person the caller's organisation manages and names them in the audit entry.
-pub fn visible_person(w: &mut Work, crn: &Crn) -> Result<PersonRow, ApiError> {
-    w.about(crn.as_str())?;
-    rows::find_visible(w.conn, w.me, crn.as_str())
 }
 
 /// Create or update a person
@@ -141,7 +138,7 @@ pub async fn upsert_person(
                 rows::update(w.conn, &row)?;
             }
             w.emit(Event {
-                event_type: "rarlink.person.upserted",
+                event_type: EventType::PersonUpserted,
                 description: format!(
                     "Person {} {}",
                     row.crn,
@@ -179,7 +176,7 @@ pub async fn get_person(ctx: Ctx, crn: web::Path<String>) -> Result<HttpResponse
     let crn = crn_param(&crn)?;
     let view = ctx
         .read(Permission::ReadCaseRecord, "person.read", move |w| {
-            Ok(PersonView::from(visible_person(w, &crn)?))
+            Ok(PersonView::from(access::person(w, &crn)?))
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))

@@ -7,9 +7,11 @@ use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer, OPEN, RE
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
-use crate::http::{ApiJson, Ctx, Principal, Work};
+use crate::http::{ApiJson, Ctx};
 use crate::rules::prompt::AssigneeRole;
+use crate::services::access;
 use crate::services::prompts::{self as prompt_service, resolve};
+use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -120,7 +122,7 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         id: row.id.parse().unwrap_or_default(),
         guidance: from_json(&row.guidance, "prompt guidance")?,
         assignee_role: AssigneeRole::parse(&row.assignee_role)
-            .ok_or_else(|| ApiError::Internal(format!("assignee role {}", row.assignee_role)))?,
+            .ok_or_else(|| ApiError::internal(format!("assignee role {}", row.assignee_role)))?,
         overdue: status == PromptStatus::Open && row.due_at.and_utc() < now,
         crn: row.crn,
         order_id: row.order_id,
@@ -142,29 +144,6 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         escalated_at: row.escalated_at.map(|t| t.and_utc()),
         resolution,
     })
-}
-
-/// Probation sees every prompt on its cases; a provider's managers (its safeguarding leads) only
-/// those addressed to the provider.
-pub fn visible_to(row: &PromptRow, me: &Principal) -> bool {
-    if me.is_probation() {
-        row.probation_org == me.org()
-    } else {
-        me.is_provider() && me.has(Role::ProviderManager) && row.org == me.org()
-    }
-}
-
-fn visible_prompt(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
-    let row = rows::get(w.conn, &id.to_string())?.ok_or_else(|| ApiError::not_found("prompt"))?;
-    if !visible_to(&row, w.me) {
-        return Err(ApiError::not_found("prompt"));
-    }
-    w.about(&row.crn)?;
-    if w.is_writing() {
-        // Read again under the case lock, so a resolution committed meanwhile is seen.
-        return rows::get(w.conn, &id.to_string())?.ok_or_else(|| ApiError::not_found("prompt"));
-    }
-    Ok(row)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -301,7 +280,7 @@ pub async fn get_prompt(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRespo
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadPrompts, "prompt.read", move |w| {
-            let row = visible_prompt(w, &id)?;
+            let row = access::prompt(w, &id)?;
             prompt_view(row, w.now)
         })
         .await?;
@@ -351,7 +330,7 @@ pub async fn resolve_prompt(
     e.into_result()?;
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
-            let row = visible_prompt(w, &id)?;
+            let row = access::prompt(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))?;
             let for_provider = row.org != row.probation_org;
             let acting_role = if for_provider {

@@ -1,16 +1,19 @@
 //! Referral state changes: send (probation), accept / decline / acknowledge risk (provider),
 //! assign a worker (provider manager), withdraw (probation).
 
-use super::referrals::{referral_view, visible_referral, ReferralView};
+use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
 use crate::db::referrals as rows;
+use crate::domain::events::EventType;
 use crate::domain::referral::{Action, WithdrawalCode};
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, IfMatch};
 use crate::http::extract::parse_json;
-use crate::http::{ApiJson, Ctx, Work};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::referrals::{apply, close_acknowledgement_prompts, emit, send};
+use crate::work::Work;
 use actix_web::{post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -65,7 +68,7 @@ pub async fn send_referral(
     let id = id.into_inner();
     let view = ctx
         .write(Permission::Commission, "referral.send", move |w| {
-            let row = visible_referral(w, &id)?;
+            let row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, true)?;
             let row = send(w, row)?;
@@ -113,7 +116,7 @@ pub async fn accept_referral(
     }
     let view = ctx
         .write(Permission::DeliverReferral, "referral.accept", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Accept)?;
@@ -134,7 +137,7 @@ pub async fn accept_referral(
             emit(
                 w,
                 &row,
-                "rarlink.referral.accepted",
+                EventType::ReferralAccepted,
                 format!("Referral accepted by {}", row.provider_org),
                 serde_json::json!({"acceptedBy": w.me.caller.sub}),
             );
@@ -177,7 +180,7 @@ pub async fn decline_referral(
     e.into_result()?;
     let view = ctx
         .write(Permission::DeliverReferral, "referral.decline", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Decline)?;
@@ -187,7 +190,7 @@ pub async fn decline_referral(
             emit(
                 w,
                 &row,
-                "rarlink.referral.declined",
+                EventType::ReferralDeclined,
                 format!("Referral declined by {}", row.provider_org),
                 serde_json::json!({"reason": row.decline_reason}),
             );
@@ -231,7 +234,7 @@ pub async fn assign_worker(
     e.into_result()?;
     let view = ctx
         .write(Permission::AssignWorker, "referral.assign", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::Assign)?;
@@ -241,7 +244,7 @@ pub async fn assign_worker(
             emit(
                 w,
                 &row,
-                "rarlink.referral.assigned",
+                EventType::ReferralAssigned,
                 "Provider worker assigned".into(),
                 serde_json::json!({"worker": row.assigned_worker}),
             );
@@ -287,7 +290,7 @@ pub async fn withdraw_referral(
     e.into_result()?;
     let view = ctx
         .write(Permission::Commission, "referral.withdraw", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, true)?;
             apply(&mut row, Action::Withdraw)?;
@@ -302,7 +305,7 @@ pub async fn withdraw_referral(
             emit(
                 w,
                 &row,
-                "rarlink.referral.withdrawn",
+                EventType::ReferralWithdrawn,
                 "Referral withdrawn by probation".into(),
                 serde_json::json!({"code": code}),
             );
@@ -350,7 +353,7 @@ pub async fn acknowledge_risk(
     };
     let view = ctx
         .write(Permission::DeliverReferral, "referral.acknowledge-risk", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             require_side(w, false)?;
             apply(&mut row, Action::AcknowledgeRisk)?;
@@ -366,7 +369,7 @@ pub async fn acknowledge_risk(
             row.updated_at = now;
             rows::save(w.conn, &row)?;
             close_acknowledgement_prompts(w, &row.id, row.context_version)?;
-            emit(w, &row, "rarlink.referral.risk-acknowledged", "Provider acknowledged the latest risk information".into(), serde_json::json!({"contextVersion": row.context_version}));
+            emit(w, &row, EventType::ReferralRiskAcknowledged, "Provider acknowledged the latest risk information".into(), serde_json::json!({"contextVersion": row.context_version}));
             referral_view(w.conn, w.me, row)
         })
         .await?;

@@ -1,13 +1,13 @@
 //! `/api/v1/referrals`: commissioning a provider. Drafts are created and edited by probation; the
 //! provider sees a referral only once sent, and then only the shared (need-to-know) view.
 
-use super::orders::visible_order;
 use super::pagination::{encode_cursor, Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::orders::{self, OrderRow};
 use crate::db::people;
 use crate::db::referrals::{self as rows, ReferralRow};
 use crate::db::{from_json, organisations, to_json, DbConnection};
+use crate::domain::events::EventType;
 use crate::domain::order::Officer;
 use crate::domain::referral::{
     Action, DesiredOutcome, ReferralContent, ReferralStatus, SharedContextVersion,
@@ -16,8 +16,10 @@ use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::extract::{merge_patch, parse_json};
-use crate::http::{ApiJson, Ctx, Principal, Work};
-use crate::services::referrals::{apply, content, emit, status};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
+use crate::services::referrals::{apply, content, emit};
+use crate::work::Principal;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -281,7 +283,7 @@ pub fn referral_view(
     row: ReferralRow,
 ) -> Result<ReferralView, ApiError> {
     let c = content(&row)?;
-    let status = status(&row)?;
+    let status = row.status;
     let all = versions(conn, &row.id)?;
     let acknowledgement_required =
         status.is_live() && row.acknowledged_version < row.context_version;
@@ -313,7 +315,7 @@ pub fn referral_view(
         })));
     }
     let person = people::find_any(conn, &row.crn)?
-        .ok_or_else(|| ApiError::Internal("referral without a person".into()))?;
+        .ok_or_else(|| ApiError::internal("referral without a person"))?;
     let order = orders::get(conn, &row.order_id)?;
     Ok(ReferralView::Shared(Box::new(SharedReferralView {
         id: row.id.parse().unwrap_or_default(),
@@ -347,17 +349,6 @@ pub fn referral_view(
     })))
 }
 
-/// Loads a referral the caller may see and names its person in the audit entry.
-pub fn visible_referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiError> {
-    let row = rows::find_visible(w.conn, w.me, &id.to_string())?;
-    w.about(&row.crn)?;
-    if w.is_writing() {
-        // Read again under the case lock, so a change committed meanwhile is seen.
-        return rows::find_visible(w.conn, w.me, &id.to_string());
-    }
-    Ok(row)
-}
-
 /// Draft a referral
 ///
 /// Starts commissioning a provider under an order. Only `providerOrg` is needed now; everything
@@ -382,7 +373,7 @@ pub async fn create_referral(
     let draft = body.into_inner();
     let view = ctx
         .create(Permission::Commission, "referral.create", move |w| {
-            let order = visible_order(w, &order_id)?;
+            let order = access::order(w, &order_id)?;
             let provider_org = draft.provider_org.clone();
             let content = draft.into_content();
             check_draft(w.conn, provider_org.as_deref(), &content, &order)?;
@@ -393,7 +384,7 @@ pub async fn create_referral(
                 crn: order.crn.clone(),
                 probation_org: order.managing_org.clone(),
                 provider_org: provider_org.unwrap_or_default().trim().to_string(),
-                status: ReferralStatus::Draft.as_str().into(),
+                status: ReferralStatus::Draft,
                 rar_days: content.rar_days.map(|d| d as i32),
                 content: to_json(&content)?,
                 assigned_worker: None,
@@ -418,7 +409,7 @@ pub async fn create_referral(
             emit(
                 w,
                 &row,
-                "rarlink.referral.created",
+                EventType::ReferralCreated,
                 "Referral drafted".into(),
                 serde_json::json!({}),
             );
@@ -462,15 +453,15 @@ pub async fn update_referral(
     }
     let view = ctx
         .write(Permission::Commission, "referral.update", move |w| {
-            let mut row = visible_referral(w, &id)?;
+            let mut row = access::referral(w, &id)?;
             if !w.me.is_probation() {
                 return Err(ApiError::not_found("referral"));
             }
             if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
             apply(&mut row, Action::EditDraft)?;
             let current = ReferralDraft::from_row(&row, &content(&row)?);
-            let mut doc =
-                serde_json::to_value(&current).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let mut doc = serde_json::to_value(&current)
+                .map_err(|e| ApiError::internal_from("serialising", e))?;
             merge_patch(&mut doc, &patch);
             let draft: ReferralDraft = parse_json(doc.to_string().as_bytes())?;
             let order = orders::get(w.conn, &row.order_id)?;
@@ -485,7 +476,7 @@ pub async fn update_referral(
             emit(
                 w,
                 &row,
-                "rarlink.referral.updated",
+                EventType::ReferralUpdated,
                 "Draft referral edited".into(),
                 serde_json::json!({}),
             );
@@ -513,7 +504,7 @@ pub async fn get_referral(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRes
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadReferrals, "referral.read", move |w| {
-            let row = visible_referral(w, &id)?;
+            let row = access::referral(w, &id)?;
             referral_view(w.conn, w.me, row)
         })
         .await?;
@@ -567,8 +558,8 @@ pub async fn list_referrals(
         .read(Permission::ReadReferrals, "referral.list", move |w| {
             let rows = rows::list_visible(
                 w.conn,
-                w.me,
-                status_filter.map(|s| s.as_str()),
+                w.me.scope(),
+                status_filter,
                 before.as_deref(),
                 limit + 1,
             )?;
@@ -576,7 +567,7 @@ pub async fn list_referrals(
             let more = rows.len() as i64 > limit;
             let mut last = None;
             for row in rows.into_iter().take(limit as usize) {
-                let status = status(&row)?;
+                let status = row.status;
                 last = Some(row.id.clone());
                 items.push(ReferralSummary {
                     id: row.id.parse().unwrap_or_default(),

@@ -2,19 +2,22 @@
 //! report, and ending the referral (completed, or early, which the officer must act on).
 
 use super::pagination::{Page, PageQuery};
-use super::referrals::{referral_view, visible_referral, ReferralView};
+use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
 use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, referrals as referral_rows, to_json};
 use crate::domain::appointment::enum_str;
+use crate::domain::events::EventType;
 use crate::domain::referral::{Action, EndReason, ReferralContent};
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
-use crate::http::{ApiJson, Ctx, Work};
+use crate::http::{ApiJson, Ctx};
 use crate::rules::attendance::{ended_early, CaseRef};
+use crate::services::access;
 use crate::services::delivery::delivered_days;
 use crate::services::prompts::{self, Origin};
-use crate::services::referrals::{apply, content, emit, status};
+use crate::services::referrals::{apply, content, emit};
+use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -142,7 +145,7 @@ fn provider_referral(
     w: &mut Work,
     id: &uuid::Uuid,
 ) -> Result<crate::db::referrals::ReferralRow, ApiError> {
-    let r = visible_referral(w, id)?;
+    let r = access::referral(w, id)?;
     if !w.me.is_provider() {
         return Err(ApiError::Forbidden(
             "reports are submitted by the provider".into(),
@@ -179,7 +182,7 @@ pub async fn submit_progress(
             "progress-report.submit",
             move |w| {
                 let referral = provider_referral(w, &id)?;
-                let s = status(&referral)?;
+                let s = referral.status;
                 if !s.is_active() {
                     return Err(ApiError::invalid_state(
                         "progress is reported on an accepted referral that has not ended",
@@ -213,7 +216,7 @@ pub async fn submit_progress(
                 emit(
                     w,
                     &referral,
-                    "rarlink.progress-report.submitted",
+                    EventType::ProgressReportSubmitted,
                     "Progress report submitted".into(),
                     serde_json::json!({"reportId": row.id}),
                 );
@@ -252,7 +255,7 @@ pub async fn list_progress(
             Permission::ReadReferrals,
             "progress-report.list",
             move |w| {
-                let referral = visible_referral(w, &id)?;
+                let referral = access::referral(w, &id)?;
                 rows::progress_for(w.conn, &referral.id)?
                     .into_iter()
                     .map(|r| {
@@ -300,7 +303,7 @@ pub async fn submit_end_of_service(
             "end-of-service-report.submit",
             move |w| {
                 let referral = provider_referral(w, &id)?;
-                let s = status(&referral)?;
+                let s = referral.status;
                 if referral.accepted_at.is_none()
                     || matches!(s, crate::domain::referral::ReferralStatus::Withdrawn)
                 {
@@ -337,7 +340,7 @@ pub async fn submit_end_of_service(
                 emit(
                     w,
                     &referral,
-                    "rarlink.end-of-service-report.submitted",
+                    EventType::EndOfServiceReportSubmitted,
                     "End-of-service report submitted".into(),
                     serde_json::json!({}),
                 );
@@ -374,7 +377,7 @@ pub async fn get_end_of_service(
             Permission::ReadReferrals,
             "end-of-service-report.read",
             move |w| {
-                let referral = visible_referral(w, &id)?;
+                let referral = access::referral(w, &id)?;
                 let row = rows::end_of_service(w.conn, &referral.id)?.ok_or_else(|| {
                     ApiError::NotFound("no end-of-service report has been submitted".into())
                 })?;
@@ -488,7 +491,7 @@ pub async fn end_referral(
             emit(
                 w,
                 &referral,
-                "rarlink.referral.ended",
+                EventType::ReferralEnded,
                 format!("Referral ended: {}", enum_str(&body.reason)),
                 serde_json::json!({"reason": body.reason, "note": body.note}),
             );

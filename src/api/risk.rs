@@ -1,14 +1,17 @@
 //! `/api/v1/people/{crn}/risk`: risk assessments, appended (never overwritten) and re-shared with providers.
 
 use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, visible_person};
+use super::people::crn_param;
 use crate::auth::Permission;
 use crate::db::people::{self as rows, RiskRow};
 use crate::db::{from_json, to_json};
+use crate::domain::events::EventType;
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
-use crate::http::{ApiJson, Ctx, Event};
+use crate::http::{ApiJson, Ctx};
+use crate::services::access;
 use crate::services::{referrals, risk};
+use crate::work::Event;
 use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -79,7 +82,7 @@ pub async fn record_risk(
     let today = crate::rules::working_days::london_date(ctx.now());
     let recorded = ctx
         .create(Permission::WriteCaseRecord, "risk.record", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             assessment
                 .validate(today, Some(person.date_of_birth))
                 .into_result()?;
@@ -93,7 +96,7 @@ pub async fn record_risk(
             };
             rows::insert_risk(w.conn, &row)?;
             w.emit(Event {
-                event_type: "rarlink.risk.assessed",
+                event_type: EventType::RiskAssessed,
                 description: format!("Risk assessment recorded for {}", person.crn),
                 detail_path: format!("/api/v1/people/{}/risk", person.crn),
                 additional_information: serde_json::json!({
@@ -137,7 +140,7 @@ pub async fn current_risk(
     let crn = crn_param(&crn)?;
     let current = ctx
         .read(Permission::ReadCaseRecord, "risk.read", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             let (row, _) = risk::current(w.conn, &person.crn)?.ok_or_else(|| {
                 ApiError::NotFound("no risk assessment is recorded for this person".into())
             })?;
@@ -168,7 +171,7 @@ pub async fn risk_history(
     let crn = crn_param(&crn)?;
     let history = ctx
         .read(Permission::ReadCaseRecord, "risk.history", move |w| {
-            let person = visible_person(w, &crn)?;
+            let person = access::person(w, &crn)?;
             rows::risk_history(w.conn, &person.crn)?
                 .into_iter()
                 .map(view)

@@ -1,23 +1,25 @@
 //! The termination review of an order (derived live from its data), its completion and sign-off,
 //! and terminating the order, refused while anything is outstanding.
 
-use super::orders::visible_order;
 use crate::auth::Permission;
 use crate::db::orders::{self, OrderRow};
 use crate::db::referrals::{self as referral_rows};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, to_json};
 use crate::domain::appointment::enum_str;
+use crate::domain::events::EventType;
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, BlockingItem};
-use crate::http::{ApiJson, Ctx, Event, Work};
+use crate::http::{ApiJson, Ctx};
 use crate::rules::termination::{
     blocking_completion, checklist, sign_off_reasons, status, Item, ItemState, ReviewStatus,
     RiskChange,
 };
+use crate::services::access;
 use crate::services::referrals::{apply, emit};
 use crate::services::termination::facts;
+use crate::work::{Event, Work};
 use actix_web::{get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -122,7 +124,7 @@ pub async fn get_review(
             Permission::ReadCasework,
             "termination-review.read",
             move |w| {
-                let order = visible_order(w, &id)?;
+                let order = access::order(w, &id)?;
                 review_view(w, &order)
             },
         )
@@ -168,7 +170,7 @@ pub async fn confirm_item(
             Permission::Commission,
             "termination-review.confirm",
             move |w| {
-                let order = visible_order(w, &id)?;
+                let order = access::order(w, &id)?;
                 if order.status == orders::TERMINATED {
                     return Err(ApiError::invalid_state(
                         "the order is terminated",
@@ -203,7 +205,7 @@ pub async fn confirm_item(
                 )?;
                 w.emit(review_event(
                     &order,
-                    "rarlink.termination-review.item-confirmed",
+                    EventType::TerminationReviewItemConfirmed,
                     format!("Review item confirmed: {}", item.description),
                     serde_json::json!({"itemId": item_id, "note": note.trim()}),
                 ));
@@ -216,7 +218,7 @@ pub async fn confirm_item(
 
 fn review_event(
     order: &OrderRow,
-    event_type: &'static str,
+    event_type: EventType,
     description: String,
     info: serde_json::Value,
 ) -> Event {
@@ -281,7 +283,7 @@ pub async fn complete_review(
             Permission::Commission,
             "termination-review.complete",
             move |w| {
-                let order = visible_order(w, &id)?;
+                let order = access::order(w, &id)?;
                 if order.status == orders::TERMINATED {
                     return Err(ApiError::invalid_state(
                         "the order is terminated",
@@ -324,7 +326,7 @@ pub async fn complete_review(
                 )?;
                 w.emit(review_event(
                     &order,
-                    "rarlink.termination-review.completed",
+                    EventType::TerminationReviewCompleted,
                     "Termination review completed".into(),
                     serde_json::json!({
                         "riskOfReoffendingChange": body.risk_of_reoffending_change,
@@ -361,7 +363,7 @@ pub async fn sign_off(
             Permission::SignOff,
             "termination-review.sign-off",
             move |w| {
-                let order = visible_order(w, &id)?;
+                let order = access::order(w, &id)?;
                 let current = review_view(w, &order)?;
                 if !matches!(
                     current.status,
@@ -373,13 +375,13 @@ pub async fn sign_off(
                     ));
                 }
                 let mut row = rows::get(w.conn, &order.id)?
-                    .ok_or_else(|| ApiError::Internal("completed review without a row".into()))?;
+                    .ok_or_else(|| ApiError::internal("completed review without a row"))?;
                 row.signed_off_at = Some(w.now.naive_utc());
                 row.signed_off_by = Some(w.me.caller.sub.clone());
                 rows::save(w.conn, &row)?;
                 w.emit(review_event(
                     &order,
-                    "rarlink.termination-review.signed-off",
+                    EventType::TerminationReviewSignedOff,
                     "Termination review signed off by a manager".into(),
                     serde_json::json!({"signedOffBy": w.me.caller.sub}),
                 ));
@@ -427,7 +429,7 @@ pub async fn terminate_order(
     e.into_result()?;
     let view = ctx
         .write(Permission::Commission, "order.terminate", move |w| {
-            let order = visible_order(w, &id)?;
+            let order = access::order(w, &id)?;
             if order.status == orders::TERMINATED {
                 return Err(ApiError::invalid_state(
                     "the order is already terminated",
@@ -482,9 +484,7 @@ pub async fn terminate_order(
             }
             let now = w.now.naive_utc();
             for mut r in referral_rows::for_order(w.conn, &order.id)? {
-                if ReferralStatus::parse(&r.status)
-                    .is_some_and(|s| s.is_live() || s == ReferralStatus::Draft)
-                {
+                if r.status.is_live() || r.status == ReferralStatus::Draft {
                     apply(&mut r, Action::Withdraw)?;
                     r.withdrawal_code = Some("ORDER_REVOKED_OR_ENDED".into());
                     r.withdrawal_note = Some(format!("Order terminated: {}", body.reason.trim()));
@@ -493,7 +493,7 @@ pub async fn terminate_order(
                     emit(
                         w,
                         &r,
-                        "rarlink.referral.withdrawn",
+                        EventType::ReferralWithdrawn,
                         "Referral withdrawn: the order was terminated".into(),
                         serde_json::json!({"code": "ORDER_REVOKED_OR_ENDED"}),
                     );
@@ -501,14 +501,14 @@ pub async fn terminate_order(
             }
             orders::terminate(w.conn, &order.id, now)?;
             let mut row = rows::get(w.conn, &order.id)?
-                .ok_or_else(|| ApiError::Internal("complete review without a row".into()))?;
+                .ok_or_else(|| ApiError::internal("complete review without a row"))?;
             row.terminated_at = Some(now);
             row.termination_reason = Some(body.reason.trim().to_string());
             row.termination_date = Some(body.termination_date);
             rows::save(w.conn, &row)?;
             let agencies: Vec<String> = from_json(&row.agencies_notified, "agencies notified")?;
             w.emit(Event {
-                event_type: "rarlink.order.terminated",
+                event_type: EventType::OrderTerminated,
                 description: format!("Order terminated: {}", body.reason.trim()),
                 detail_path: format!("/api/v1/orders/{}/termination-review", order.id),
                 additional_information: serde_json::json!({

@@ -5,6 +5,7 @@ use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::webhooks::{self as rows, DeliveryRow, SubscriptionRow};
 use crate::db::{from_json, organisations, to_json};
+use crate::domain::events::EventType;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
@@ -90,11 +91,11 @@ pub async fn create_subscription(
     }
     e.list("eventTypes", &body.event_types, 100, 200);
     for (i, t) in body.event_types.iter().enumerate() {
-        if !t.starts_with("rarlink.") {
+        if EventType::parse(t).is_none() {
             e.add(
                 &format!("eventTypes[{i}]"),
-                "invalid",
-                "event types are named rarlink.<resource>.<verb>",
+                "unknown",
+                format!("{t} is not an event type rarlink publishes (see GET /api/v1/events)"),
             );
         }
     }

@@ -1,9 +1,7 @@
 //! Appointments with attendance and absence decisions, their change history, and warnings.
 
 use super::schema::{appointment_history, appointments, warnings};
-use super::DbConnection;
-use crate::error::ApiError;
-use crate::http::Principal;
+use super::{DbConnection, Scope};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -58,24 +56,22 @@ pub fn save(conn: &mut DbConnection, row: &AppointmentRow) -> QueryResult<()> {
 /// The appointment if the caller's organisation is its probation organisation or its provider.
 pub fn find_visible(
     conn: &mut DbConnection,
-    me: &Principal,
+    scope: Scope,
     id: &str,
-) -> Result<AppointmentRow, ApiError> {
-    let org = me.org().to_string();
+) -> QueryResult<Option<AppointmentRow>> {
+    let org = scope.org.to_string();
     let mut q = appointments::table
         .find(id)
         .select(AppointmentRow::as_select())
         .into_boxed();
-    if me.is_probation() {
+    if scope.is_probation() {
         q = q.filter(appointments::probation_org.eq(org));
-    } else if me.is_provider() {
+    } else if scope.is_provider() {
         q = q.filter(appointments::provider_org.eq(org));
     } else {
-        return Err(ApiError::not_found("appointment"));
+        return Ok(None);
     }
-    q.first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("appointment"))
+    q.first(conn).optional()
 }
 
 /// A referral's appointments by start time.

@@ -21,6 +21,7 @@ pub mod termination;
 pub mod webhooks;
 
 use crate::config::DatabaseTarget;
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -38,6 +39,24 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 pub enum DbConnection {
     Postgresql(PgConnection),
     Sqlite(SqliteConnection),
+}
+
+/// Whose rows a scoped query may return: the caller's organisation and the side of a case it
+/// acts for (`None` for callers, such as auditors, whose permission reads no case data: scoped
+/// queries return nothing for them).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub org: &'a str,
+    pub kind: Option<OrgKind>,
+}
+
+impl Scope<'_> {
+    pub fn is_probation(&self) -> bool {
+        self.kind == Some(OrgKind::Probation)
+    }
+    pub fn is_provider(&self) -> bool {
+        self.kind == Some(OrgKind::Provider)
+    }
 }
 
 /// Which backend a connection or pool uses.
@@ -248,13 +267,13 @@ impl Db {
 
 /// Stores a value as JSON text (nested lists and documents live in text columns on both backends).
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+    serde_json::to_string(value).map_err(|e| ApiError::internal_from("serialising", e))
 }
 
 /// Reads JSON text written by [`to_json`]; a row that does not parse is a bug, not bad input.
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
     serde_json::from_str(text)
-        .map_err(|e| ApiError::Internal(format!("stored {what} is corrupt: {e}")))
+        .map_err(|e| ApiError::internal_from(format!("stored {what} is corrupt"), e))
 }
 
 /// The right to write on SQLite (a no-op on PostgreSQL, which has no single writer).

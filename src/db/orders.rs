@@ -1,9 +1,7 @@
 //! Orders, scoped to the managing probation organisation, with a row lock for allocating RAR days.
 
 use super::schema::orders;
-use super::DbConnection;
-use crate::error::ApiError;
-use crate::http::Principal;
+use super::{DbConnection, Scope};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -44,22 +42,21 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<OrderRow> {
         .first(conn)
 }
 
-/// The order if the caller's probation organisation manages it; otherwise `404`.
+/// The order if the scope's probation organisation manages it.
 pub fn find_visible(
     conn: &mut DbConnection,
-    me: &Principal,
+    scope: Scope,
     id: &str,
-) -> Result<OrderRow, ApiError> {
-    if !me.is_probation() {
-        return Err(ApiError::not_found("order"));
+) -> QueryResult<Option<OrderRow>> {
+    if !scope.is_probation() {
+        return Ok(None);
     }
     orders::table
         .find(id)
-        .filter(orders::managing_org.eq(me.org()))
+        .filter(orders::managing_org.eq(scope.org))
         .select(OrderRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("order"))
+        .optional()
 }
 
 /// Locks the order row until the transaction ends (PostgreSQL), so concurrent allocations of its

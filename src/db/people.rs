@@ -1,9 +1,7 @@
 //! People on probation, their risk assessments and household records, scoped to the managing organisation.
 
 use super::schema::{household_declarations, household_members, people, risk_assessments};
-use super::DbConnection;
-use crate::error::ApiError;
-use crate::http::Principal;
+use super::{DbConnection, Scope};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -31,22 +29,21 @@ pub fn find_any(conn: &mut DbConnection, crn: &str) -> QueryResult<Option<Person
         .optional()
 }
 
-/// The person if the caller's probation organisation manages them; otherwise `404`.
+/// The person if the scope's probation organisation manages them.
 pub fn find_visible(
     conn: &mut DbConnection,
-    me: &Principal,
+    scope: Scope,
     crn: &str,
-) -> Result<PersonRow, ApiError> {
-    if !me.is_probation() {
-        return Err(ApiError::not_found("person"));
+) -> QueryResult<Option<PersonRow>> {
+    if !scope.is_probation() {
+        return Ok(None);
     }
     people::table
         .find(crn)
-        .filter(people::managing_org.eq(me.org()))
+        .filter(people::managing_org.eq(scope.org))
         .select(PersonRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("person"))
+        .optional()
 }
 
 /// Locks the person's row until the transaction ends (PostgreSQL; SQLite's write transaction

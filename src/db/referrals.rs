@@ -2,9 +2,8 @@
 //! sees only referrals sent to it and never a draft.
 
 use super::schema::{referral_contexts, referrals};
-use super::DbConnection;
-use crate::error::ApiError;
-use crate::http::Principal;
+use super::{DbConnection, Scope};
+use crate::domain::referral::ReferralStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -16,7 +15,7 @@ pub struct ReferralRow {
     pub crn: String,
     pub probation_org: String,
     pub provider_org: String,
-    pub status: String,
+    pub status: ReferralStatus,
     pub rar_days: Option<i32>,
     pub content: String,
     pub assigned_worker: Option<String>,
@@ -57,45 +56,43 @@ pub fn save(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
 /// existence is never revealed.
 pub fn find_visible(
     conn: &mut DbConnection,
-    me: &Principal,
+    scope: Scope,
     id: &str,
-) -> Result<ReferralRow, ApiError> {
-    let org = me.org().to_string();
+) -> QueryResult<Option<ReferralRow>> {
+    let org = scope.org.to_string();
     let mut q = referrals::table
         .find(id)
         .select(ReferralRow::as_select())
         .into_boxed();
-    if me.is_probation() {
+    if scope.is_probation() {
         q = q.filter(referrals::probation_org.eq(org));
-    } else if me.is_provider() {
+    } else if scope.is_provider() {
         q = q
             .filter(referrals::provider_org.eq(org))
             .filter(referrals::sent_at.is_not_null());
     } else {
-        return Err(ApiError::not_found("referral"));
+        return Ok(None);
     }
-    q.first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("referral"))
+    q.first(conn).optional()
 }
 
 /// Referrals the caller may see, newest first, optionally in one status.
 pub fn list_visible(
     conn: &mut DbConnection,
-    me: &Principal,
-    status: Option<&str>,
+    scope: Scope,
+    status: Option<ReferralStatus>,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ReferralRow>> {
-    let org = me.org().to_string();
+    let org = scope.org.to_string();
     let mut q = referrals::table
         .select(ReferralRow::as_select())
         .order(referrals::id.desc())
         .limit(limit)
         .into_boxed();
-    if me.is_probation() {
+    if scope.is_probation() {
         q = q.filter(referrals::probation_org.eq(org));
-    } else if me.is_provider() {
+    } else if scope.is_provider() {
         q = q
             .filter(referrals::provider_org.eq(org))
             .filter(referrals::sent_at.is_not_null());
@@ -103,7 +100,7 @@ pub fn list_visible(
         return Ok(Vec::new());
     }
     if let Some(s) = status {
-        q = q.filter(referrals::status.eq(s.to_string()));
+        q = q.filter(referrals::status.eq(s));
     }
     if let Some(b) = before {
         q = q.filter(referrals::id.lt(b.to_string()));

@@ -4,11 +4,15 @@
 pub mod appointment;
 pub mod crn;
 pub mod disclosure;
+pub mod events;
 pub mod household;
 pub mod order;
+pub mod organisation;
 pub mod person;
 pub mod referral;
 pub mod risk;
+pub mod stored;
 pub mod validate;
 
 pub use crn::Crn;
+pub use organisation::OrgKind;

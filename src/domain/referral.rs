@@ -8,7 +8,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Where a referral is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReferralStatus {
     Draft,
@@ -20,6 +33,8 @@ pub enum ReferralStatus {
     EndedEarly,
     Withdrawn,
 }
+
+crate::stored_as_text!(ReferralStatus);
 
 impl ReferralStatus {
     pub const ALL: [ReferralStatus; 8] = [

@@ -12,9 +12,11 @@ use crate::config::Settings;
 use crate::db::audit::{self, NewAuditRow};
 use crate::db::events::{self, NewEventRow};
 use crate::db::{organisations, write_transaction, Db, DbConnection};
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::rules::RulesConfig;
+use crate::work::{Event, Principal, Work};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -39,128 +41,6 @@ pub struct AppState {
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
-
-/// Kinds of organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrgKind {
-    Probation,
-    Provider,
-}
-
-impl OrgKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "probation" => Some(Self::Probation),
-            "provider" => Some(Self::Provider),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Probation => "probation",
-            Self::Provider => "provider",
-        }
-    }
-}
-
-/// The caller with its organisation resolved against the database.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub caller: Caller,
-    /// `None` only for callers whose permission does not involve case data (admin, auditor).
-    pub org_kind: Option<OrgKind>,
-}
-
-impl Principal {
-    pub fn org(&self) -> &str {
-        &self.caller.org
-    }
-    pub fn is_probation(&self) -> bool {
-        self.org_kind == Some(OrgKind::Probation)
-    }
-    pub fn is_provider(&self) -> bool {
-        self.org_kind == Some(OrgKind::Provider)
-    }
-    pub fn has(&self, role: Role) -> bool {
-        self.caller.has(role)
-    }
-}
-
-/// A domain event to publish with the change that caused it.
-#[derive(Debug, Clone)]
-pub struct Event {
-    /// `rarlink.<resource>.<past-tense-verb>`.
-    pub event_type: &'static str,
-    pub description: String,
-    /// API path of the resource the event is about.
-    pub detail_path: String,
-    pub additional_information: serde_json::Value,
-    pub crn: Option<String>,
-    /// The probation organisation that owns the case.
-    pub org: String,
-    /// A provider organisation that may also see the event.
-    pub provider_org: Option<String>,
-}
-
-/// What a closure inside a unit of work can use.
-pub struct Work<'a> {
-    pub conn: &'a mut DbConnection,
-    pub me: &'a Principal,
-    pub now: DateTime<Utc>,
-    pub rules: &'a RulesConfig,
-    crn: Option<String>,
-    events: Vec<Event>,
-    status: Option<i32>,
-    writing: bool,
-}
-
-impl<'a> Work<'a> {
-    fn new(
-        conn: &'a mut DbConnection,
-        me: &'a Principal,
-        now: DateTime<Utc>,
-        rules: &'a RulesConfig,
-        writing: bool,
-    ) -> Self {
-        Self {
-            conn,
-            me,
-            now,
-            rules,
-            crn: None,
-            events: Vec::new(),
-            status: None,
-            writing,
-        }
-    }
-
-    /// True inside a write transaction.
-    pub fn is_writing(&self) -> bool {
-        self.writing
-    }
-
-    /// Records that the change created a resource (`201` in the audit entry).
-    pub fn created(&mut self) {
-        self.status = Some(201);
-    }
-
-    /// Names the case (CRN) the work is about, for the audit entry. In a write, it also locks
-    /// the person's row until commit (PostgreSQL), so every change to one case is serialised:
-    /// concurrent sends, risk updates, disclosures, decisions and terminations of the same
-    /// person see each other's effects instead of racing.
-    pub fn about(&mut self, crn: &str) -> Result<(), ApiError> {
-        if self.writing && self.crn.as_deref() != Some(crn) {
-            crate::db::people::lock(self.conn, crn)?;
-        }
-        self.crn = Some(crn.to_string());
-        Ok(())
-    }
-
-    /// Queues a domain event; it is written in the same transaction as the change.
-    pub fn emit(&mut self, event: Event) {
-        self.events.push(event);
-    }
-}
 
 /// The request's context: the authenticated caller and what is needed to audit its work.
 pub struct Ctx {
@@ -190,7 +70,7 @@ impl Ctx {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()
-            .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            .ok_or_else(|| ApiError::internal("application state missing"))?;
         let authorization = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -295,13 +175,14 @@ impl Ctx {
                     Mode::Read => {
                         let mut work = Work::new(conn, &me, now, &rules, false);
                         let value = f(&mut work)?;
-                        if !work.events.is_empty() {
-                            return Err(ApiError::Internal(format!(
+                        let outcome = work.finish();
+                        if !outcome.events.is_empty() {
+                            return Err(ApiError::internal(format!(
                                 "read action {action} emitted events"
                             )));
                         }
-                        let crn = work.crn.take();
-                        let status = work.status.unwrap_or(success_status);
+                        let crn = outcome.crn;
+                        let status = outcome.status.unwrap_or(success_status);
                         let _turn = turn.take();
                         audit::insert(conn, &audit.row(crn, status))?;
                         Ok(value)
@@ -311,11 +192,12 @@ impl Ctx {
                         write_transaction(conn, |conn| {
                             let mut work = Work::new(conn, &me, now, &rules, true);
                             let value = f(&mut work)?;
-                            let crn = work.crn.take();
-                            let status = work.status.unwrap_or(success_status);
-                            let rows: Vec<NewEventRow> = work
+                            let outcome = work.finish();
+                            let crn = outcome.crn;
+                            let status = outcome.status.unwrap_or(success_status);
+                            let rows: Vec<NewEventRow> = outcome
                                 .events
-                                .drain(..)
+                                .into_iter()
                                 .map(|e| event_row(e, now, &me.caller))
                                 .collect();
                             events::insert_all(conn, &rows)?;
@@ -427,7 +309,7 @@ fn resolve_principal(
                 ))
             })?;
             let kind = OrgKind::parse(&org.kind)
-                .ok_or_else(|| ApiError::Internal(format!("organisation kind {}", org.kind)))?;
+                .ok_or_else(|| ApiError::internal(format!("organisation kind {}", org.kind)))?;
             known.remember(&caller.org, kind);
             kind
         }

@@ -165,7 +165,7 @@ pub async fn idempotency(
             let headers = response.headers().clone();
             let bytes = body::to_bytes(response.into_body())
                 .await
-                .map_err(|_| ApiError::Internal("could not read the response body".into()))?;
+                .map_err(|_| ApiError::internal("could not read the response body"))?;
             let store = StoredResponse {
                 status: status.as_u16() as i32,
                 content_type: header_string(&headers, header::CONTENT_TYPE),

@@ -7,5 +7,5 @@ pub mod idempotency;
 pub mod observe;
 pub mod org_kinds;
 
-pub use context::{AppState, Ctx, Event, OrgKind, Principal, Work};
+pub use context::{AppState, Ctx};
 pub use extract::ApiJson;

@@ -50,7 +50,7 @@ pub async fn observe(
         Err(_) => {
             span.in_scope(|| tracing::error!("handler panicked"));
             metrics_panic(metrics.as_deref(), &method);
-            return Err(ApiError::Internal("handler panicked".into()).into());
+            return Err(ApiError::internal("handler panicked").into());
         }
     };
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -5,7 +5,7 @@
 //! lookup can be skipped; a code not found is not remembered, so an organisation registered
 //! through another instance is seen at once.
 
-use super::OrgKind;
+use crate::domain::OrgKind;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 

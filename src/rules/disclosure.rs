@@ -1,7 +1,7 @@
 //! Safeguarding rules for disclosures: facts in, prompt specifications out. No I/O.
 //!
 //! Every disclosure yields at least one prompt: what a provider reports is never dropped. The
-//! rules encode `shared/docs/DOMAIN.md` ("Rules worth encoding"); each prompt says which facts
+//! rules encode the practice described in `docs/domain.md`; each prompt says which facts
 //! fired it and which guidance applies. Deadlines here are defaults; configuration may override
 //! them per rule id (see [`super::prompt::deadline_for`]).
 

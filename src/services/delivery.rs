@@ -1,20 +1,22 @@
 //! Delivery use cases: RAR days delivered, recording attendance and what it triggers (absence
 //! decisions, the disengagement pattern, provider concerns), and the officer's absence decision.
 
+use super::access;
 use super::prompts::{self, Origin, Raised};
-use super::referrals::{apply, status};
+use super::referrals::apply;
 use crate::db::appointments::{self as rows, AppointmentRow, HistoryRow, WarningRow};
 use crate::db::orders::{self, OrderRow};
 use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as referral_rows, ReferralRow};
 use crate::db::{to_json, DbConnection};
 use crate::domain::appointment::{enum_str, Attendance};
+use crate::domain::events::EventType;
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::error::ApiError;
-use crate::http::{Event, Work};
 use crate::rules::attendance::{self as rules, CaseRef, Enforcement, SessionFact};
 use crate::rules::prompt::PromptSpec;
 use crate::rules::working_days::london_date;
+use crate::work::{Event, Work};
 use std::collections::BTreeSet;
 
 /// RAR days delivered by a referral: distinct London dates with an attended delivery session,
@@ -100,7 +102,7 @@ pub fn history(
 pub fn appointment_event(
     w: &mut Work,
     a: &AppointmentRow,
-    event_type: &'static str,
+    event_type: EventType,
     description: String,
 ) {
     w.emit(Event {
@@ -127,8 +129,8 @@ pub fn record_attendance(
     mut appointment: AppointmentRow,
     attendance: Attendance,
 ) -> Result<(AppointmentRow, Raised), ApiError> {
-    let mut referral = referral_rows::find_visible(w.conn, w.me, &appointment.referral_id)?;
-    let referral_status = status(&referral)?;
+    let mut referral = access::referral_in_case(w, &appointment.referral_id)?;
+    let referral_status = referral.status;
     if !referral_status.is_active() {
         return Err(ApiError::invalid_state(
             "attendance is recorded on an accepted referral that has not ended",
@@ -239,9 +241,9 @@ pub fn record_attendance(
     }
     let raised = raise_for_appointment(w, &referral, &appointment.id, specs)?;
     let (event, what) = if attendance.attended.attended() {
-        ("rarlink.appointment.attended", "attended")
+        (EventType::AppointmentAttended, "attended")
     } else {
-        ("rarlink.appointment.missed", "missed")
+        (EventType::AppointmentMissed, "missed")
     };
     appointment_event(
         w,
@@ -318,7 +320,7 @@ pub fn decide_absence(
             "LOGISTICS",
         ));
     }
-    let referral = referral_rows::find_visible(w.conn, w.me, &appointment.referral_id)?;
+    let referral = access::referral_in_case(w, &appointment.referral_id)?;
     let before = appointment.clone();
     appointment.absence_acceptable = Some(acceptable);
     appointment.absence_note = Some(note.trim().to_string());
@@ -361,7 +363,7 @@ pub fn decide_absence(
                 };
                 rows::insert_warning(w.conn, &row)?;
                 w.emit(Event {
-                    event_type: "rarlink.warning.issued",
+                    event_type: EventType::WarningIssued,
                     description: "Warning recorded for an unacceptable absence".into(),
                     detail_path: format!("/api/v1/appointments/{}", appointment.id),
                     additional_information: serde_json::json!({"warningId": row.id, "appointmentId": appointment.id}),
@@ -386,7 +388,7 @@ pub fn decide_absence(
         }
     }
     w.emit(Event {
-        event_type: "rarlink.absence.decided",
+        event_type: EventType::AbsenceDecided,
         description: format!("Absence decided: {outcome}"),
         detail_path: format!("/api/v1/appointments/{}", appointment.id),
         additional_information: serde_json::json!({"appointmentId": appointment.id, "acceptable": acceptable, "outcome": outcome}),

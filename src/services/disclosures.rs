@@ -9,13 +9,14 @@ use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
 use crate::domain::disclosure::DisclosureType;
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
+use crate::domain::events::EventType;
 use crate::domain::household::HouseholdDeclaration;
 use crate::error::ApiError;
-use crate::http::{Event, Work};
 use crate::rules::disclosure::{
     contradiction_on_declaration, evaluate, CaseFacts, DeclarationFacts, DisclosureFacts,
     EarlierDisclosure,
 };
+use crate::work::{Event, Work};
 
 /// What was recorded and what it raised.
 pub struct Recorded {
@@ -160,7 +161,7 @@ pub fn record(
         row.no_prompt_reason = Some(reason);
     }
     w.emit(Event {
-        event_type: "rarlink.disclosure.recorded",
+        event_type: EventType::DisclosureRecorded,
         description: format!("{} disclosure recorded", row.disclosure_type),
         detail_path: format!("/api/v1/people/{crn}/disclosures"),
         additional_information: serde_json::json!({

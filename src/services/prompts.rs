@@ -4,9 +4,10 @@
 use crate::db::events::{self, NewEventRow};
 use crate::db::prompts::{self as rows, PromptRow, OPEN};
 use crate::db::{to_json, write_transaction, DbConnection};
+use crate::domain::events::EventType;
 use crate::error::ApiError;
-use crate::http::{Event, Work};
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
+use crate::work::{Event, Work};
 use chrono::{DateTime, Utc};
 
 /// The actor recorded for what rarlink itself does (escalation, scheduled prompts).
@@ -45,7 +46,7 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
         let org = match (spec.assignee_role, origin.provider_org) {
             (AssigneeRole::ProviderSafeguardingLead, Some(provider)) => provider,
             (AssigneeRole::ProviderSafeguardingLead, None) => {
-                return Err(ApiError::Internal(format!(
+                return Err(ApiError::internal(format!(
                     "rule {} addressed a provider with none involved",
                     spec.rule
                 )))
@@ -85,7 +86,7 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
         rows::insert(w.conn, &row)?;
         w.emit(prompt_event(
             &row,
-            "rarlink.safeguarding-prompt.raised",
+            EventType::SafeguardingPromptRaised,
             format!("Prompt raised: {}", row.title),
         ));
         raised.new.push(row);
@@ -116,7 +117,7 @@ pub fn resolve(w: &mut Work, mut row: PromptRow, r: Resolution) -> Result<Prompt
     rows::save(w.conn, &row)?;
     w.emit(prompt_event(
         &row,
-        "rarlink.safeguarding-prompt.resolved",
+        EventType::SafeguardingPromptResolved,
         format!("Prompt resolved ({}): {}", r.outcome, row.title),
     ));
     Ok(row)
@@ -139,7 +140,7 @@ pub fn resolve_as_done(w: &mut Work, row: PromptRow, note: String) -> Result<Pro
 
 /// An event about a prompt: visible to the case's probation organisation, and to the provider
 /// when the prompt is addressed to it.
-pub fn prompt_event(row: &PromptRow, event_type: &'static str, description: String) -> Event {
+pub fn prompt_event(row: &PromptRow, event_type: EventType, description: String) -> Event {
     Event {
         event_type,
         description,
@@ -192,7 +193,7 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
                 events_out.push(system_event_row(
                     prompt_event(
                         &row,
-                        "rarlink.safeguarding-prompt.overdue",
+                        EventType::SafeguardingPromptOverdue,
                         format!("Overdue and escalated to managers: {}", row.title),
                     ),
                     now,

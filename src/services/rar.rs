@@ -11,7 +11,7 @@ pub fn allocated_days(referrals: &[ReferralRow], except: Option<&str>) -> u32 {
     referrals
         .iter()
         .filter(|r| Some(r.id.as_str()) != except)
-        .filter(|r| ReferralStatus::parse(&r.status).is_some_and(|s| s.holds_allocation()))
+        .filter(|r| r.status.holds_allocation())
         .map(|r| r.rar_days.unwrap_or(0).max(0) as u32)
         .sum()
 }
@@ -58,7 +58,7 @@ pub fn summary(
     let per_referral: Vec<ReferralRar> = referrals
         .iter()
         .filter_map(|r| {
-            let status = ReferralStatus::parse(&r.status)?;
+            let status = r.status;
             (status != ReferralStatus::Draft).then(|| {
                 let rar_days = r.rar_days.unwrap_or(0).max(0) as u32;
                 ReferralRar {

@@ -6,19 +6,15 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
+use crate::domain::events::EventType;
 use crate::domain::order::Offence;
 use crate::domain::referral::{
     transition, Action, ReferralContent, ReferralStatus, SendContext, SharedContext,
 };
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
-use crate::http::{Event, Work};
 use crate::rules::risk_change;
-
-pub fn status(row: &ReferralRow) -> Result<ReferralStatus, ApiError> {
-    ReferralStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::Internal(format!("unknown referral status {}", row.status)))
-}
+use crate::work::{Event, Work};
 
 pub fn content(row: &ReferralRow) -> Result<ReferralContent, ApiError> {
     from_json(&row.content, "referral content")
@@ -30,10 +26,10 @@ pub fn offences(order: &OrderRow) -> Result<Vec<Offence>, ApiError> {
 
 /// Applies `action` to the referral's status, or `409` naming the current state.
 pub fn apply(row: &mut ReferralRow, action: Action) -> Result<ReferralStatus, ApiError> {
-    let from = status(row)?;
+    let from = row.status;
     let to = transition(from, action)
         .map_err(|e| ApiError::invalid_state(e.to_string(), from.as_str()))?;
-    row.status = to.as_str().to_string();
+    row.status = to;
     Ok(to)
 }
 
@@ -41,7 +37,7 @@ pub fn apply(row: &mut ReferralRow, action: Action) -> Result<ReferralStatus, Ap
 pub fn emit(
     w: &mut Work,
     row: &ReferralRow,
-    event_type: &'static str,
+    event_type: EventType,
     description: String,
     extra: serde_json::Value,
 ) {
@@ -85,7 +81,7 @@ pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError>
         has_risk_assessment: current_risk.is_some(),
     };
     content.validate_for_sending(&ctx).into_result()?;
-    let (_, assessment) = current_risk.ok_or_else(|| ApiError::Internal("risk vanished".into()))?;
+    let (_, assessment) = current_risk.ok_or_else(|| ApiError::internal("risk vanished"))?;
     apply(&mut row, Action::Send)?;
     let shared = SharedContext::build(&content, &offences(&order)?, &assessment);
     let now = w.now.naive_utc();
@@ -110,7 +106,7 @@ pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError>
     emit(
         w,
         &row,
-        "rarlink.referral.sent",
+        EventType::ReferralSent,
         format!("Referral sent to {}", row.provider_org),
         serde_json::json!({"rarDays": row.rar_days}),
     );
@@ -128,7 +124,7 @@ pub fn reshare_after_risk_change(
 ) -> Result<Vec<(ReferralRow, SharedContext, SharedContext)>, ApiError> {
     let mut changed = Vec::new();
     for mut row in rows::for_person(w.conn, crn)? {
-        if !status(&row)?.is_live() {
+        if !row.status.is_live() {
             continue;
         }
         let Some(current) = rows::context(w.conn, &row.id, row.context_version)? else {
@@ -159,7 +155,7 @@ pub fn reshare_after_risk_change(
         emit(
             w,
             &row,
-            "rarlink.referral.risk-updated",
+            EventType::ReferralRiskUpdated,
             "Risk information changed; the provider must acknowledge the new version".into(),
             serde_json::json!({
                 "contextVersion": row.context_version,

@@ -11,6 +11,7 @@ use crate::db::{
     disclosures, from_json, referrals, reports, to_json, write_transaction, DbConnection,
 };
 use crate::domain::disclosure::DisclosureType;
+use crate::domain::events::EventType;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
@@ -24,7 +25,7 @@ pub const REVIEW_DUE_RULE: &str = "termination-review-due";
 
 fn risk_change(s: &str) -> Result<RiskChange, ApiError> {
     serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|e| ApiError::Internal(format!("stored risk change: {e}")))
+        .map_err(|e| ApiError::internal_from("stored risk change", e))
 }
 
 /// Everything the checklist of `order` is derived from, read now.
@@ -169,7 +170,7 @@ pub fn raise_due_review_prompts(
             prompt_rows::insert(conn, &row)?;
             let e = prompt_event(
                 &row,
-                "rarlink.safeguarding-prompt.raised",
+                EventType::SafeguardingPromptRaised,
                 format!("Prompt raised: {}", row.title),
             );
             events::insert_all(conn, &[system_event_row(e, now)])?;

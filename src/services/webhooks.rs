@@ -3,7 +3,7 @@
 //! `SKIP LOCKED`, so several instances share the work and never send an event twice to one
 //! subscription (a delivery whose sender died is retried after its lease expires).
 
-use crate::api::events::EventEnvelope;
+use super::events::EventEnvelope;
 use crate::db::webhooks::{self as rows, DeliveryRow, DELIVERED, FAILED, IN_FLIGHT, PENDING};
 use crate::db::{from_json, ledger, write_transaction, DbConnection};
 use crate::error::ApiError;
@@ -31,9 +31,9 @@ pub fn new_secret() -> String {
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String, ApiError> {
     let key = base64::engine::general_purpose::STANDARD
         .decode(secret.trim_start_matches("whsec_"))
-        .map_err(|_| ApiError::Internal("webhook secret is not base64".into()))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key)
-        .map_err(|_| ApiError::Internal("webhook key".into()))?;
+        .map_err(|e| ApiError::internal_from("webhook secret is not base64", e))?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&key).map_err(|_| ApiError::internal("webhook key"))?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
     Ok(format!(
         "v1,{}",
@@ -105,10 +105,10 @@ pub fn claim(
         let mut out = Vec::new();
         for mut d in rows::lock_due(conn, now.naive_utc(), limit)? {
             let sub = rows::subscription(conn, &d.subscription_id)?
-                .ok_or_else(|| ApiError::Internal("delivery without subscription".into()))?;
+                .ok_or_else(|| ApiError::internal("delivery without subscription"))?;
             let event = rows::event(conn, &d.event_id)?;
             let body = serde_json::to_string(&EventEnvelope::from(event))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                .map_err(|e| ApiError::internal_from("serialising", e))?;
             d.status = IN_FLIGHT.into();
             d.attempts += 1;
             d.last_attempt_at = Some(now.naive_utc());

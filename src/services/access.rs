@@ -1,0 +1,98 @@
+//! Loading what the caller may see: every case resource is found through its organisation's scope
+//! (anything else is `404`, so existence is never revealed), names its case for the audit entry,
+//! and in a write is read again under the case lock so a change committed meanwhile is seen.
+
+use crate::auth::Role;
+use crate::db::appointments::{self, AppointmentRow};
+use crate::db::orders::{self, OrderRow};
+use crate::db::people::{self, PersonRow};
+use crate::db::prompts::{self, PromptRow};
+use crate::db::referrals::{self, ReferralRow};
+use crate::domain::Crn;
+use crate::error::ApiError;
+use crate::work::{Principal, Work};
+use diesel::QueryResult;
+
+/// Finds a case resource through `find`, names its case, and re-reads it under the case lock
+/// in a write. `what` names the resource in the `404`.
+fn load<R>(
+    w: &mut Work,
+    what: &str,
+    crn_of: impl Fn(&R) -> &str,
+    mut find: impl FnMut(&mut Work) -> QueryResult<Option<R>>,
+) -> Result<R, ApiError> {
+    let row = find(w)?.ok_or_else(|| ApiError::not_found(what))?;
+    w.about(crn_of(&row))?;
+    if w.is_writing() {
+        return find(w)?.ok_or_else(|| ApiError::not_found(what));
+    }
+    Ok(row)
+}
+
+/// A person the caller's organisation manages, named in the audit entry.
+pub fn person(w: &mut Work, crn: &Crn) -> Result<PersonRow, ApiError> {
+    w.about(crn.as_str())?;
+    let scope = w.me.scope();
+    people::find_visible(w.conn, scope, crn.as_str())?.ok_or_else(|| ApiError::not_found("person"))
+}
+
+/// An order the caller's organisation manages.
+pub fn order(w: &mut Work, id: &uuid::Uuid) -> Result<OrderRow, ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "order",
+        |o: &OrderRow| &o.crn,
+        |w| orders::find_visible(w.conn, w.me.scope(), &id),
+    )
+}
+
+/// A referral the caller may see: its probation organisation always, its provider once sent.
+pub fn referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "referral",
+        |r: &ReferralRow| &r.crn,
+        |w| referrals::find_visible(w.conn, w.me.scope(), &id),
+    )
+}
+
+/// The referral with this id if the caller may see it, without naming its case (the caller
+/// already loaded something of the same case).
+pub fn referral_in_case(w: &mut Work, id: &str) -> Result<ReferralRow, ApiError> {
+    referrals::find_visible(w.conn, w.me.scope(), id)?
+        .ok_or_else(|| ApiError::not_found("referral"))
+}
+
+/// An appointment of the caller's organisation, on either side of the referral.
+pub fn appointment(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRow, ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "appointment",
+        |a: &AppointmentRow| &a.crn,
+        |w| appointments::find_visible(w.conn, w.me.scope(), &id),
+    )
+}
+
+/// Probation sees every prompt on its cases; a provider's managers (its safeguarding leads) only
+/// those addressed to the provider.
+pub fn prompt_visible_to(row: &PromptRow, me: &Principal) -> bool {
+    if me.is_probation() {
+        row.probation_org == me.org()
+    } else {
+        me.is_provider() && me.has(Role::ProviderManager) && row.org == me.org()
+    }
+}
+
+/// A safeguarding prompt the caller may see.
+pub fn prompt(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "prompt",
+        |p: &PromptRow| &p.crn,
+        |w| Ok(prompts::get(w.conn, &id)?.filter(|row| prompt_visible_to(row, w.me))),
+    )
+}
