@@ -3,6 +3,7 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod change;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;
