@@ -33,16 +33,6 @@ CHECKS = os.environ.get("FUZZ_CHECKS") or ",".join([
 
 PROBATION, PROVIDER, CRN = "PDU-FUZZ", "PROV-FUZZ", "X000001"
 
-# Operations the provider calls (the rest of the case API is probation's).
-PROVIDER_OPERATIONS = {
-    "accept_referral", "decline_referral", "assign_worker", "acknowledge_risk",
-    "book_appointment", "list_appointments", "get_appointment", "reschedule_appointment",
-    "cancel_appointment", "put_attendance", "provider_disclosure", "submit_progress",
-    "list_progress", "submit_end_of_service", "get_end_of_service", "end_referral",
-}
-ADMIN_TAGS, AUDITOR_TAGS, INTEGRATION_TAGS = {"organisations", "webhooks"}, {"audit"}, {"events"}
-
-
 def token(svc, sub, org, *roles):
     args = [BINARY, "token", "--sub", sub, "--org", org]
     for role in roles:
@@ -123,17 +113,12 @@ def seed(svc):
     return tokens, ids
 
 
-def caller_for(op_id, tags):
-    tags = set(tags)
-    if tags & ADMIN_TAGS:
-        return "admin"
-    if tags & AUDITOR_TAGS:
-        return "auditor"
-    if tags & INTEGRATION_TAGS:
-        return "integration"
-    if op_id in PROVIDER_OPERATIONS:
-        return "provider"
-    return "probation"
+def caller_for(api_path, method, op):
+    """The caller an operation is for: the first of its declared `x-access.callers`."""
+    callers = (op.get("x-access") or {}).get("callers") or []
+    if not callers or callers[0] == "anyone":
+        raise SystemExit(f"{method.upper()} {api_path} declares no caller in x-access")
+    return callers[0]
 
 
 def path_parameters(path, ids):
@@ -165,7 +150,7 @@ def write_config(svc, tokens, ids, path):
             op_id = op.get("operationId")
             if not op_id or not api_path.startswith("/api/"):
                 continue
-            caller = caller_for(op_id, op.get("tags", []))
+            caller = caller_for(api_path, method, op)
             lines.append("[[operations]]")
             lines.append(f"include-operation-id = {toml_string(op_id)}")
             lines.append(f"headers = {{ Authorization = {toml_string('Bearer ' + tokens[caller])} }}")

@@ -55,6 +55,7 @@ impl Application {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let doc = api::openapi();
         let state = web::Data::new(AppState {
             http_client,
             rules,
@@ -64,8 +65,8 @@ impl Application {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             org_kinds: Default::default(),
+            route_permissions: Arc::new(api::operations::permissions_by_route(&doc)),
         });
-        let doc = api::openapi();
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()

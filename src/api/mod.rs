@@ -14,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod household;
 pub mod openapi_doc;
+pub mod operations;
 pub mod orders;
 pub mod organisations;
 pub mod pagination;

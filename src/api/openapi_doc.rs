@@ -16,6 +16,7 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     BearerSecurity.modify(&mut doc);
     ProblemResponses.modify(&mut doc);
     open_extended_schemas(&mut doc);
+    declare_access(&mut doc);
     doc
 }
 
@@ -127,6 +128,45 @@ impl Modify for ProblemResponses {
 }
 
 /// The operations of one path (the methods this API uses).
+/// Each operation of a path with its HTTP method (upper case).
+pub fn operations(item: &PathItem) -> impl Iterator<Item = (&'static str, &Operation)> {
+    [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
+}
+
+/// Puts each operation's access facts (`api::operations`) on it as one `x-access` extension
+/// (`permission`, `callers`, `reach`), so clients, the access test and the fuzzer read them from
+/// the document. One key, whose object serialises in a fixed order, keeps the document stable.
+fn declare_access(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::extensions::ExtensionsBuilder;
+    for item in doc.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            let Some(access) = op
+                .operation_id
+                .as_deref()
+                .and_then(super::operations::access)
+            else {
+                continue;
+            };
+            let facts = serde_json::json!({
+                "permission": access.permission.map(|p| p.as_str()),
+                "callers": access.callers,
+                "reach": access.reach,
+            });
+            op.extensions
+                .get_or_insert_with(Default::default)
+                .merge(ExtensionsBuilder::new().add("x-access", facts).build());
+        }
+    }
+}
+
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,

@@ -95,6 +95,27 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The permission's name in the OpenAPI document (`x-permission`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ManageOrganisations => "manage-organisations",
+            Permission::ReadOrganisations => "read-organisations",
+            Permission::ReadAudit => "read-audit",
+            Permission::ReadEvents => "read-events",
+            Permission::ManageWebhooks => "manage-webhooks",
+            Permission::WriteCaseRecord => "write-case-record",
+            Permission::ReadCaseRecord => "read-case-record",
+            Permission::ReadCasework => "read-casework",
+            Permission::Commission => "commission",
+            Permission::ReadReferrals => "read-referrals",
+            Permission::DeliverReferral => "deliver-referral",
+            Permission::AssignWorker => "assign-worker",
+            Permission::ReadPrompts => "read-prompts",
+            Permission::ResolvePrompts => "resolve-prompts",
+            Permission::SignOff => "sign-off",
+        }
+    }
+
     pub fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {

@@ -21,6 +21,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::sync::Arc;
 
@@ -36,6 +37,9 @@ pub struct AppState {
     pub http_client: reqwest::Client,
     /// Organisation kinds already looked up (organisations never change kind).
     pub org_kinds: super::org_kinds::OrgKinds,
+    /// The permission each route declares (`api::operations`), keyed by method and path
+    /// template; a handler running with another permission is refused with a `500`.
+    pub route_permissions: Arc<HashMap<(String, String), Permission>>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
@@ -48,6 +52,8 @@ pub struct Ctx {
     pub request_id: String,
     method: String,
     resource: String,
+    /// The matched route's path template, e.g. `/api/v1/referrals/{id}/send`.
+    route: Option<String>,
     state: web::Data<AppState>,
 }
 
@@ -86,6 +92,7 @@ impl Ctx {
             request_id,
             method: req.method().to_string(),
             resource: req.path().to_string(),
+            route: req.match_pattern(),
             state,
         })
     }
@@ -152,6 +159,7 @@ impl Ctx {
         F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.check_declared(permission)?;
         let caller = self.caller.clone();
         let now = self.now();
         let rules = self.state.rules.clone();
@@ -212,6 +220,24 @@ impl Ctx {
             self.audit_failure(failure_audit, err).await;
         }
         result
+    }
+
+    /// The handler must run with the permission its route declares in `api::operations`.
+    fn check_declared(&self, permission: Permission) -> Result<(), ApiError> {
+        let Some(route) = &self.route else {
+            return Ok(());
+        };
+        match self
+            .state
+            .route_permissions
+            .get(&(self.method.clone(), route.clone()))
+        {
+            Some(declared) if *declared == permission => Ok(()),
+            declared => Err(ApiError::internal(format!(
+                "{} {route} runs with {permission:?} but declares {declared:?} in api::operations",
+                self.method
+            ))),
+        }
     }
 
     /// Records a refused or failed attempt; its own failure is logged, never hidden.
