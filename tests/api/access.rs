@@ -43,8 +43,11 @@ fn case_operations() -> Vec<(String, String)> {
 
 #[actix_web::test]
 async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoint() {
-    let app = spawn_app().await;
-    let case = app.case(true).await;
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().expect("seeded case");
     let member = body(
         app.post(
             &format!("/api/v1/people/{}/household-members", case.crn),
@@ -56,30 +59,15 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
     )
     .await;
     let member_id = member["id"].as_str().unwrap().to_string();
-    let recorded = body(
-        app.post(
-            &format!("/api/v1/referrals/{}/disclosures", case.referral_id),
-            &app.worker(),
-            &serde_json::json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T09:00:00Z",
-                "disclosedBy": "PERSON_ON_PROBATION", "summary": "Partner is pregnant",
-                "details": {"whoIsPregnant": "PARTNER"}}),
-        )
-        .await,
-    )
-    .await;
-    assert!(recorded["id"].is_string());
-    let open = body(app.get("/api/v1/safeguarding-prompts", &app.pp()).await).await;
-    let prompt_id = open["items"][0]["id"].as_str().unwrap().to_string();
-    let appointment = body(
-        app.post(
-            &format!("/api/v1/referrals/{}/appointments", case.referral_id),
-            &app.worker(),
-            &json!({"startsAt": "2026-03-04T10:00:00Z", "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE"}),
-        )
-        .await,
-    )
-    .await;
-    let appointment_id = appointment["id"].as_str().unwrap().to_string();
+    let disclosure = json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T09:00:00Z",
+        "disclosedBy": "PERSON_ON_PROBATION", "summary": "Partner is pregnant",
+        "details": {"whoIsPregnant": "PARTNER"}});
+    app.provider_disclosure(&case.referral_id, &disclosure)
+        .await;
+    let prompt_id = id_of(&app.prompts(&app.pp()).await[0]);
+    let appointment_id = app
+        .book_session(&case.referral_id, "2026-03-04T10:00:00Z")
+        .await;
     let outsiders = [
         ("other probation practitioner", app.other_pp()),
         ("other provider worker", app.other_worker()),

@@ -1,6 +1,7 @@
-//! The test harness: `spawn_app()` starts rarlink on port 0 with a fresh database per test, on SQLite
-//! by default or on PostgreSQL when `TEST_DATABASE_URL` names a server, and gives tests an HTTP
-//! client, token minting and a hand-moved clock.
+//! The test harness: `TestApp::builder()` (or `spawn_app()`) starts rarlink on port 0 with a fresh
+//! database per test, on SQLite by default or on PostgreSQL when `TEST_DATABASE_URL` names a
+//! server, optionally seeded; it gives tests an HTTP client, token minting, a hand-moved clock,
+//! and [`expect`], which asserts a step's status where it happens.
 
 #![allow(dead_code)] // helpers serve many test modules; not every module uses each one
 
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub state: web::Data<AppState>,
     sqlite_file: Option<std::path::PathBuf>,
+    /// The case a [`Seed::Case`] app started with.
+    pub seeded: Option<crate::scenario::Case>,
 }
 
 impl Drop for TestApp {
@@ -66,32 +69,98 @@ pub fn default_start() -> DateTime<Utc> {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+    TestApp::builder().spawn().await
 }
 
 /// Starts an app after letting the test adjust its settings.
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = fresh_database();
-    let sqlite_file = match &database {
-        DatabaseTarget::Sqlite { path } => Some(path.clone()),
-        DatabaseTarget::Postgres { .. } => None,
-    };
-    let mut settings = Settings::for_tests(database, SECRET);
-    adjust(&mut settings);
-    let clock = ManualClock::new(default_start());
-    let app = Application::build(settings, Arc::new(clock.clone())).expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state();
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        clock,
-        state,
-        sqlite_file,
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings) + 'static) -> TestApp {
+    TestApp::builder().settings(adjust).spawn().await
+}
+
+/// A change to the settings, applied before the app starts.
+type SettingsChange = Box<dyn FnOnce(&mut Settings)>;
+
+/// What a test app holds when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// An empty database.
+    Nothing,
+    /// The four organisations of `scenario` registered.
+    Organisations,
+    /// `TestApp::case`: organisations, a DA-flagged person with risk, an order and a sent
+    /// referral, accepted by the provider when `accepted`.
+    Case { accepted: bool },
+}
+
+/// Builds a test app: its backend comes from `TEST_DATABASE_URL` (a fresh database each time),
+/// its clock starts at [`default_start`] unless told otherwise, and it can start seeded.
+pub struct TestAppBuilder {
+    adjust: Vec<SettingsChange>,
+    start: DateTime<Utc>,
+    seed: Seed,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            adjust: Vec::new(),
+            start: default_start(),
+            seed: Seed::Nothing,
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// Changes a setting before the app starts (several calls apply in order).
+    pub fn settings(mut self, adjust: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.adjust.push(Box::new(adjust));
+        self
+    }
+
+    /// Starts the hand-moved clock at `start`.
+    pub fn clock_at(mut self, start: DateTime<Utc>) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Seeds the database through the API once the app runs.
+    pub fn seeded(mut self, seed: Seed) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let database = fresh_database();
+        let sqlite_file = match &database {
+            DatabaseTarget::Sqlite { path } => Some(path.clone()),
+            DatabaseTarget::Postgres { .. } => None,
+        };
+        let mut settings = Settings::for_tests(database, SECRET);
+        for adjust in self.adjust {
+            adjust(&mut settings);
+        }
+        let clock = ManualClock::new(self.start);
+        let app = Application::build(settings, Arc::new(clock.clone())).expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let mut test_app = TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            clock,
+            state,
+            sqlite_file,
+            seeded: None,
+        };
+        match self.seed {
+            Seed::Nothing => {}
+            Seed::Organisations => test_app.setup_orgs().await,
+            Seed::Case { accepted } => test_app.seeded = Some(test_app.case(accepted).await),
+        }
+        test_app
     }
 }
 
@@ -201,6 +270,19 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED, "register {code}");
+    }
+}
+
+/// Asserts a response's status, naming the step and showing the body when it differs, and
+/// returns the JSON body (`null` when empty): a failed setup fails where it happens.
+pub async fn expect(res: Response, status: u16, step: &str) -> Value {
+    let got = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    assert_eq!(got, status, "{step}: expected {status}, got {got}: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{step}: not JSON: {text}"))
     }
 }
 

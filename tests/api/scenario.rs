@@ -1,7 +1,6 @@
 //! Builders for a realistic case: organisations, a person with risk, an order and referrals.
 
 use crate::helpers::*;
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 pub const PROBATION: &str = "PDU-CAMBS";
@@ -39,52 +38,99 @@ impl TestApp {
     }
 
     pub async fn create_person(&self, crn: &str) {
-        let res = self
-            .put(&format!("/api/v1/people/{crn}"), &self.pp(), &person_body())
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "{}",
-            res.text().await.unwrap()
-        );
+        let path = format!("/api/v1/people/{crn}");
+        expect(
+            self.put(&path, &self.pp(), &person_body()).await,
+            201,
+            "create person",
+        )
+        .await;
     }
 
     pub async fn record_risk(&self, crn: &str, body: &Value) -> Value {
-        let res = self
-            .put(&format!("/api/v1/people/{crn}/risk"), &self.pp(), body)
-            .await;
-        assert_eq!(res.status(), StatusCode::CREATED, "risk");
-        crate::helpers::body(res).await
+        let path = format!("/api/v1/people/{crn}/risk");
+        expect(self.put(&path, &self.pp(), body).await, 201, "record risk").await
     }
 
     pub async fn create_order(&self, crn: &str) -> String {
-        let res = self
-            .post(
-                &format!("/api/v1/people/{crn}/orders"),
-                &self.pp(),
-                &order_body(),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::CREATED, "order");
-        body(res).await["id"].as_str().unwrap().to_string()
+        let path = format!("/api/v1/people/{crn}/orders");
+        let order = expect(
+            self.post(&path, &self.pp(), &order_body()).await,
+            201,
+            "create order",
+        )
+        .await;
+        id_of(&order)
     }
 
     pub async fn draft_referral(&self, order_id: &str, draft: &Value) -> String {
-        let res = self
-            .post(
-                &format!("/api/v1/orders/{order_id}/referrals"),
-                &self.pp(),
-                draft,
+        let path = format!("/api/v1/orders/{order_id}/referrals");
+        let referral = expect(
+            self.post(&path, &self.pp(), draft).await,
+            201,
+            "draft referral",
+        )
+        .await;
+        id_of(&referral)
+    }
+
+    /// Probation sends a draft referral (`200`).
+    pub async fn send_referral(&self, referral_id: &str) -> Value {
+        let path = format!("/api/v1/referrals/{referral_id}/send");
+        expect(
+            self.post(&path, &self.pp(), &json!({})).await,
+            200,
+            "send referral",
+        )
+        .await
+    }
+
+    /// The provider worker accepts a sent referral (`200`).
+    pub async fn accept_referral(&self, referral_id: &str) -> Value {
+        let path = format!("/api/v1/referrals/{referral_id}/accept");
+        let body = json!({"riskInformationAcknowledged": true});
+        expect(
+            self.post(&path, &self.worker(), &body).await,
+            200,
+            "accept referral",
+        )
+        .await
+    }
+
+    /// The provider worker books a session on an accepted referral (`201`); returns its id.
+    pub async fn book_session(&self, referral_id: &str, starts_at: &str) -> String {
+        let path = format!("/api/v1/referrals/{referral_id}/appointments");
+        let body = json!({"startsAt": starts_at, "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE"});
+        id_of(
+            &expect(
+                self.post(&path, &self.worker(), &body).await,
+                201,
+                "book session",
             )
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "draft {}",
-            res.text().await.unwrap()
-        );
-        body(res).await["id"].as_str().unwrap().to_string()
+            .await,
+        )
+    }
+
+    /// The provider worker records a disclosure on a referral (`201`).
+    pub async fn provider_disclosure(&self, referral_id: &str, disclosure: &Value) -> Value {
+        let path = format!("/api/v1/referrals/{referral_id}/disclosures");
+        expect(
+            self.post(&path, &self.worker(), disclosure).await,
+            201,
+            "provider disclosure",
+        )
+        .await
+    }
+
+    /// The safeguarding prompts a caller sees (first page).
+    pub async fn prompts(&self, token: &str) -> Vec<Value> {
+        let page = expect(
+            self.get("/api/v1/safeguarding-prompts", token).await,
+            200,
+            "list prompts",
+        )
+        .await;
+        page["items"].as_array().cloned().unwrap_or_default()
     }
 
     /// Organisations, a DA-flagged person with MEDIUM RoSH to children and known adult, an order
@@ -95,28 +141,9 @@ impl TestApp {
         self.record_risk(CRN, &risk_body()).await;
         let order_id = self.create_order(CRN).await;
         let referral_id = self.draft_referral(&order_id, &complete_draft()).await;
-        let res = self
-            .post(
-                &format!("/api/v1/referrals/{referral_id}/send"),
-                &self.pp(),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::OK,
-            "send {}",
-            res.text().await.unwrap()
-        );
+        self.send_referral(&referral_id).await;
         if accepted {
-            let res = self
-                .post(
-                    &format!("/api/v1/referrals/{referral_id}/accept"),
-                    &self.worker(),
-                    &json!({"riskInformationAcknowledged": true}),
-                )
-                .await;
-            assert_eq!(res.status(), StatusCode::OK, "accept");
+            self.accept_referral(&referral_id).await;
         }
         Case {
             crn: CRN.into(),
@@ -126,6 +153,15 @@ impl TestApp {
     }
 }
 
+/// The `id` of a created resource.
+pub fn id_of(resource: &Value) -> String {
+    resource["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {resource}"))
+        .to_string()
+}
+
+#[derive(Debug, Clone)]
 pub struct Case {
     pub crn: String,
     pub order_id: String,
