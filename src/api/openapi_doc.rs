@@ -17,7 +17,31 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     ProblemResponses.modify(&mut doc);
     open_extended_schemas(&mut doc);
     declare_access(&mut doc);
+    describe_event_types(&mut doc);
     doc
+}
+
+/// The envelope's `eventType` lists every type the service publishes (`EventType::ALL`), so
+/// integrators read the one list from the contract.
+fn describe_event_types(doc: &mut OpenApiDoc) {
+    use crate::domain::events::EventType;
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(envelope))) = components.schemas.get_mut("EventEnvelope")
+    else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(event_type))) = envelope.properties.get_mut("eventType") {
+        let names: Vec<String> = EventType::ALL
+            .iter()
+            .map(|t| format!("`{}`", t.as_str()))
+            .collect();
+        event_type.description = Some(format!(
+            "What happened, as `rarlink.<resource>.<past-tense-verb>`; one of {}.",
+            names.join(", ")
+        ));
+    }
 }
 
 pub const BEARER: &str = "bearer";

@@ -244,7 +244,10 @@ mod tests {
     #[test]
     fn each_route_is_keyed_by_its_method_and_path_template() {
         let routes = permissions_by_route(&crate::api::openapi());
-        let send = ("POST".to_string(), "/api/v1/referrals/{id}/send".to_string());
+        let send = (
+            "POST".to_string(),
+            "/api/v1/referrals/{id}/send".to_string(),
+        );
         assert_eq!(routes.get(&send), Some(&Permission::Commission));
         let declared = OPERATIONS.iter().filter(|a| a.permission.is_some()).count();
         assert_eq!(routes.len(), declared);

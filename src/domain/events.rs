@@ -253,6 +253,15 @@ impl EventType {
     }
 }
 
+/// The Markdown table of every event type and its meaning, as `docs/api-conventions.md` shows it.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| event type | what happened |\n|---|---|\n");
+    for t in EventType::ALL {
+        table.push_str(&format!("| `{}` | {} |\n", t.as_str(), t.meaning()));
+    }
+    table
+}
+
 impl std::fmt::Display for EventType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -273,3 +273,29 @@ fn the_openapi_command_prints_the_committed_document() {
             .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
 }
+
+#[test]
+fn the_documented_event_types_are_the_ones_the_service_publishes() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/api-conventions.md"
+    ))
+    .expect("docs/api-conventions.md");
+    let marker = doc
+        .find("<!-- event-types:start")
+        .expect("event-types:start marker");
+    let start = marker
+        + doc[marker..]
+            .find("-->\n")
+            .expect("end of the start marker")
+        + 4;
+    let end = doc
+        .find("<!-- event-types:end -->")
+        .expect("event-types:end marker");
+    let expected = rarlink::domain::events::markdown_table();
+    assert_eq!(
+        &doc[start..end],
+        expected,
+        "docs/api-conventions.md's event table is stale; put this between the markers:\n{expected}"
+    );
+}
