@@ -6,6 +6,7 @@ pub mod crn;
 pub mod disclosure;
 pub mod events;
 pub mod household;
+pub mod ids;
 pub mod order;
 pub mod organisation;
 pub mod person;
