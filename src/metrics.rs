@@ -1,4 +1,8 @@
 //! Prometheus text metrics: request counts and latency histograms per route, and pool state.
+//!
+//! Every label has a bounded set of values, so no request can add a series: the method is one
+//! of the methods HTTP defines (anything else is `OTHER`), the route is a registered template
+//! (or `unmatched`), and the status is its class (`2xx` … `5xx`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,8 +24,27 @@ struct Series {
 /// Per-process request metrics. Each instance is scraped separately.
 #[derive(Default)]
 pub struct Metrics {
-    /// Keyed by (method, route pattern, status).
-    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// Keyed by (method, route pattern, status class).
+    series: Mutex<BTreeMap<(&'static str, String, &'static str), Series>>,
+}
+
+/// The method's label: a method HTTP defines, or `OTHER` (invented methods must not add series).
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("OTHER")
+}
+
+/// The status's label: its class.
+pub fn status_label(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
 }
 
 impl Metrics {
@@ -29,7 +52,11 @@ impl Metrics {
         let secs = elapsed.as_secs_f64();
         let mut map = self.series.lock().unwrap_or_else(|e| e.into_inner());
         let series = map
-            .entry((method.to_string(), route.to_string(), status))
+            .entry((
+                method_label(method),
+                route.to_string(),
+                status_label(status),
+            ))
             .or_default();
         series.count += 1;
         series.sum += secs;
@@ -108,19 +135,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn labels_come_from_bounded_sets() {
+        let cases = [
+            ("GET", 200, "GET", "2xx"),
+            ("PATCH", 404, "PATCH", "4xx"),
+            ("X1", 405, "OTHER", "4xx"),
+            ("get", 503, "OTHER", "5xx"),
+            ("PURGE", 101, "OTHER", "1xx"),
+        ];
+        for (method, status, method_label_expected, status_label_expected) in cases {
+            assert_eq!(method_label(method), method_label_expected, "{method}");
+            assert_eq!(status_label(status), status_label_expected, "{status}");
+        }
+    }
+
+    #[test]
     fn histogram_buckets_are_cumulative() {
         let m = Metrics::default();
         m.observe("GET", "/health/live", 200, Duration::from_micros(500));
-        m.observe("GET", "/health/live", 200, Duration::from_millis(30));
+        m.observe("GET", "/health/live", 204, Duration::from_millis(30));
         let text = m.render(1, 1, 4);
         assert!(text.contains(
-            "rarlink_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\",status=\"200\",le=\"0.001\"} 1"
+            "rarlink_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\",status=\"2xx\",le=\"0.001\"} 1"
         ));
         assert!(text.contains(
-            "rarlink_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\",status=\"200\",le=\"0.05\"} 2"
+            "rarlink_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\",status=\"2xx\",le=\"0.05\"} 2"
         ));
         assert!(text.contains(
-            "rarlink_http_requests_total{method=\"GET\",route=\"/health/live\",status=\"200\"} 2"
+            "rarlink_http_requests_total{method=\"GET\",route=\"/health/live\",status=\"2xx\"} 2"
         ));
         assert!(text.contains("rarlink_db_pool_max_connections 4"));
     }

@@ -34,9 +34,14 @@ pub async fn observe(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.metrics.clone());
-    let method = req.method().to_string();
-    let path = req.path().to_string();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let method = crate::metrics::method_label(req.method().as_str());
+    // The route template is recorded once matched: a raw path names people (CRNs) in the logs.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        %method,
+        route = tracing::field::Empty
+    );
 
     // The call is made inside the future so a panic while routing is caught too. No clone of
     // the request may be held across the call: actix needs sole ownership to route it.
@@ -49,7 +54,7 @@ pub async fn observe(
         Ok(Err(err)) => return Err(err),
         Err(_) => {
             span.in_scope(|| tracing::error!("handler panicked"));
-            metrics_panic(metrics.as_deref(), &method);
+            metrics_panic(metrics.as_deref(), method);
             return Err(ApiError::internal("handler panicked").into());
         }
     };
@@ -65,12 +70,12 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_string());
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, status, elapsed);
+        metrics.observe(method, &route, status, elapsed);
     }
+    span.record("route", route.as_str());
     span.in_scope(|| {
         tracing::info!(
             status,
-            route = %route,
             elapsed_ms = elapsed.as_secs_f64() * 1000.0,
             "request finished"
         )
