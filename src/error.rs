@@ -81,6 +81,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not for this method; carries the methods it allows.
+    #[error("this path allows only {}", .0.join(", "))]
+    MethodNotAllowed(Vec<&'static str>),
     #[error("{detail}")]
     Conflict {
         detail: String,
@@ -170,6 +173,11 @@ impl ApiError {
             ),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Self::PreconditionFailed(_) => (
                 StatusCode::PRECONDITION_FAILED,
@@ -275,6 +283,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::MethodNotAllowed(allow) => {
+                builder.insert_header((header::ALLOW, allow.join(", ")));
             }
             _ => {}
         }

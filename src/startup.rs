@@ -66,6 +66,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             org_kinds: Default::default(),
             route_permissions: Arc::new(api::operations::permissions_by_route(&doc)),
+            known_routes: Arc::new(api::operations::known_routes(&doc)),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -69,6 +69,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
+            // Case data is never to be kept by browsers or intermediaries.
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((actix_web::http::header::CACHE_CONTROL, "no-store")),
+            )
             .wrap(actix_web::middleware::from_fn(
                 crate::http::idempotency::idempotency,
             ))

@@ -205,6 +205,18 @@ pub fn permissions_by_route(
     routes
 }
 
+/// Every path template of the document with its methods, for `405` answers.
+pub fn known_routes(doc: &utoipa::openapi::OpenApi) -> crate::http::routes::KnownRoutes {
+    let mut routes = crate::http::routes::KnownRoutes::default();
+    for (path, item) in &doc.paths.paths {
+        let methods = super::openapi_doc::operations(item)
+            .map(|(m, _)| m)
+            .collect();
+        routes.add(path, methods);
+    }
+    routes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,8 @@ pub struct AppState {
     /// The permission each route declares (`api::operations`), keyed by method and path
     /// template; a handler running with another permission is refused with a `500`.
     pub route_permissions: Arc<HashMap<(String, String), Permission>>,
+    /// Every declared path template and its methods (for `405` with `Allow`).
+    pub known_routes: Arc<super::routes::KnownRoutes>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.

@@ -238,9 +238,17 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// The answer for any route that does not exist.
+/// The answer for any request no route took: `405` with `Allow` when the path is declared for
+/// other methods, `404` otherwise.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response()
+    let allowed = req
+        .app_data::<web::Data<super::AppState>>()
+        .and_then(|state| state.known_routes.allowed(req.path()));
+    match allowed {
+        Some(allow) => ApiError::MethodNotAllowed(allow).error_response(),
+        None => ApiError::NotFound(format!("no route for {} {}", req.method(), req.path()))
+            .error_response(),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod observe;
 pub mod org_kinds;
+pub mod routes;
 
 pub use context::{AppState, Ctx};
 pub use extract::ApiJson;

@@ -325,3 +325,38 @@ fn the_documented_event_types_are_the_ones_the_service_publishes() {
         "docs/api-conventions.md's event table is stale; put this between the markers:\n{expected}"
     );
 }
+
+#[actix_web::test]
+async fn a_known_path_called_with_an_undeclared_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let res = app
+        .request(Method::DELETE, "/api/v1/organisations", Some(&admin), None)
+        .await;
+    assert_eq!(res.headers()["allow"], "GET, POST");
+    let p = problem(res, 405).await;
+    assert_eq!(p["type"], "/problems/method-not-allowed");
+    let res = app
+        .request(
+            Method::PUT,
+            "/api/v1/referrals/0190c5a0-0000-7000-8000-000000000000/send",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(res.headers()["allow"], "POST");
+    let res = app
+        .request(Method::GET, "/api/v1/nowhere", Some(&admin), None)
+        .await;
+    problem(res, 404).await;
+}
+
+#[actix_web::test]
+async fn case_data_responses_are_not_to_be_stored() {
+    let app = spawn_app().await;
+    let res = app.get("/api/v1/organisations", &app.admin()).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let res = app.get("/api/v1/people/X123456", &app.admin()).await;
+    assert_eq!(res.headers()["cache-control"], "no-store", "errors too");
+}
