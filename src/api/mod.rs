@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod people;
 pub mod prompts;
 pub mod referral_actions;
+pub mod referral_views;
 pub mod referrals;
 pub mod reports;
 pub mod risk;

@@ -213,12 +213,12 @@ pub async fn rar_summary(
                 delivered.insert(r.id.clone(), delivered_days(w.conn, r)?);
             }
             let order_delivered = order_delivered_days(w.conn, &order, &referrals)?;
-            Ok(rar::summary(
+            rar::summary(
                 &order,
                 &referrals,
                 |r| delivered.get(&r.id).copied().unwrap_or(0),
                 order_delivered,
-            ))
+            )
         })
         .await?;
     Ok(web::Json(summary))

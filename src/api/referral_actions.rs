@@ -1,18 +1,17 @@
 //! Referral state changes: send (probation), accept / decline / acknowledge risk (provider),
 //! assign a worker (provider manager), withdraw (probation).
 
-use super::referrals::{referral_view, ReferralView};
+use super::referrals::{precondition, referral_view, ReferralView};
 use crate::auth::Permission;
-use crate::db::referrals as rows;
-use crate::domain::events::EventType;
-use crate::domain::referral::{Action, WithdrawalCode};
+use crate::db::referrals::ReferralRow;
+use crate::domain::referral::WithdrawalCode;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
-use crate::http::etag::{etag_of, IfMatch};
+use crate::http::etag::IfMatch;
 use crate::http::extract::parse_json;
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::referrals::{apply, close_acknowledgement_prompts, emit, send};
+use crate::services::change::Expect;
+use crate::services::referrals::{self, ReferralRecord};
 use crate::work::Work;
 use actix_web::{post, web};
 use serde::{Deserialize, Serialize};
@@ -28,18 +27,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(acknowledge_risk);
 }
 
-/// Only the side named may act; the other side gets `404` as if the referral did not exist for it.
-fn require_side(w: &Work, probation: bool) -> Result<(), ApiError> {
-    let ok = if probation {
-        w.me.is_probation()
-    } else {
-        w.me.is_provider()
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::not_found("referral"))
-    }
+/// Runs one state change of a referral under the client's `If-Match`, answering with the
+/// caller's view of the result.
+async fn act(
+    ctx: Ctx,
+    permission: Permission,
+    action: &'static str,
+    if_match: IfMatch,
+    change: impl FnOnce(&mut Work, Expect<ReferralRow>) -> Result<ReferralRecord, ApiError>
+        + Send
+        + 'static,
+) -> Result<web::Json<ReferralView>, ApiError> {
+    let view = ctx
+        .write(permission, action, move |w| {
+            let expect = precondition(&if_match);
+            referral_view(change(w, &expect)?)
+        })
+        .await?;
+    Ok(web::Json(view))
 }
 
 /// Send a referral
@@ -66,16 +71,14 @@ pub async fn send_referral(
     if_match: IfMatch,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
-    let view = ctx
-        .write(Permission::Commission, "referral.send", move |w| {
-            let row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, true)?;
-            let row = send(w, row)?;
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    act(
+        ctx,
+        Permission::Commission,
+        "referral.send",
+        if_match,
+        move |w, expect| referrals::send(w, &id, expect),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,37 +117,14 @@ pub async fn accept_referral(
             "accepting requires confirming the risk information was read",
         ));
     }
-    let view = ctx
-        .write(Permission::DeliverReferral, "referral.accept", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, false)?;
-            apply(&mut row, Action::Accept)?;
-            let now = w.now.naive_utc();
-            row.accepted_at = Some(now);
-            row.accepted_by = Some(w.me.caller.sub.clone());
-            row.acknowledged_version = row.context_version;
-            row.updated_at = now;
-            rows::acknowledge_contexts(
-                w.conn,
-                &row.id,
-                row.context_version,
-                now,
-                &w.me.caller.sub,
-            )?;
-            rows::save(w.conn, &row)?;
-            close_acknowledgement_prompts(w, &row.id, row.context_version)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralAccepted,
-                format!("Referral accepted by {}", row.provider_org),
-                serde_json::json!({"acceptedBy": w.me.caller.sub}),
-            );
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    act(
+        ctx,
+        Permission::DeliverReferral,
+        "referral.accept",
+        if_match,
+        move |w, expect| referrals::accept(w, &id, expect),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,26 +158,14 @@ pub async fn decline_referral(
     let mut e = Errors::default();
     e.text("reason", &reason, 2000);
     e.into_result()?;
-    let view = ctx
-        .write(Permission::DeliverReferral, "referral.decline", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, false)?;
-            apply(&mut row, Action::Decline)?;
-            row.decline_reason = Some(reason.trim().to_string());
-            row.updated_at = w.now.naive_utc();
-            rows::save(w.conn, &row)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralDeclined,
-                format!("Referral declined by {}", row.provider_org),
-                serde_json::json!({"reason": row.decline_reason}),
-            );
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    act(
+        ctx,
+        Permission::DeliverReferral,
+        "referral.decline",
+        if_match,
+        move |w, expect| referrals::decline(w, &id, expect, &reason),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -232,26 +200,14 @@ pub async fn assign_worker(
     let mut e = Errors::default();
     e.text("worker", &worker, 200);
     e.into_result()?;
-    let view = ctx
-        .write(Permission::AssignWorker, "referral.assign", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, false)?;
-            apply(&mut row, Action::Assign)?;
-            row.assigned_worker = Some(worker.trim().to_string());
-            row.updated_at = w.now.naive_utc();
-            rows::save(w.conn, &row)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralAssigned,
-                "Provider worker assigned".into(),
-                serde_json::json!({"worker": row.assigned_worker}),
-            );
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    act(
+        ctx,
+        Permission::AssignWorker,
+        "referral.assign",
+        if_match,
+        move |w, expect| referrals::assign_worker(w, &id, expect, &worker),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -288,31 +244,14 @@ pub async fn withdraw_referral(
     let mut e = Errors::default();
     e.optional_text("note", body.note.as_deref(), 2000);
     e.into_result()?;
-    let view = ctx
-        .write(Permission::Commission, "referral.withdraw", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, true)?;
-            apply(&mut row, Action::Withdraw)?;
-            let code = serde_json::to_value(body.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            row.withdrawal_code = Some(code.clone());
-            row.withdrawal_note = body.note.map(|n| n.trim().to_string());
-            row.updated_at = w.now.naive_utc();
-            rows::save(w.conn, &row)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralWithdrawn,
-                "Referral withdrawn by probation".into(),
-                serde_json::json!({"code": code}),
-            );
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    act(
+        ctx,
+        Permission::Commission,
+        "referral.withdraw",
+        if_match,
+        move |w, expect| referrals::withdraw(w, &id, expect, body.code, body.note.as_deref()),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -351,27 +290,13 @@ pub async fn acknowledge_risk(
     } else {
         parse_json::<RiskAcknowledgement>(&body)?.version
     };
-    let view = ctx
-        .write(Permission::DeliverReferral, "referral.acknowledge-risk", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            require_side(w, false)?;
-            apply(&mut row, Action::AcknowledgeRisk)?;
-            if let Some(v) = version.filter(|v| *v != row.context_version) {
-                return Err(ApiError::conflict(format!(
-                    "version {v} is not the latest shared context (version {}); read the referral again",
-                    row.context_version
-                )));
-            }
-            let now = w.now.naive_utc();
-            rows::acknowledge_contexts(w.conn, &row.id, row.context_version, now, &w.me.caller.sub)?;
-            row.acknowledged_version = row.context_version;
-            row.updated_at = now;
-            rows::save(w.conn, &row)?;
-            close_acknowledgement_prompts(w, &row.id, row.context_version)?;
-            emit(w, &row, EventType::ReferralRiskAcknowledged, "Provider acknowledged the latest risk information".into(), serde_json::json!({"contextVersion": row.context_version}));
-            referral_view(w.conn, w.me, row)
-        })
-        .await?;
-    Ok(web::Json(view))
+    let action = "referral.acknowledge-risk";
+    act(
+        ctx,
+        Permission::DeliverReferral,
+        action,
+        if_match,
+        move |w, expect| referrals::acknowledge_risk(w, &id, expect, version),
+    )
+    .await
 }

@@ -1,28 +1,21 @@
 //! `/api/v1/referrals`: commissioning a provider. Drafts are created and edited by probation; the
 //! provider sees a referral only once sent, and then only the shared (need-to-know) view.
 
-use super::pagination::{encode_cursor, Page, PageQuery};
-use crate::auth::Permission;
-use crate::db::orders::{self, OrderRow};
-use crate::db::people;
-use crate::db::referrals::{self as rows, ReferralRow};
-use crate::db::{from_json, organisations, to_json, DbConnection};
-use crate::domain::events::EventType;
-use crate::domain::order::Officer;
-use crate::domain::referral::{
-    Action, DesiredOutcome, ReferralContent, ReferralStatus, SharedContextVersion,
+use super::pagination::{Page, PageQuery};
+pub use super::referral_views::{
+    precondition, referral_summary, referral_view, Ending, PersonSummary, ProbationReferralView,
+    ReferralSummary, ReferralView, SharedReferralView, Withdrawal,
 };
-use crate::domain::validate::Errors;
+use crate::auth::Permission;
+use crate::domain::referral::{DesiredOutcome, ReferralContent, ReferralStatus};
 use crate::error::{ApiError, FieldError};
-use crate::http::etag::{etag_of, tagged, IfMatch};
+use crate::http::etag::{tagged, IfMatch};
 use crate::http::extract::{merge_patch, parse_json};
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::referrals::{apply, content, emit};
-use crate::work::Principal;
+use crate::services::referrals::{self, Draft};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -66,287 +59,72 @@ pub struct ReferralDraft {
     pub additional_needs: Option<String>,
 }
 
-impl ReferralDraft {
-    fn from_row(row: &ReferralRow, c: &ReferralContent) -> Self {
+/// The draft as the client wrote it: the base a merge patch applies to.
+impl From<Draft> for ReferralDraft {
+    fn from(
+        Draft {
+            provider_org,
+            content: c,
+        }: Draft,
+    ) -> Self {
         ReferralDraft {
-            provider_org: Some(row.provider_org.clone()),
-            intervention_type: c.intervention_type.clone(),
+            provider_org,
+            intervention_type: c.intervention_type,
             rar_days: c.rar_days,
             completion_deadline: c.completion_deadline,
             desired_outcomes: Some(
                 c.desired_outcomes
-                    .iter()
+                    .into_iter()
                     .map(|o| OutcomeInput {
                         id: Some(o.id),
-                        description: o.description.clone(),
+                        description: o.description,
                     })
                     .collect(),
             ),
-            offence_summary: c.offence_summary.clone(),
-            relevant_history: c.relevant_history.clone(),
-            risk_management_summary: c.risk_management_summary.clone(),
-            staff_safety: c.staff_safety.clone(),
-            additional_needs: c.additional_needs.clone(),
+            offence_summary: c.offence_summary,
+            relevant_history: c.relevant_history,
+            risk_management_summary: c.risk_management_summary,
+            staff_safety: c.staff_safety,
+            additional_needs: c.additional_needs,
         }
     }
+}
 
-    fn into_content(self) -> ReferralContent {
+/// The draft as stored: text trimmed, and an id for each new outcome.
+impl From<ReferralDraft> for Draft {
+    fn from(d: ReferralDraft) -> Self {
         let trim = |s: Option<String>| s.map(|v| v.trim().to_string());
-        ReferralContent {
-            intervention_type: trim(self.intervention_type),
-            rar_days: self.rar_days,
-            completion_deadline: self.completion_deadline,
-            desired_outcomes: self
-                .desired_outcomes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|o| DesiredOutcome {
-                    id: o.id.unwrap_or_else(uuid::Uuid::now_v7),
-                    description: o.description.trim().to_string(),
-                })
-                .collect(),
-            offence_summary: trim(self.offence_summary),
-            relevant_history: trim(self.relevant_history),
-            risk_management_summary: trim(self.risk_management_summary),
-            staff_safety: trim(self.staff_safety),
-            additional_needs: trim(self.additional_needs),
+        Draft {
+            provider_org: d.provider_org,
+            content: ReferralContent {
+                intervention_type: trim(d.intervention_type),
+                rar_days: d.rar_days,
+                completion_deadline: d.completion_deadline,
+                desired_outcomes: d
+                    .desired_outcomes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|o| DesiredOutcome {
+                        id: o.id.unwrap_or_else(uuid::Uuid::now_v7),
+                        description: o.description.trim().to_string(),
+                    })
+                    .collect(),
+                offence_summary: trim(d.offence_summary),
+                relevant_history: trim(d.relevant_history),
+                risk_management_summary: trim(d.risk_management_summary),
+                staff_safety: trim(d.staff_safety),
+                additional_needs: trim(d.additional_needs),
+            },
         }
     }
 }
 
-/// Checks a draft against its order and the registered providers (`422` listing every problem).
-fn check_draft(
-    conn: &mut DbConnection,
-    provider_org: Option<&str>,
-    content: &ReferralContent,
-    order: &OrderRow,
-) -> Result<(), ApiError> {
-    let mut e: Errors = content.validate_present();
-    match provider_org.map(str::trim) {
-        None | Some("") => e.required("providerOrg"),
-        Some(code) => match organisations::find_by_code(conn, code)? {
-            Some(org) if org.kind == "provider" => {}
-            _ => e.add(
-                "providerOrg",
-                "unknown",
-                format!("{code} is not a registered provider organisation"),
-            ),
-        },
-    }
-    if let Some(days) = content.rar_days {
-        if days > order.rar_max_days.max(0) as u32 {
-            e.add(
-                "rarDays",
-                "exceeds_order",
-                format!("the order allows at most {} RAR days", order.rar_max_days),
-            );
-        }
-    }
-    if let Some(d) = content.completion_deadline {
-        if d < order.start_date || d > order.end_date {
-            e.add(
-                "completionDeadline",
-                "outside_order",
-                format!(
-                    "completionDeadline must fall within the order ({} to {})",
-                    order.start_date, order.end_date
-                ),
-            );
-        }
-    }
-    if order.status != orders::ACTIVE {
-        e.add("order", "not_active", "the order has been terminated");
-    }
-    e.into_result()
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Withdrawal {
-    pub code: String,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Ending {
-    pub reason: String,
-    pub note: Option<String>,
-    pub at: Option<DateTime<Utc>>,
-    pub by: Option<String>,
-}
-
-/// The referral as probation sees it: everything, including drafts and every shared version.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProbationReferralView {
-    pub id: uuid::Uuid,
-    pub order_id: uuid::Uuid,
-    pub crn: String,
-    pub probation_org: String,
-    pub provider_org: String,
-    pub status: ReferralStatus,
-    #[serde(flatten)]
-    pub content: ReferralContent,
-    pub assigned_worker: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub accepted_by: Option<String>,
-    pub decline_reason: Option<String>,
-    pub withdrawal: Option<Withdrawal>,
-    pub ending: Option<Ending>,
-    /// The latest version of the shared context (0 while a draft).
-    pub context_version: i32,
-    pub acknowledged_version: i32,
-    /// True while the provider has not acknowledged the latest risk information.
-    pub acknowledgement_required: bool,
-    pub shared_context_versions: Vec<SharedContextVersion>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PersonSummary {
-    pub crn: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub date_of_birth: NaiveDate,
-}
-
-/// What a provider sees: what it needs to deliver the work and keep its staff safe, nothing more.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SharedReferralView {
-    pub id: uuid::Uuid,
-    pub status: ReferralStatus,
-    pub probation_org: String,
-    pub provider_org: String,
-    pub person: PersonSummary,
-    pub responsible_officer: Officer,
-    pub intervention_type: Option<String>,
-    pub rar_days: Option<u32>,
-    pub completion_deadline: Option<NaiveDate>,
-    pub relevant_history: Option<String>,
-    pub additional_needs: Option<String>,
-    pub assigned_worker: Option<String>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub accepted_by: Option<String>,
-    pub ending: Option<Ending>,
-    /// The latest risk and offence context: offence, RoSH, flags, risk management, staff safety, outcomes.
-    pub shared_context: Option<SharedContextVersion>,
-    pub acknowledged_version: i32,
-    /// True while the latest version has not been acknowledged by the provider.
-    pub acknowledgement_required: bool,
-    /// Every version sent, oldest first.
-    pub shared_context_versions: Vec<SharedContextVersion>,
-}
-
-/// A referral: the probation view for probation callers, the shared view for providers.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum ReferralView {
-    Probation(Box<ProbationReferralView>),
-    Shared(Box<SharedReferralView>),
-}
-
-fn versions(conn: &mut DbConnection, id: &str) -> Result<Vec<SharedContextVersion>, ApiError> {
-    rows::contexts(conn, id)?
-        .into_iter()
-        .map(|c| {
-            Ok(SharedContextVersion {
-                version: c.version,
-                reason: c.reason,
-                created_at: c.created_at.and_utc(),
-                acknowledged_at: c.acknowledged_at.map(|t| t.and_utc()),
-                acknowledged_by: c.acknowledged_by,
-                context: from_json(&c.body, "shared context")?,
-            })
-        })
-        .collect()
-}
-
-fn ending(row: &ReferralRow) -> Option<Ending> {
-    row.end_reason.as_ref().map(|reason| Ending {
-        reason: reason.clone(),
-        note: row.end_note.clone(),
-        at: row.ended_at.map(|t| t.and_utc()),
-        by: row.ended_by.clone(),
-    })
-}
-
-/// Builds the view the caller is entitled to.
-pub fn referral_view(
-    conn: &mut DbConnection,
-    me: &Principal,
-    row: ReferralRow,
-) -> Result<ReferralView, ApiError> {
-    let c = content(&row)?;
-    let status = row.status;
-    let all = versions(conn, &row.id)?;
-    let acknowledgement_required =
-        status.is_live() && row.acknowledged_version < row.context_version;
-    if me.is_probation() {
-        return Ok(ReferralView::Probation(Box::new(ProbationReferralView {
-            id: row.id.parse().unwrap_or_default(),
-            order_id: row.order_id.parse().unwrap_or_default(),
-            crn: row.crn.clone(),
-            probation_org: row.probation_org.clone(),
-            provider_org: row.provider_org.clone(),
-            status,
-            content: c,
-            assigned_worker: row.assigned_worker.clone(),
-            created_at: row.created_at.and_utc(),
-            created_by: row.created_by.clone(),
-            sent_at: row.sent_at.map(|t| t.and_utc()),
-            accepted_at: row.accepted_at.map(|t| t.and_utc()),
-            accepted_by: row.accepted_by.clone(),
-            decline_reason: row.decline_reason.clone(),
-            withdrawal: row.withdrawal_code.as_ref().map(|code| Withdrawal {
-                code: code.clone(),
-                note: row.withdrawal_note.clone(),
-            }),
-            ending: ending(&row),
-            context_version: row.context_version,
-            acknowledged_version: row.acknowledged_version,
-            acknowledgement_required,
-            shared_context_versions: all,
-        })));
-    }
-    let person = people::find_any(conn, &row.crn)?
-        .ok_or_else(|| ApiError::internal("referral without a person"))?;
-    let order = orders::get(conn, &row.order_id)?;
-    Ok(ReferralView::Shared(Box::new(SharedReferralView {
-        id: row.id.parse().unwrap_or_default(),
-        status,
-        probation_org: row.probation_org.clone(),
-        provider_org: row.provider_org.clone(),
-        person: PersonSummary {
-            crn: person.crn,
-            first_name: person.first_name,
-            last_name: person.last_name,
-            date_of_birth: person.date_of_birth,
-        },
-        responsible_officer: Officer {
-            sub: order.responsible_officer,
-            name: order.responsible_officer_name,
-        },
-        intervention_type: c.intervention_type,
-        rar_days: c.rar_days,
-        completion_deadline: c.completion_deadline,
-        relevant_history: c.relevant_history,
-        additional_needs: c.additional_needs,
-        assigned_worker: row.assigned_worker.clone(),
-        sent_at: row.sent_at.map(|t| t.and_utc()),
-        accepted_at: row.accepted_at.map(|t| t.and_utc()),
-        accepted_by: row.accepted_by.clone(),
-        ending: ending(&row),
-        shared_context: all.last().cloned(),
-        acknowledged_version: row.acknowledged_version,
-        acknowledgement_required,
-        shared_context_versions: all,
-    })))
+/// The draft after the client's JSON merge patch, read as a new draft would be.
+fn patched(current: Draft, patch: &serde_json::Value) -> Result<Draft, ApiError> {
+    let mut doc = serde_json::to_value(ReferralDraft::from(current))
+        .map_err(|e| ApiError::internal_from("serialising", e))?;
+    merge_patch(&mut doc, patch);
+    Ok(parse_json::<ReferralDraft>(doc.to_string().as_bytes())?.into())
 }
 
 /// Draft a referral
@@ -370,50 +148,10 @@ pub async fn create_referral(
     body: ApiJson<ReferralDraft>,
 ) -> Result<HttpResponse, ApiError> {
     let order_id = id.into_inner();
-    let draft = body.into_inner();
+    let draft = Draft::from(body.into_inner());
     let view = ctx
         .create(Permission::Commission, "referral.create", move |w| {
-            let order = access::order(w, &order_id)?;
-            let provider_org = draft.provider_org.clone();
-            let content = draft.into_content();
-            check_draft(w.conn, provider_org.as_deref(), &content, &order)?;
-            let now = w.now.naive_utc();
-            let row = ReferralRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                order_id: order.id.clone(),
-                crn: order.crn.clone(),
-                probation_org: order.managing_org.clone(),
-                provider_org: provider_org.unwrap_or_default().trim().to_string(),
-                status: ReferralStatus::Draft,
-                rar_days: content.rar_days.map(|d| d as i32),
-                content: to_json(&content)?,
-                assigned_worker: None,
-                created_at: now,
-                created_by: w.me.caller.sub.clone(),
-                updated_at: now,
-                sent_at: None,
-                sent_by: None,
-                accepted_at: None,
-                accepted_by: None,
-                decline_reason: None,
-                withdrawal_code: None,
-                withdrawal_note: None,
-                end_reason: None,
-                end_note: None,
-                ended_at: None,
-                ended_by: None,
-                context_version: 0,
-                acknowledged_version: 0,
-            };
-            rows::insert(w.conn, &row)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralCreated,
-                "Referral drafted".into(),
-                serde_json::json!({}),
-            );
-            referral_view(w.conn, w.me, row)
+            referral_view(referrals::create_draft(w, &order_id, draft)?)
         })
         .await?;
     Ok(tagged(StatusCode::CREATED, &view))
@@ -453,34 +191,10 @@ pub async fn update_referral(
     }
     let view = ctx
         .write(Permission::Commission, "referral.update", move |w| {
-            let mut row = access::referral(w, &id)?;
-            if !w.me.is_probation() {
-                return Err(ApiError::not_found("referral"));
-            }
-            if_match.check_with(|| Ok(etag_of(&referral_view(w.conn, w.me, row.clone())?)))?;
-            apply(&mut row, Action::EditDraft)?;
-            let current = ReferralDraft::from_row(&row, &content(&row)?);
-            let mut doc = serde_json::to_value(&current)
-                .map_err(|e| ApiError::internal_from("serialising", e))?;
-            merge_patch(&mut doc, &patch);
-            let draft: ReferralDraft = parse_json(doc.to_string().as_bytes())?;
-            let order = orders::get(w.conn, &row.order_id)?;
-            let provider_org = draft.provider_org.clone();
-            let content = draft.into_content();
-            check_draft(w.conn, provider_org.as_deref(), &content, &order)?;
-            row.provider_org = provider_org.unwrap_or_default().trim().to_string();
-            row.rar_days = content.rar_days.map(|d| d as i32);
-            row.content = to_json(&content)?;
-            row.updated_at = w.now.naive_utc();
-            rows::save(w.conn, &row)?;
-            emit(
-                w,
-                &row,
-                EventType::ReferralUpdated,
-                "Draft referral edited".into(),
-                serde_json::json!({}),
-            );
-            referral_view(w.conn, w.me, row)
+            let expect = precondition(&if_match);
+            let record =
+                referrals::update_draft(w, &id, &expect, |current| patched(current, &patch))?;
+            referral_view(record)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -504,8 +218,7 @@ pub async fn get_referral(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRes
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadReferrals, "referral.read", move |w| {
-            let row = access::referral(w, &id)?;
-            referral_view(w.conn, w.me, row)
+            referral_view(referrals::get(w, &id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -516,23 +229,6 @@ pub async fn get_referral(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRes
 pub struct ReferralQuery {
     /// Only referrals in this status.
     pub status: Option<ReferralStatus>,
-}
-
-/// One line of a referral list.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ReferralSummary {
-    pub id: uuid::Uuid,
-    pub order_id: uuid::Uuid,
-    pub crn: String,
-    pub status: ReferralStatus,
-    pub probation_org: String,
-    pub provider_org: String,
-    pub rar_days: Option<u32>,
-    pub assigned_worker: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub acknowledgement_required: bool,
 }
 
 /// List referrals
@@ -553,46 +249,67 @@ pub async fn list_referrals(
 ) -> Result<web::Json<Page<ReferralSummary>>, ApiError> {
     let limit = page.limit()?;
     let before = page.after()?;
-    let status_filter = filter.status;
+    let status = filter.status;
     let result = ctx
         .read(Permission::ReadReferrals, "referral.list", move |w| {
-            let rows = rows::list_visible(
-                w.conn,
-                w.me.scope(),
-                status_filter,
-                before.as_deref(),
-                limit + 1,
-            )?;
-            let mut items = Vec::new();
-            let more = rows.len() as i64 > limit;
-            let mut last = None;
-            for row in rows.into_iter().take(limit as usize) {
-                let status = row.status;
-                last = Some(row.id.clone());
-                items.push(ReferralSummary {
-                    id: row.id.parse().unwrap_or_default(),
-                    order_id: row.order_id.parse().unwrap_or_default(),
-                    crn: row.crn,
-                    status,
-                    probation_org: row.probation_org,
-                    provider_org: row.provider_org,
-                    rar_days: row.rar_days.map(|d| d.max(0) as u32),
-                    assigned_worker: row.assigned_worker,
-                    created_at: row.created_at.and_utc(),
-                    sent_at: row.sent_at.map(|t| t.and_utc()),
-                    acknowledgement_required: status.is_live()
-                        && row.acknowledged_version < row.context_version,
-                });
-            }
-            Ok(Page {
-                items,
-                next_cursor: if more {
-                    last.map(|l| encode_cursor(&l))
-                } else {
-                    None
-                },
-            })
+            let rows = referrals::list(w, status, before.as_deref(), limit)?;
+            let items = rows
+                .into_iter()
+                .map(referral_summary)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(items, limit, |s| s.id.to_string(), |s| s))
         })
         .await?;
     Ok(web::Json(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn draft() -> Draft {
+        Draft::from(ReferralDraft {
+            provider_org: Some("MIND-CAMBS".into()),
+            intervention_type: Some(" One-to-one ".into()),
+            rar_days: Some(10),
+            desired_outcomes: Some(vec![OutcomeInput {
+                id: None,
+                description: "Manages anger ".into(),
+            }]),
+            ..ReferralDraft::default()
+        })
+    }
+
+    #[test]
+    fn a_draft_is_stored_trimmed_with_an_id_for_each_new_outcome() {
+        let d = draft();
+        assert_eq!(d.content.intervention_type.as_deref(), Some("One-to-one"));
+        assert_eq!(d.content.desired_outcomes[0].description, "Manages anger");
+        assert!(!d.content.desired_outcomes[0].id.is_nil());
+    }
+
+    #[test]
+    fn a_merge_patch_replaces_clears_and_keeps_fields() {
+        let current = draft();
+        let outcome = current.content.desired_outcomes[0].id;
+        let cases: [(serde_json::Value, Option<u32>, Option<&str>); 3] = [
+            (json!({}), Some(10), Some("One-to-one")),
+            (json!({"rarDays": 8}), Some(8), Some("One-to-one")),
+            (json!({"interventionType": null}), Some(10), None),
+        ];
+        for (patch, rar_days, intervention) in cases {
+            let next = patched(current.clone(), &patch).unwrap();
+            assert_eq!(next.content.rar_days, rar_days, "{patch}");
+            assert_eq!(
+                next.content.intervention_type.as_deref(),
+                intervention,
+                "{patch}"
+            );
+            assert_eq!(next.content.desired_outcomes[0].id, outcome, "{patch}");
+            assert_eq!(next.provider_org.as_deref(), Some("MIND-CAMBS"));
+        }
+        let unknown = patched(current, &json!({"colour": "blue"})).unwrap_err();
+        assert_eq!(unknown.to_problem().status, 422);
+    }
 }

@@ -495,7 +495,7 @@ pub async fn end_referral(
                 format!("Referral ended: {}", enum_str(&body.reason)),
                 serde_json::json!({"reason": body.reason, "note": body.note}),
             );
-            referral_view(w.conn, w.me, referral)
+            referral_view(crate::services::referrals::record(w, referral)?)
         })
         .await?;
     Ok(web::Json(view))

@@ -4,6 +4,7 @@
 use super::schema::{referral_contexts, referrals};
 use super::{DbConnection, Scope};
 use crate::domain::referral::ReferralStatus;
+use crate::error::ApiError;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -35,6 +36,25 @@ pub struct ReferralRow {
     pub ended_by: Option<String>,
     pub context_version: i32,
     pub acknowledged_version: i32,
+}
+
+impl ReferralRow {
+    /// The referral's id as a UUID.
+    pub fn uuid(&self) -> Result<uuid::Uuid, ApiError> {
+        stored_id(&self.id)
+    }
+
+    /// The order's id as a UUID.
+    pub fn order_uuid(&self) -> Result<uuid::Uuid, ApiError> {
+        stored_id(&self.order_id)
+    }
+}
+
+/// An id read back from a text column. Every id is written as a UUID, so one that does not
+/// parse is corrupt data: an internal error, never a nil id sent to a client.
+pub fn stored_id(text: &str) -> Result<uuid::Uuid, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::internal_from(format!("stored id {text:?}"), e))
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {

@@ -1,8 +1,9 @@
 //! RAR day accounting for an order: maximum, allocated to referrals, delivered, remaining.
 
 use crate::db::orders::OrderRow;
-use crate::db::referrals::ReferralRow;
+use crate::db::referrals::{stored_id, ReferralRow};
 use crate::domain::referral::ReferralStatus;
+use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -52,33 +53,31 @@ pub fn summary(
     referrals: &[ReferralRow],
     delivered: impl Fn(&ReferralRow) -> u32,
     order_delivered: u32,
-) -> RarSummary {
+) -> Result<RarSummary, ApiError> {
     let max_days = order.rar_max_days.max(0) as u32;
     let allocated = allocated_days(referrals, None);
-    let per_referral: Vec<ReferralRar> = referrals
+    let per_referral = referrals
         .iter()
-        .filter_map(|r| {
-            let status = r.status;
-            (status != ReferralStatus::Draft).then(|| {
-                let rar_days = r.rar_days.unwrap_or(0).max(0) as u32;
-                ReferralRar {
-                    referral_id: r.id.parse().unwrap_or_default(),
-                    provider_org: r.provider_org.clone(),
-                    status,
-                    rar_days,
-                    delivered_days: delivered(r).min(rar_days),
-                }
+        .filter(|r| r.status != ReferralStatus::Draft)
+        .map(|r| {
+            let rar_days = r.rar_days.unwrap_or(0).max(0) as u32;
+            Ok(ReferralRar {
+                referral_id: r.uuid()?,
+                provider_org: r.provider_org.clone(),
+                status: r.status,
+                rar_days,
+                delivered_days: delivered(r).min(rar_days),
             })
         })
-        .collect();
+        .collect::<Result<Vec<_>, ApiError>>()?;
     let delivered_days = order_delivered.min(max_days);
-    RarSummary {
-        order_id: order.id.parse().unwrap_or_default(),
+    Ok(RarSummary {
+        order_id: stored_id(&order.id)?,
         max_days,
         allocated_days: allocated,
         delivered_days,
         remaining_days: max_days.saturating_sub(delivered_days),
         unallocated_days: max_days.saturating_sub(allocated),
         referrals: per_referral,
-    }
+    })
 }

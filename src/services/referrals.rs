@@ -1,20 +1,144 @@
-//! Referral use cases: sending with its shared context, re-sharing after a risk change, state changes.
+//! Referral use cases: reading a referral with everything its view needs, listing, re-sharing
+//! after a risk change, and what every change to a referral shares (content, state machine,
+//! events). Drafting is in `draft`, the state changes in `actions`.
 
+mod actions;
+mod draft;
+
+pub use actions::{accept, acknowledge_risk, assign_worker, decline, send, withdraw};
+pub use draft::{create_draft, update_draft, Draft};
+
+use super::access;
+use super::change::{change, CaseResource, Expect};
 use super::prompts::{self, Origin};
-use super::{rar, risk};
 use crate::db::orders::{self, OrderRow};
+use crate::db::people::{self, PersonRow};
 use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
 use crate::domain::order::Offence;
 use crate::domain::referral::{
-    transition, Action, ReferralContent, ReferralStatus, SendContext, SharedContext,
+    transition, Action, ReferralContent, ReferralStatus, SharedContext, SharedContextVersion,
 };
 use crate::domain::risk::RiskAssessment;
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::risk_change;
 use crate::work::{Event, Work};
+
+/// A referral with everything its view needs, loaded for the caller's side.
+#[derive(Debug)]
+pub struct ReferralRecord {
+    pub row: ReferralRow,
+    pub content: ReferralContent,
+    /// Every version of the shared context sent, oldest first.
+    pub versions: Vec<SharedContextVersion>,
+    pub audience: Audience,
+}
+
+/// Whom a [`ReferralRecord`] was loaded for, and what that side's view needs besides the referral.
+#[derive(Debug)]
+pub enum Audience {
+    /// Probation sees the referral itself.
+    Probation,
+    /// A provider sees the shared view, which names the person and the responsible officer.
+    Provider(Box<ProviderContext>),
+}
+
+/// What the provider's view shows beyond the referral: who the person is and who manages them.
+#[derive(Debug)]
+pub struct ProviderContext {
+    pub person: PersonRow,
+    pub order: OrderRow,
+}
+
+/// Loads what the caller's view of `row` needs (the caller may already see the referral).
+pub fn record(w: &mut Work, row: ReferralRow) -> Result<ReferralRecord, ApiError> {
+    let content = content(&row)?;
+    let versions = versions(w, &row.id)?;
+    let audience = if w.me.is_probation() {
+        Audience::Probation
+    } else {
+        let person = people::find_any(w.conn, &row.crn)?
+            .ok_or_else(|| ApiError::internal("referral without a person"))?;
+        let order = orders::get(w.conn, &row.order_id)?;
+        Audience::Provider(Box::new(ProviderContext { person, order }))
+    };
+    Ok(ReferralRecord {
+        row,
+        content,
+        versions,
+        audience,
+    })
+}
+
+fn versions(w: &mut Work, id: &str) -> Result<Vec<SharedContextVersion>, ApiError> {
+    rows::contexts(w.conn, id)?
+        .into_iter()
+        .map(|c| {
+            Ok(SharedContextVersion {
+                version: c.version,
+                reason: c.reason,
+                created_at: c.created_at.and_utc(),
+                acknowledged_at: c.acknowledged_at.map(|t| t.and_utc()),
+                acknowledged_by: c.acknowledged_by,
+                context: from_json(&c.body, "shared context")?,
+            })
+        })
+        .collect()
+}
+
+/// A referral the caller may see (`404` otherwise).
+pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRecord, ApiError> {
+    let row = access::referral(w, id)?;
+    record(w, row)
+}
+
+/// Referrals the caller may see, newest first, optionally in one status, after the cursor key
+/// `before`: up to `limit + 1` rows, the extra one only saying that more exist.
+pub fn list(
+    w: &mut Work,
+    status: Option<ReferralStatus>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ReferralRow>, ApiError> {
+    Ok(rows::list_visible(
+        w.conn,
+        w.scope(),
+        status,
+        before,
+        limit + 1,
+    )?)
+}
+
+/// A referral changes through [`change`]: the other side gets `404`, as if it did not exist.
+impl CaseResource for ReferralRow {
+    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+        access::referral(w, id)
+    }
+
+    fn save(&self, w: &mut Work) -> Result<(), ApiError> {
+        Ok(rows::save(w.conn, self)?)
+    }
+
+    fn wrong_side(_: OrgKind) -> ApiError {
+        ApiError::not_found("referral")
+    }
+}
+
+/// One change to a referral by `side`: [`change`], then what the caller's view needs.
+/// `apply` makes the change and says what happened.
+fn change_referral(
+    w: &mut Work,
+    id: &uuid::Uuid,
+    side: OrgKind,
+    expect: Expect<ReferralRow>,
+    apply: impl FnOnce(&mut Work, &mut ReferralRow) -> Result<Event, ApiError>,
+) -> Result<ReferralRecord, ApiError> {
+    let (row, ()) = change(w, id, side, expect, |w, row| Ok((apply(w, row)?, ())))?;
+    record(w, row)
+}
 
 pub fn content(row: &ReferralRow) -> Result<ReferralContent, ApiError> {
     from_json(&row.content, "referral content")
@@ -41,6 +165,17 @@ pub fn emit(
     description: String,
     extra: serde_json::Value,
 ) {
+    w.emit(event(row, event_type, description, extra));
+}
+
+/// A referral event, visible to the provider once the referral has been sent; `extra` adds to
+/// the referral's ids, status and provider in its additional information.
+pub fn event(
+    row: &ReferralRow,
+    event_type: EventType,
+    description: String,
+    extra: serde_json::Value,
+) -> Event {
     let mut info = serde_json::json!({
         "referralId": row.id,
         "orderId": row.order_id,
@@ -52,7 +187,7 @@ pub fn emit(
             target.insert(k.clone(), v.clone());
         }
     }
-    w.emit(Event {
+    Event {
         event_type,
         description,
         detail_path: format!("/api/v1/referrals/{}", row.id),
@@ -60,57 +195,7 @@ pub fn emit(
         crn: Some(row.crn.clone()),
         org: row.probation_org.clone(),
         provider_org: row.sent_at.is_some().then(|| row.provider_org.clone()),
-    });
-}
-
-/// Sends a draft: checks everything the provider must be told, snapshots the shared context as
-/// version 1 and moves the referral to SENT.
-pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError> {
-    orders::lock(w.conn, &row.order_id)?;
-    let order = orders::get(w.conn, &row.order_id)?;
-    let siblings = rows::for_order(w.conn, &row.order_id)?;
-    let content = content(&row)?;
-    let current_risk = risk::current(w.conn, &row.crn)?;
-    let allocated = rar::allocated_days(&siblings, Some(&row.id));
-    let ctx = SendContext {
-        today: crate::rules::working_days::london_date(w.now),
-        order_start: order.start_date,
-        order_end: order.end_date,
-        order_active: order.status == orders::ACTIVE,
-        unallocated_days: (order.rar_max_days.max(0) as u32).saturating_sub(allocated),
-        has_risk_assessment: current_risk.is_some(),
-    };
-    content.validate_for_sending(&ctx).into_result()?;
-    let (_, assessment) = current_risk.ok_or_else(|| ApiError::internal("risk vanished"))?;
-    apply(&mut row, Action::Send)?;
-    let shared = SharedContext::build(&content, &offences(&order)?, &assessment);
-    let now = w.now.naive_utc();
-    rows::insert_context(
-        w.conn,
-        &ContextRow {
-            referral_id: row.id.clone(),
-            version: 1,
-            reason: "SENT".into(),
-            body: to_json(&shared)?,
-            created_at: now,
-            acknowledged_at: None,
-            acknowledged_by: None,
-        },
-    )?;
-    row.context_version = 1;
-    row.acknowledged_version = 0;
-    row.sent_at = Some(now);
-    row.sent_by = Some(w.me.caller.sub.clone());
-    row.updated_at = now;
-    rows::save(w.conn, &row)?;
-    emit(
-        w,
-        &row,
-        EventType::ReferralSent,
-        format!("Referral sent to {}", row.provider_org),
-        serde_json::json!({"rarDays": row.rar_days}),
-    );
-    Ok(row)
+    }
 }
 
 /// After a new risk assessment: gives every live referral of the person a new shared-context

@@ -10,6 +10,7 @@ mod delivery;
 mod identity;
 mod platform;
 mod query_plans;
+mod referrals_preconditions;
 mod safeguarding;
 mod scenario;
 mod termination;
