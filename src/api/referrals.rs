@@ -125,7 +125,7 @@ fn check_draft(
     match provider_org.map(str::trim) {
         None | Some("") => e.required("providerOrg"),
         Some(code) => match organisations::find_by_code(conn, code)? {
-            Some(org) if org.kind == "provider" => {}
+            Some(org) if org.kind == crate::domain::OrgKind::Provider => {}
             _ => e.add(
                 "providerOrg",
                 "unknown",

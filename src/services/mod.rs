@@ -7,6 +7,7 @@ pub mod change;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;
+pub mod organisations;
 pub mod prompts;
 pub mod rar;
 pub mod referrals;
