@@ -2,10 +2,12 @@
 
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
-use crate::db::audit::{self as rows, AuditFilter, AuditRow};
-use crate::db::ledger;
+use crate::db::audit::{AuditFilter, AuditRow};
+use crate::db::ledger::ChainReport;
+use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
 use crate::http::Ctx;
+use crate::services::audit;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -59,11 +61,54 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl From<AuditRow> for AuditEntry {
-    fn from(r: AuditRow) -> Self {
-        Self {
-            id: r.id.parse().unwrap_or_default(),
-            sequence: r.seq.unwrap_or_default(),
+impl AuditQuery {
+    /// The filter this query asks for, or `422` for an implausible time.
+    fn filter(self) -> Result<AuditFilter, ApiError> {
+        let mut e = Errors::default();
+        for (field, t) in [("from", self.from), ("to", self.to)] {
+            if let Some(t) = t {
+                e.plausible_time(field, t);
+            }
+        }
+        e.into_result()?;
+        Ok(AuditFilter {
+            actor_org: None,
+            crn: self.crn,
+            actor: self.actor,
+            from: self.from.map(|t| t.naive_utc()),
+            to: self.to.map(|t| t.naive_utc()),
+        })
+    }
+}
+
+/// The sequence number the page's cursor names (0 for the first page).
+fn after_sequence(page: &PageQuery) -> Result<i64, ApiError> {
+    match page.after()? {
+        None => Ok(0),
+        Some(s) => s.parse::<i64>().map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "cursor",
+                "invalid",
+                "cursor is not one this API issued",
+            )])
+        }),
+    }
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = ApiError;
+
+    /// A sealed entry; one without its sequence number or hashes was not sealed and is a bug.
+    fn try_from(r: AuditRow) -> Result<Self, ApiError> {
+        let unsealed = || ApiError::internal(format!("audit entry {} is not sealed", r.id));
+        Ok(Self {
+            sequence: r.seq.ok_or_else(unsealed)?,
+            prev_hash: r.prev_hash.clone().ok_or_else(unsealed)?,
+            hash: r.hash.clone().ok_or_else(unsealed)?,
+            id: r
+                .id
+                .parse()
+                .map_err(|e| ApiError::internal_from("stored audit entry id", e))?,
             at: r.at.and_utc(),
             actor: Actor {
                 sub: r.actor_sub,
@@ -81,9 +126,7 @@ impl From<AuditRow> for AuditEntry {
             crn: r.crn,
             request_id: r.request_id,
             status: r.status,
-            prev_hash: r.prev_hash.unwrap_or_default(),
-            hash: r.hash.unwrap_or_default(),
-        }
+        })
     }
 }
 
@@ -105,41 +148,20 @@ pub async fn list_audit_events(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
     let limit = page.limit()?;
-    let after = match page.after()? {
-        None => 0,
-        Some(s) => s.parse::<i64>().map_err(|_| {
-            ApiError::Validation(vec![FieldError::new(
-                "cursor",
-                "invalid",
-                "cursor is not one this API issued",
-            )])
-        })?,
-    };
-    let filter = filter.into_inner();
-    let mut e = crate::domain::validate::Errors::default();
-    for (field, t) in [("from", filter.from), ("to", filter.to)] {
-        if let Some(t) = t {
-            e.plausible_time(field, t);
-        }
-    }
-    e.into_result()?;
-    let platform = &ctx.state().settings.platform_org;
-    let filter = AuditFilter {
-        actor_org: (ctx.caller.org != *platform).then(|| ctx.caller.org.clone()),
-        crn: filter.crn,
-        actor: filter.actor,
-        from: filter.from.map(|t| t.naive_utc()),
-        to: filter.to.map(|t| t.naive_utc()),
-    };
+    let after = after_sequence(&page)?;
+    let filter = filter.into_inner().filter()?;
+    let platform = ctx.state().settings.platform_org.clone();
     let page = ctx
         .read(Permission::ReadAudit, "audit.list", move |w| {
-            ledger::seal_audit(w.conn)?;
-            let rows = rows::list(w.conn, &filter, after, limit + 1)?;
+            let entries = audit::list(w, &platform, filter, after, limit + 1)?
+                .into_iter()
+                .map(AuditEntry::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Page::from_rows(
-                rows,
+                entries,
                 limit,
-                |r| r.seq.unwrap_or_default().to_string(),
-                AuditEntry::from,
+                |e| e.sequence.to_string(),
+                |e| e,
             ))
         })
         .await?;
@@ -163,6 +185,20 @@ pub struct ChainVerification {
     pub first_broken: Option<BrokenEntry>,
 }
 
+impl From<ChainReport> for ChainVerification {
+    fn from(report: ChainReport) -> Self {
+        Self {
+            valid: report.first_broken.is_none(),
+            entries_checked: report.entries_checked,
+            first_broken: report.first_broken.map(|b| BrokenEntry {
+                sequence: b.seq,
+                id: b.id,
+                reason: b.reason,
+            }),
+        }
+    }
+}
+
 /// Verify the audit chain
 ///
 /// Walks the whole chain and reports the first entry that was altered, removed or re-linked.
@@ -174,18 +210,7 @@ pub struct ChainVerification {
 #[get("/audit-events/verify")]
 pub async fn verify_audit_chain(ctx: Ctx) -> Result<web::Json<ChainVerification>, ApiError> {
     let report = ctx
-        .read(Permission::ReadAudit, "audit.verify", |w| {
-            ledger::seal_audit(w.conn)?;
-            Ok(ledger::verify_audit_chain(w.conn)?)
-        })
+        .read(Permission::ReadAudit, "audit.verify", audit::verify)
         .await?;
-    Ok(web::Json(ChainVerification {
-        valid: report.first_broken.is_none(),
-        entries_checked: report.entries_checked,
-        first_broken: report.first_broken.map(|b| BrokenEntry {
-            sequence: b.seq,
-            id: b.id,
-            reason: b.reason,
-        }),
-    }))
+    Ok(web::Json(ChainVerification::from(report)))
 }

@@ -2,11 +2,9 @@
 
 use super::pagination::check_limit;
 use crate::auth::Permission;
-use crate::db::events as rows;
-use crate::db::ledger;
 use crate::error::{ApiError, FieldError};
 use crate::http::Ctx;
-use crate::services::events::EventEnvelope;
+use crate::services::events::{self, EventEnvelope};
 use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -40,6 +38,18 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
+impl EventPage {
+    /// A page of up to `limit` events; a full page names its last `sequence` as the cursor.
+    fn of(items: Vec<EventEnvelope>, limit: i64) -> Self {
+        let next_cursor = if items.len() as i64 == limit {
+            items.last().map(|e| e.sequence.to_string())
+        } else {
+            None
+        };
+        Self { items, next_cursor }
+    }
+}
+
 /// Read domain events
 ///
 /// Events about the caller's organisation's cases (and, for a provider, its referrals), in commit
@@ -67,16 +77,11 @@ pub async fn list_events(
     let event_type = query.event_type.clone();
     let page = ctx
         .read(Permission::ReadEvents, "event.list", move |w| {
-            ledger::seal_events(w.conn)?;
-            let rows = rows::list_visible(w.conn, w.me.org(), event_type.as_deref(), after, limit)?;
-            let full = rows.len() as i64 == limit;
-            let items: Vec<EventEnvelope> = rows.into_iter().map(EventEnvelope::from).collect();
-            let next_cursor = if full {
-                items.last().map(|e| e.sequence.to_string())
-            } else {
-                None
-            };
-            Ok(EventPage { items, next_cursor })
+            let items = events::feed(w, event_type.as_deref(), after, limit)?
+                .into_iter()
+                .map(EventEnvelope::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(EventPage::of(items, limit))
         })
         .await?;
     Ok(web::Json(page))

@@ -1,10 +1,9 @@
 //! Operations endpoints: liveness, readiness (database and migrations) and Prometheus metrics.
 
-use crate::db::migrations_complete;
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::services::health;
 use actix_web::{get, web, HttpResponse};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -44,29 +43,10 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let backend = state.db.backend();
-    state
-        .db
-        .run(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
-            match migrations_complete(conn) {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(ApiError::Unavailable(
-                    "database migrations are pending".into(),
-                )),
-                Err(e) => Err(ApiError::Unavailable(format!(
-                    "cannot read migrations: {e}"
-                ))),
-            }
-        })
-        .await?;
+    let database = state.db.run(health::ready).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),
-        database: Some(match backend {
-            crate::db::Backend::Sqlite => "sqlite".into(),
-            crate::db::Backend::Postgres => "postgres".into(),
-        }),
+        database: Some(database.into()),
     }))
 }
 

@@ -2,11 +2,11 @@
 
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
-use crate::db::organisations::{self as rows, NewOrganisation, Organisation};
-use crate::domain::events::EventType;
+use crate::db::organisations::Organisation;
+use crate::domain::OrgKind;
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiJson, Ctx};
-use crate::work::Event;
+use crate::services::organisations::{self, Registration};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,22 +17,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_organisation).service(list_organisations);
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OrganisationKind {
-    Probation,
-    Provider,
-}
-
-impl OrganisationKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Probation => "probation",
-            Self::Provider => "provider",
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateOrganisation {
@@ -41,7 +25,7 @@ pub struct CreateOrganisation {
     pub code: String,
     #[schema(example = "Cambridgeshire Probation Delivery Unit")]
     pub name: String,
-    pub kind: OrganisationKind,
+    pub kind: OrgKind,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -51,51 +35,58 @@ pub struct OrganisationView {
     #[schema(example = "PDU-CAMBS")]
     pub code: String,
     pub name: String,
-    pub kind: OrganisationKind,
+    pub kind: OrgKind,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Organisation> for OrganisationView {
-    fn from(o: Organisation) -> Self {
-        Self {
-            id: o.id.parse().unwrap_or_default(),
+impl TryFrom<Organisation> for OrganisationView {
+    type Error = ApiError;
+
+    fn try_from(o: Organisation) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: o
+                .id
+                .parse()
+                .map_err(|e| ApiError::internal_from("stored organisation id", e))?,
             code: o.code,
             name: o.name,
-            kind: if o.kind == "provider" {
-                OrganisationKind::Provider
-            } else {
-                OrganisationKind::Probation
-            },
+            kind: o.kind,
             created_at: o.created_at.and_utc(),
-        }
+        })
     }
 }
 
-fn validate(body: &CreateOrganisation) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    let code_ok = (2..=32).contains(&body.code.len())
-        && body
-            .code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-    if !code_ok {
-        errors.push(FieldError::new(
-            "code",
-            "invalid",
-            "code must be 2 to 32 characters of A-Z, 0-9 and -",
-        ));
-    }
-    if body.name.trim().is_empty() || body.name.len() > 200 {
-        errors.push(FieldError::new(
-            "name",
-            "invalid",
-            "name must be 1 to 200 characters",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
+impl CreateOrganisation {
+    /// The registration this body asks for, or `422` naming every bad field.
+    fn registration(self) -> Result<Registration, ApiError> {
+        let mut errors = Vec::new();
+        let code_ok = (2..=32).contains(&self.code.len())
+            && self
+                .code
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        if !code_ok {
+            errors.push(FieldError::new(
+                "code",
+                "invalid",
+                "code must be 2 to 32 characters of A-Z, 0-9 and -",
+            ));
+        }
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            errors.push(FieldError::new(
+                "name",
+                "invalid",
+                "name must be 1 to 200 characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(Registration {
+            code: self.code,
+            name: self.name,
+            kind: self.kind,
+        })
     }
 }
 
@@ -117,44 +108,12 @@ pub async fn create_organisation(
     ctx: Ctx,
     body: ApiJson<CreateOrganisation>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    validate(&body)?;
+    let registration = body.into_inner().registration()?;
     let view = ctx
         .create(
             Permission::ManageOrganisations,
             "organisation.create",
-            move |w| {
-                if rows::find_by_code(w.conn, &body.code)?.is_some() {
-                    return Err(ApiError::conflict(format!(
-                        "organisation {} already exists",
-                        body.code
-                    )));
-                }
-                let id = uuid::Uuid::now_v7().to_string();
-                rows::insert(
-                    w.conn,
-                    &NewOrganisation {
-                        id: &id,
-                        code: &body.code,
-                        name: body.name.trim(),
-                        kind: body.kind.as_str(),
-                        created_at: w.now.naive_utc(),
-                        created_by: &w.me.caller.sub,
-                    },
-                )?;
-                let row = rows::find_by_code(w.conn, &body.code)?
-                    .ok_or_else(|| ApiError::internal("organisation vanished"))?;
-                w.emit(Event {
-                    event_type: EventType::OrganisationCreated,
-                    description: format!("Organisation {} registered", row.code),
-                    detail_path: "/api/v1/organisations".into(),
-                    additional_information: serde_json::json!({"code": row.code, "kind": row.kind}),
-                    crn: None,
-                    org: row.code.clone(),
-                    provider_org: None,
-                });
-                Ok(OrganisationView::from(row))
-            },
+            move |w| OrganisationView::try_from(organisations::register(w, registration)?),
         )
         .await?;
     Ok(HttpResponse::Created()
@@ -181,13 +140,11 @@ pub async fn list_organisations(
             Permission::ReadOrganisations,
             "organisation.list",
             move |w| {
-                let rows = rows::list(w.conn, after.as_deref(), limit + 1)?;
-                Ok(Page::from_rows(
-                    rows,
-                    limit,
-                    |o| o.code.clone(),
-                    OrganisationView::from,
-                ))
+                let views = organisations::list(w, after.as_deref(), limit + 1)?
+                    .into_iter()
+                    .map(OrganisationView::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Page::from_rows(views, limit, |o| o.code.clone(), |o| o))
             },
         )
         .await?;

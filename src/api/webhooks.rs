@@ -3,13 +3,13 @@
 
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
-use crate::db::webhooks::{self as rows, DeliveryRow, SubscriptionRow};
-use crate::db::{from_json, organisations, to_json};
+use crate::db::webhooks::{DeliveryRow, SubscriptionRow};
 use crate::domain::events::EventType;
 use crate::domain::validate::Errors;
+use crate::domain::webhook::DeliveryStatus;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
-use crate::services::webhooks::new_secret;
+use crate::services::webhooks::{self, Subscribe};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,8 @@ pub struct NewSubscription {
 pub struct SubscriptionView {
     pub id: uuid::Uuid,
     pub url: String,
-    pub event_types: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub event_types: Vec<EventType>,
     pub org: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -52,14 +53,51 @@ pub struct SubscriptionView {
 
 fn view(row: SubscriptionRow, with_secret: bool) -> Result<SubscriptionView, ApiError> {
     Ok(SubscriptionView {
-        id: row.id.parse().unwrap_or_default(),
-        event_types: from_json(&row.event_types, "event types")?,
+        id: row
+            .id
+            .parse()
+            .map_err(|e| ApiError::internal_from("stored subscription id", e))?,
+        event_types: webhooks::event_types(&row)?,
         secret: with_secret.then_some(row.secret),
         url: row.url,
         org: row.org,
         active: row.active,
         created_at: row.created_at.and_utc(),
     })
+}
+
+impl NewSubscription {
+    /// The subscription this body asks for, or `422` naming every bad field.
+    fn subscription(self) -> Result<Subscribe, ApiError> {
+        let mut e = Errors::default();
+        e.text("url", &self.url, 2000);
+        match reqwest::Url::parse(self.url.trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => e.add(
+                "url",
+                "invalid",
+                "url must be an absolute http or https URL",
+            ),
+        }
+        e.list("eventTypes", &self.event_types, 100, 200);
+        let mut event_types = Vec::new();
+        for (i, t) in self.event_types.iter().enumerate() {
+            match EventType::parse(t) {
+                Some(t) => event_types.push(t),
+                None => e.add(
+                    &format!("eventTypes[{i}]"),
+                    "unknown",
+                    format!("{t} is not an event type rarlink publishes (see GET /api/v1/events)"),
+                ),
+            }
+        }
+        e.into_result()?;
+        Ok(Subscribe {
+            url: self.url.trim().to_string(),
+            event_types,
+            org: self.org,
+        })
+    }
 }
 
 /// Subscribe to events
@@ -78,54 +116,12 @@ pub async fn create_subscription(
     ctx: Ctx,
     body: ApiJson<NewSubscription>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let mut e = Errors::default();
-    e.text("url", &body.url, 2000);
-    match reqwest::Url::parse(body.url.trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => e.add(
-            "url",
-            "invalid",
-            "url must be an absolute http or https URL",
-        ),
-    }
-    e.list("eventTypes", &body.event_types, 100, 200);
-    for (i, t) in body.event_types.iter().enumerate() {
-        if EventType::parse(t).is_none() {
-            e.add(
-                &format!("eventTypes[{i}]"),
-                "unknown",
-                format!("{t} is not an event type rarlink publishes (see GET /api/v1/events)"),
-            );
-        }
-    }
-    e.into_result()?;
+    let subscription = body.into_inner().subscription()?;
     let view = ctx
         .create(
             Permission::ManageWebhooks,
             "webhook-subscription.create",
-            move |w| {
-                if organisations::find_by_code(w.conn, &body.org)?.is_none() {
-                    return Err(ApiError::field(
-                        "org",
-                        "unknown",
-                        format!("{} is not a registered organisation", body.org),
-                    ));
-                }
-                let row = SubscriptionRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    url: body.url.trim().to_string(),
-                    event_types: to_json(&body.event_types)?,
-                    org: body.org.clone(),
-                    secret: new_secret(),
-                    cursor: 0,
-                    active: true,
-                    created_at: w.now.naive_utc(),
-                    created_by: w.me.caller.sub.clone(),
-                };
-                rows::insert_subscription(w.conn, &row)?;
-                view(row, true)
-            },
+            move |w| view(webhooks::subscribe(w, subscription)?, true),
         )
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -143,19 +139,22 @@ pub async fn list_subscriptions(
     ctx: Ctx,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<SubscriptionView>>, ApiError> {
-    let list = ctx
+    let limit = page.limit()?;
+    let after = page.after()?;
+    let page = ctx
         .read(
             Permission::ManageWebhooks,
             "webhook-subscription.list",
-            |w| {
-                rows::subscriptions(w.conn)?
+            move |w| {
+                let views = webhooks::subscriptions(w, after.as_deref(), limit + 1)?
                     .into_iter()
                     .map(|r| view(r, false))
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Page::from_rows(views, limit, |v| v.id.to_string(), |v| v))
             },
         )
         .await?;
-    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
+    Ok(web::Json(page))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,7 +164,8 @@ pub struct DeliveryView {
     pub event_id: String,
     pub event_type: String,
     /// `PENDING`, `IN_FLIGHT`, `DELIVERED` or `FAILED` (given up after 10 attempts).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,
@@ -174,10 +174,15 @@ pub struct DeliveryView {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-impl From<DeliveryRow> for DeliveryView {
-    fn from(d: DeliveryRow) -> Self {
-        Self {
-            id: d.id.parse().unwrap_or_default(),
+impl TryFrom<DeliveryRow> for DeliveryView {
+    type Error = ApiError;
+
+    fn try_from(d: DeliveryRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: d
+                .id
+                .parse()
+                .map_err(|e| ApiError::internal_from("stored delivery id", e))?,
             event_id: d.event_id,
             event_type: d.event_type,
             status: d.status,
@@ -187,7 +192,7 @@ impl From<DeliveryRow> for DeliveryView {
             last_status_code: d.last_status,
             last_error: d.last_error,
             delivered_at: d.delivered_at.map(|t| t.and_utc()),
-        }
+        })
     }
 }
 
@@ -207,25 +212,21 @@ pub async fn list_deliveries(
     id: web::Path<uuid::Uuid>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<DeliveryView>>, ApiError> {
-    let id = id.into_inner().to_string();
+    let id = id.into_inner();
     let limit = page.limit()?;
     let after = page.after()?;
-    let result = ctx
+    let page = ctx
         .read(
             Permission::ManageWebhooks,
             "webhook-delivery.list",
             move |w| {
-                rows::subscription(w.conn, &id)?
-                    .ok_or_else(|| ApiError::not_found("subscription"))?;
-                let list = rows::deliveries(w.conn, &id, after.as_deref(), limit + 1)?;
-                Ok(Page::from_rows(
-                    list,
-                    limit,
-                    |d| d.id.clone(),
-                    DeliveryView::from,
-                ))
+                let views = webhooks::deliveries(w, &id, after.as_deref(), limit + 1)?
+                    .into_iter()
+                    .map(DeliveryView::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Page::from_rows(views, limit, |d| d.id.to_string(), |d| d))
             },
         )
         .await?;
-    Ok(web::Json(result))
+    Ok(web::Json(page))
 }

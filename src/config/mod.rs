@@ -9,7 +9,7 @@ pub use jwt::{AsymAlg, JwtKeySource, JwtSettings};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -343,35 +343,6 @@ impl Settings {
             statement_timeout: Some(self.statement_timeout),
         }
     }
-
-    /// Settings for tests: the given database, an ephemeral port and a fixed HS256 secret.
-    pub fn for_tests(database: DatabaseTarget, secret: &str) -> Self {
-        Settings {
-            database,
-            listen: "127.0.0.1:0".parse().expect("valid"),
-            pool_size: 4,
-            pool_timeout: Duration::from_millis(2000),
-            statement_timeout: Duration::from_secs(10),
-            log_format: LogFormat::Human,
-            log_filter: "warn".into(),
-            jwt: JwtSettings {
-                keys: JwtKeySource::SharedSecret {
-                    secret: Some(Secret::new(secret)),
-                    file: PathBuf::from("unused"),
-                },
-                issuer: "rarlink".into(),
-                audience: "rarlink".into(),
-                leeway_secs: 5,
-            },
-            background_interval: Duration::from_secs(3600),
-            background: false,
-            platform_org: "RARLINK".into(),
-            deadline_overrides: BTreeMap::new(),
-            extra_bank_holidays: Vec::new(),
-            review_lead_days: 10,
-            disengagement: (4, 3),
-        }
-    }
 }
 
 fn read_file_config(path: &Path) -> Result<FileConfig, String> {
@@ -412,6 +383,7 @@ fn number(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -2,6 +2,7 @@
 
 use super::schema::organisations;
 use super::DbConnection;
+use crate::domain::OrgKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ pub struct Organisation {
     pub id: String,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub created_at: NaiveDateTime,
     pub created_by: String,
 }
@@ -22,7 +23,7 @@ pub struct NewOrganisation<'a> {
     pub id: &'a str,
     pub code: &'a str,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: OrgKind,
     pub created_at: NaiveDateTime,
     pub created_by: &'a str,
 }

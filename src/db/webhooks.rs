@@ -4,6 +4,7 @@
 use super::events::EventRow;
 use super::schema::{domain_events, webhook_deliveries as wd, webhook_subscriptions as ws};
 use super::DbConnection;
+use crate::domain::webhook::DeliveryStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,6 +13,7 @@ use diesel::prelude::*;
 pub struct SubscriptionRow {
     pub id: String,
     pub url: String,
+    /// JSON list of the event type names to send; empty for all.
     pub event_types: String,
     pub org: String,
     pub secret: String,
@@ -28,7 +30,7 @@ pub struct DeliveryRow {
     pub subscription_id: String,
     pub event_id: String,
     pub event_type: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_attempt_at: Option<NaiveDateTime>,
@@ -38,11 +40,6 @@ pub struct DeliveryRow {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-pub const PENDING: &str = "PENDING";
-pub const IN_FLIGHT: &str = "IN_FLIGHT";
-pub const DELIVERED: &str = "DELIVERED";
-pub const FAILED: &str = "FAILED";
-
 pub fn insert_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> QueryResult<()> {
     diesel::insert_into(ws::table)
         .values(row)
@@ -50,9 +47,39 @@ pub fn insert_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> Qu
         .map(|_| ())
 }
 
-pub fn subscriptions(conn: &mut DbConnection) -> QueryResult<Vec<SubscriptionRow>> {
-    ws::table
+/// Subscriptions by id after the id `after`: `limit` rows at most.
+pub fn subscriptions(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<SubscriptionRow>> {
+    let mut q = ws::table
         .order(ws::id.asc())
+        .limit(limit)
+        .select(SubscriptionRow::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(ws::id.gt(a.to_string()));
+    }
+    q.load(conn)
+}
+
+/// The ids of the active subscriptions.
+pub fn active_subscription_ids(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    ws::table
+        .filter(ws::active.eq(true))
+        .order(ws::id.asc())
+        .select(ws::id)
+        .load(conn)
+}
+
+/// The subscriptions with these ids, in one query.
+pub fn subscriptions_in(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> QueryResult<Vec<SubscriptionRow>> {
+    ws::table
+        .filter(ws::id.eq_any(ids))
         .select(SubscriptionRow::as_select())
         .load(conn)
 }
@@ -112,11 +139,12 @@ pub fn events_after(
         .load(conn)
 }
 
-pub fn event(conn: &mut DbConnection, id: &str) -> QueryResult<EventRow> {
+/// The events with these ids, in one query.
+pub fn events_in(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<EventRow>> {
     domain_events::table
-        .find(id)
+        .filter(domain_events::id.eq_any(ids))
         .select(EventRow::as_select())
-        .first(conn)
+        .load(conn)
 }
 
 pub fn insert_delivery(conn: &mut DbConnection, row: &DeliveryRow) -> QueryResult<()> {
@@ -142,7 +170,7 @@ pub fn lock_due(
 ) -> QueryResult<Vec<DeliveryRow>> {
     let q = || {
         wd::table
-            .filter(wd::status.eq_any([PENDING, IN_FLIGHT]))
+            .filter(wd::status.eq_any(DeliveryStatus::DUE))
             .filter(wd::next_attempt_at.le(now))
             .order(wd::next_attempt_at.asc())
             .limit(limit)
@@ -157,6 +185,7 @@ pub fn lock_due(
     }
 }
 
+/// A subscription's deliveries by id (oldest first) after the id `after`: `limit` at most.
 pub fn deliveries(
     conn: &mut DbConnection,
     subscription_id: &str,

@@ -14,6 +14,7 @@ pub mod referral;
 pub mod risk;
 pub mod stored;
 pub mod validate;
+pub mod webhook;
 
 pub use crn::Crn;
 pub use organisation::OrgKind;

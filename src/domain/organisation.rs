@@ -3,13 +3,30 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// Published as `OrganisationKind`, the name the API has always given it.
 /// The kind of a registered organisation, and so the side of a case its staff act for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = OrganisationKind)]
 pub enum OrgKind {
     Probation,
     Provider,
 }
+
+crate::stored_as_text!(OrgKind);
 
 impl OrgKind {
     pub fn parse(s: &str) -> Option<Self> {

@@ -336,10 +336,8 @@ fn resolve_principal(
                     caller.org
                 ))
             })?;
-            let kind = OrgKind::parse(&org.kind)
-                .ok_or_else(|| ApiError::internal(format!("organisation kind {}", org.kind)))?;
-            known.remember(&caller.org, kind);
-            kind
+            known.remember(&caller.org, org.kind);
+            org.kind
         }
     };
     caller.roles.retain(|role| match role {

@@ -1,7 +1,11 @@
-//! The published form of a domain event: the envelope the event feed lists and webhooks send
-//! (HMPPS domain-event style), built from a stored event row.
+//! The event feed: the published form of a domain event (the envelope the feed lists and
+//! webhooks send, HMPPS domain-event style), built from a stored event row, and the use case
+//! that reads the events a caller may see.
 
-use crate::db::events::EventRow;
+use crate::db::events::{self as rows, EventRow};
+use crate::db::{from_json, ledger};
+use crate::error::ApiError;
+use crate::work::Work;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,24 +45,106 @@ pub struct EventEnvelope {
     pub person_reference: Option<PersonReference>,
 }
 
-impl From<EventRow> for EventEnvelope {
-    fn from(row: EventRow) -> Self {
-        Self {
-            id: row.id.parse().unwrap_or_default(),
-            sequence: row.seq.unwrap_or_default(),
+impl TryFrom<EventRow> for EventEnvelope {
+    type Error = ApiError;
+
+    /// A sealed event; a stored event that is unsealed or does not parse is a bug, never a
+    /// zero id or a `null` in the feed.
+    fn try_from(row: EventRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: row
+                .id
+                .parse()
+                .map_err(|e| ApiError::internal_from("stored event id", e))?,
+            sequence: row
+                .seq
+                .ok_or_else(|| ApiError::internal(format!("event {} is not sealed", row.id)))?,
+            additional_information: from_json(
+                &row.additional_information,
+                "event additional information",
+            )?,
             event_type: row.event_type,
             version: row.version,
             occurred_at: row.occurred_at.and_utc(),
             description: row.description,
             detail_url: row.detail_url,
-            additional_information: serde_json::from_str(&row.additional_information)
-                .unwrap_or(serde_json::Value::Null),
             person_reference: row.crn.map(|crn| PersonReference {
                 identifiers: vec![Identifier {
                     id_type: "CRN".into(),
                     value: crn,
                 }],
             }),
+        })
+    }
+}
+
+/// Events the caller's organisation may see (its cases and, for a provider, its referrals)
+/// after sequence number `after`, in commit order, `limit` at most; only those of `event_type`
+/// when given. Seals what is committed first, so the feed is up to date.
+pub fn feed(
+    w: &mut Work,
+    event_type: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, ApiError> {
+    ledger::seal_events(w.conn)?;
+    Ok(rows::list_visible(
+        w.conn,
+        w.me.org(),
+        event_type,
+        after,
+        limit,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> EventRow {
+        EventRow {
+            id: "0190a5c8-8f00-7000-8000-000000000001".into(),
+            seq: Some(7),
+            event_type: "rarlink.person.upserted".into(),
+            version: 1,
+            occurred_at: chrono::DateTime::from_timestamp(1_772_442_000, 0)
+                .unwrap()
+                .naive_utc(),
+            description: "Person X123456 recorded".into(),
+            detail_url: "/api/v1/people/X123456".into(),
+            additional_information: r#"{"crn":"X123456"}"#.into(),
+            crn: Some("X123456".into()),
+            org_code: "PDU-CAMBS".into(),
+            provider_org_code: None,
+            actor_sub: Some("jsmith".into()),
+            actor_org: Some("PDU-CAMBS".into()),
+        }
+    }
+
+    #[test]
+    fn a_stored_event_becomes_its_envelope() {
+        let envelope = EventEnvelope::try_from(row()).unwrap();
+        assert_eq!(envelope.sequence, 7);
+        assert_eq!(envelope.id.to_string(), row().id);
+        assert_eq!(envelope.additional_information["crn"], "X123456");
+        let json = serde_json::to_value(&envelope).unwrap();
+        assert_eq!(json["eventType"], "rarlink.person.upserted");
+        assert_eq!(json["personReference"]["identifiers"][0]["type"], "CRN");
+    }
+
+    #[test]
+    fn a_corrupt_stored_event_is_an_internal_error_not_a_default() {
+        type Corrupt = fn(&mut EventRow);
+        let corruptions: [(&str, Corrupt); 3] = [
+            ("id", |r| r.id = "not-a-uuid".into()),
+            ("unsealed", |r| r.seq = None),
+            ("information", |r| r.additional_information = "{".into()),
+        ];
+        for (what, corrupt) in corruptions {
+            let mut r = row();
+            corrupt(&mut r);
+            let err = EventEnvelope::try_from(r).expect_err(what);
+            assert_eq!(err.to_problem().status, 500, "{what}");
         }
     }
 }

@@ -3,10 +3,13 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod audit;
 pub mod change;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;
+pub mod health;
+pub mod organisations;
 pub mod prompts;
 pub mod rar;
 pub mod referrals;

@@ -1,21 +1,89 @@
-//! Webhook delivery: fan events out to subscriptions, then POST them signed with Standard
-//! Webhooks headers, retrying with exponential back-off. Each step claims rows under
-//! `SKIP LOCKED`, so several instances share the work and never send an event twice to one
-//! subscription (a delivery whose sender died is retried after its lease expires).
+//! Webhooks: the admin's use cases (subscribing an integrator's URL to an organisation's
+//! events, listing subscriptions and their delivery logs), and delivery itself: fan events out
+//! to subscriptions, then POST them signed with Standard Webhooks headers, retrying with
+//! exponential back-off. Each delivery step claims rows under `SKIP LOCKED`, so several
+//! instances share the work and never send an event twice to one subscription (a delivery whose
+//! sender died is retried after its lease expires).
 
 use super::events::EventEnvelope;
-use crate::db::webhooks::{self as rows, DeliveryRow, DELIVERED, FAILED, IN_FLIGHT, PENDING};
-use crate::db::{from_json, ledger, write_transaction, DbConnection};
+use super::organisations;
+use crate::db::webhooks::{self as rows, DeliveryRow, SubscriptionRow};
+use crate::db::{from_json, ledger, to_json, write_transaction, DbConnection};
+use crate::domain::events::EventType;
+use crate::domain::webhook::{after_attempt, DeliveryStatus, Verdict};
 use crate::error::ApiError;
+use crate::work::Work;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::collections::HashMap;
 
-/// After this many failed attempts a delivery is given up (its log says why).
-pub const MAX_ATTEMPTS: i32 = 10;
 /// How long an instance may take to send one delivery before another may retry it.
 const LEASE_SECS: i64 = 60;
+
+/// A subscription to create, its shape already checked.
+#[derive(Debug, Clone)]
+pub struct Subscribe {
+    /// An absolute `http` or `https` URL.
+    pub url: String,
+    /// Empty for every event type.
+    pub event_types: Vec<EventType>,
+    /// The organisation whose events are sent.
+    pub org: String,
+}
+
+/// Subscribes `url` to the events `org` may see (`422` when `org` is not registered); the
+/// returned row holds the new signing secret.
+pub fn subscribe(w: &mut Work, new: Subscribe) -> Result<SubscriptionRow, ApiError> {
+    if !organisations::is_registered(w, &new.org)? {
+        return Err(ApiError::field(
+            "org",
+            "unknown",
+            format!("{} is not a registered organisation", new.org),
+        ));
+    }
+    let row = SubscriptionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        url: new.url,
+        event_types: to_json(&new.event_types)?,
+        org: new.org,
+        secret: new_secret(),
+        cursor: 0,
+        active: true,
+        created_at: w.now.naive_utc(),
+        created_by: w.me.caller.sub.clone(),
+    };
+    rows::insert_subscription(w.conn, &row)?;
+    Ok(row)
+}
+
+/// Subscriptions by id after the id `after`: `limit` at most.
+pub fn subscriptions(
+    w: &mut Work,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SubscriptionRow>, ApiError> {
+    Ok(rows::subscriptions(w.conn, after, limit)?)
+}
+
+/// A subscription's delivery log, oldest first, after the delivery id `after`: `limit` at most
+/// (`404` when there is no such subscription).
+pub fn deliveries(
+    w: &mut Work,
+    subscription_id: &uuid::Uuid,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, ApiError> {
+    let id = subscription_id.to_string();
+    rows::subscription(w.conn, &id)?.ok_or_else(|| ApiError::not_found("subscription"))?;
+    Ok(rows::deliveries(w.conn, &id, after, limit)?)
+}
+
+/// The event types a subscription sends; empty for all.
+pub fn event_types(row: &SubscriptionRow) -> Result<Vec<EventType>, ApiError> {
+    from_json(&row.event_types, "event types")
+}
 
 /// Creates a subscription secret in the Standard Webhooks form `whsec_<base64 of 32 bytes>`.
 pub fn new_secret() -> String {
@@ -45,16 +113,16 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 pub fn fan_out(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     ledger::seal_events(conn)?;
     let mut created = 0;
-    for sub in rows::subscriptions(conn)?.into_iter().filter(|s| s.active) {
+    for id in rows::active_subscription_ids(conn)? {
         created += write_transaction(conn, |conn| {
-            let Some(sub) = rows::lock_subscription(conn, &sub.id)? else {
+            let Some(sub) = rows::lock_subscription(conn, &id)? else {
                 return Ok::<_, ApiError>(0);
             };
-            let types: Vec<String> = from_json(&sub.event_types, "event types")?;
+            let types = event_types(&sub)?;
             let events = rows::events_after(conn, &sub.org, sub.cursor, 500)?;
             let mut n = 0;
             for e in &events {
-                if !types.is_empty() && !types.contains(&e.event_type) {
+                if !types.is_empty() && !types.iter().any(|t| t.as_str() == e.event_type) {
                     continue;
                 }
                 rows::insert_delivery(
@@ -64,7 +132,7 @@ pub fn fan_out(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, Api
                         subscription_id: sub.id.clone(),
                         event_id: e.id.clone(),
                         event_type: e.event_type.clone(),
-                        status: PENDING.into(),
+                        status: DeliveryStatus::Pending,
                         attempts: 0,
                         next_attempt_at: now.naive_utc(),
                         last_attempt_at: None,
@@ -96,20 +164,42 @@ pub struct Outgoing {
 }
 
 /// Claims due deliveries (leasing them to this instance) and prepares their signed requests.
+/// Their subscriptions and events are loaded with one query each, every event serialised once.
 pub fn claim(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Outgoing>, ApiError> {
     write_transaction(conn, |conn| {
+        let due = rows::lock_due(conn, now.naive_utc(), limit)?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sub_ids: Vec<&str> = due.iter().map(|d| d.subscription_id.as_str()).collect();
+        let subs: HashMap<String, SubscriptionRow> = rows::subscriptions_in(conn, &sub_ids)?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let event_ids: Vec<&str> = due.iter().map(|d| d.event_id.as_str()).collect();
+        let bodies = rows::events_in(conn, &event_ids)?
+            .into_iter()
+            .map(|e| {
+                let id = e.id.clone();
+                let body = serde_json::to_string(&EventEnvelope::try_from(e)?)
+                    .map_err(|e| ApiError::internal_from("serialising", e))?;
+                Ok((id, body))
+            })
+            .collect::<Result<HashMap<String, String>, ApiError>>()?;
         let mut out = Vec::new();
-        for mut d in rows::lock_due(conn, now.naive_utc(), limit)? {
-            let sub = rows::subscription(conn, &d.subscription_id)?
+        for mut d in due {
+            let sub = subs
+                .get(&d.subscription_id)
                 .ok_or_else(|| ApiError::internal("delivery without subscription"))?;
-            let event = rows::event(conn, &d.event_id)?;
-            let body = serde_json::to_string(&EventEnvelope::from(event))
-                .map_err(|e| ApiError::internal_from("serialising", e))?;
-            d.status = IN_FLIGHT.into();
+            let body = bodies
+                .get(&d.event_id)
+                .ok_or_else(|| ApiError::internal("delivery of a missing event"))?
+                .clone();
+            d.status = DeliveryStatus::InFlight;
             d.attempts += 1;
             d.last_attempt_at = Some(now.naive_utc());
             d.next_attempt_at = (now + Duration::seconds(LEASE_SECS)).naive_utc();
@@ -118,7 +208,7 @@ pub fn claim(
             out.push(Outgoing {
                 signature: sign(&sub.secret, &d.event_id, timestamp, &body)?,
                 message_id: d.event_id.clone(),
-                url: sub.url,
+                url: sub.url.clone(),
                 delivery: d,
                 timestamp,
                 body,
@@ -137,20 +227,21 @@ pub fn record(
     error: Option<String>,
 ) -> Result<(), ApiError> {
     d.last_status = status.map(i32::from);
-    if status.is_some_and(|s| (200..300).contains(&s)) {
-        d.status = DELIVERED.into();
-        d.delivered_at = Some(now.naive_utc());
-        d.last_error = None;
-    } else {
-        d.last_error = Some(error.unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))));
-        if d.attempts >= MAX_ATTEMPTS {
-            d.status = FAILED.into();
-        } else {
-            d.status = PENDING.into();
-            let backoff = 10i64
-                .saturating_mul(1i64 << d.attempts.clamp(0, 11))
-                .min(6 * 3600);
-            d.next_attempt_at = (now + Duration::seconds(backoff)).naive_utc();
+    let failure = || Some(error.unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))));
+    match after_attempt(d.attempts, status) {
+        Verdict::Delivered => {
+            d.status = DeliveryStatus::Delivered;
+            d.delivered_at = Some(now.naive_utc());
+            d.last_error = None;
+        }
+        Verdict::RetryIn(secs) => {
+            d.status = DeliveryStatus::Pending;
+            d.last_error = failure();
+            d.next_attempt_at = (now + Duration::seconds(secs)).naive_utc();
+        }
+        Verdict::GiveUp => {
+            d.status = DeliveryStatus::Failed;
+            d.last_error = failure();
         }
     }
     rows::save_delivery(conn, &d)?;

@@ -10,12 +10,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use rarlink::clock::ManualClock;
-use rarlink::config::{DatabaseTarget, JwtKeySource, Settings};
+use rarlink::config::{DatabaseTarget, JwtKeySource, JwtSettings, LogFormat, Secret, Settings};
 use rarlink::http::AppState;
 use rarlink::startup::Application;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -66,6 +67,35 @@ pub fn fresh_database() -> DatabaseTarget {
 /// The instant every test's clock starts at: a Monday morning in London.
 pub fn default_start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+/// Settings for tests: the given database, an ephemeral port and a fixed HS256 secret.
+pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
+    Settings {
+        database,
+        listen: "127.0.0.1:0".parse().expect("valid"),
+        pool_size: 4,
+        pool_timeout: Duration::from_millis(2000),
+        statement_timeout: Duration::from_secs(10),
+        log_format: LogFormat::Human,
+        log_filter: "warn".into(),
+        jwt: JwtSettings {
+            keys: JwtKeySource::SharedSecret {
+                secret: Some(Secret::new(secret)),
+                file: "unused".into(),
+            },
+            issuer: "rarlink".into(),
+            audience: "rarlink".into(),
+            leeway_secs: 5,
+        },
+        background_interval: Duration::from_secs(3600),
+        background: false,
+        platform_org: "RARLINK".into(),
+        deadline_overrides: Default::default(),
+        extra_bank_holidays: Vec::new(),
+        review_lead_days: 10,
+        disengagement: (4, 3),
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -135,7 +165,7 @@ impl TestAppBuilder {
             DatabaseTarget::Sqlite { path } => Some(path.clone()),
             DatabaseTarget::Postgres { .. } => None,
         };
-        let mut settings = Settings::for_tests(database, SECRET);
+        let mut settings = test_settings(database, SECRET);
         for adjust in self.adjust {
             adjust(&mut settings);
         }

@@ -9,6 +9,7 @@ mod commissioning;
 mod delivery;
 mod identity;
 mod platform;
+mod platform_paging;
 mod query_plans;
 mod referrals_preconditions;
 mod safeguarding;

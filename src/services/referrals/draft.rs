@@ -105,7 +105,7 @@ fn check_draft(w: &mut Work, draft: &Draft, order: &OrderRow) -> Result<String, 
     match provider {
         None | Some("") => e.required("providerOrg"),
         Some(code) => match organisations::find_by_code(w.conn, code)? {
-            Some(org) if OrgKind::parse(&org.kind) == Some(OrgKind::Provider) => {}
+            Some(org) if org.kind == OrgKind::Provider => {}
             _ => e.add(
                 "providerOrg",
                 "unknown",
