@@ -7,6 +7,8 @@ pub mod change;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;
+pub mod household;
+pub mod people;
 pub mod prompts;
 pub mod rar;
 pub mod referrals;
