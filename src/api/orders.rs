@@ -7,7 +7,7 @@ use crate::db::orders::{self as rows, OrderRow};
 use crate::db::referrals;
 use crate::db::to_json;
 use crate::domain::events::EventType;
-use crate::domain::order::{NewOrder, Offence, Officer, OrderType};
+use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
 use crate::http::{ApiJson, Ctx};
@@ -43,8 +43,8 @@ pub struct OrderView {
     pub rar_max_days: u32,
     pub responsible_officer: Officer,
     /// `ACTIVE` or `TERMINATED`.
-    #[schema(example = "ACTIVE")]
-    pub status: String,
+    #[schema(value_type = String, example = "ACTIVE")]
+    pub status: OrderStatus,
     pub terminated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -53,8 +53,7 @@ pub fn order_view(row: OrderRow) -> Result<OrderView, ApiError> {
     Ok(OrderView {
         id: row.id.parse().unwrap_or_default(),
         offences: offences(&row)?,
-        order_type: OrderType::parse(&row.order_type)
-            .ok_or_else(|| ApiError::internal(format!("order type {}", row.order_type)))?,
+        order_type: row.order_type,
         crn: row.crn,
         start_date: row.start_date,
         end_date: row.end_date,
@@ -100,14 +99,14 @@ pub async fn create_order(
                 id: uuid::Uuid::now_v7().to_string(),
                 crn: person.crn.clone(),
                 managing_org: person.managing_org.clone(),
-                order_type: order.order_type.as_str().into(),
+                order_type: order.order_type,
                 start_date: order.start_date,
                 end_date: order.end_date,
                 rar_max_days: order.rar_max_days as i32,
                 responsible_officer: order.responsible_officer.sub.trim().to_string(),
                 responsible_officer_name: order.responsible_officer.name.clone(),
                 offences: to_json(&order.offences)?,
-                status: rows::ACTIVE.into(),
+                status: OrderStatus::Active,
                 terminated_at: None,
                 created_at: w.now.naive_utc(),
                 created_by: w.me.caller.sub.clone(),

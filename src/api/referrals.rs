@@ -8,7 +8,7 @@ use crate::db::people;
 use crate::db::referrals::{self as rows, ReferralRow};
 use crate::db::{from_json, organisations, to_json, DbConnection};
 use crate::domain::events::EventType;
-use crate::domain::order::Officer;
+use crate::domain::order::{Officer, OrderStatus};
 use crate::domain::referral::{
     Action, DesiredOutcome, ReferralContent, ReferralStatus, SharedContextVersion,
 };
@@ -154,7 +154,7 @@ fn check_draft(
             );
         }
     }
-    if order.status != orders::ACTIVE {
+    if order.status != OrderStatus::Active {
         e.add("order", "not_active", "the order has been terminated");
     }
     e.into_result()

@@ -8,6 +8,7 @@ use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, to_json};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
+use crate::domain::order::OrderStatus;
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, BlockingItem};
@@ -171,10 +172,10 @@ pub async fn confirm_item(
             "termination-review.confirm",
             move |w| {
                 let order = access::order(w, &id)?;
-                if order.status == orders::TERMINATED {
+                if order.status == OrderStatus::Terminated {
                     return Err(ApiError::invalid_state(
                         "the order is terminated",
-                        orders::TERMINATED,
+                        OrderStatus::Terminated.as_str(),
                     ));
                 }
                 let (f, _) = facts(w.conn, &order)?;
@@ -284,10 +285,10 @@ pub async fn complete_review(
             "termination-review.complete",
             move |w| {
                 let order = access::order(w, &id)?;
-                if order.status == orders::TERMINATED {
+                if order.status == OrderStatus::Terminated {
                     return Err(ApiError::invalid_state(
                         "the order is terminated",
-                        orders::TERMINATED,
+                        OrderStatus::Terminated.as_str(),
                     ));
                 }
                 let (f, _) = facts(w.conn, &order)?;
@@ -430,10 +431,10 @@ pub async fn terminate_order(
     let view = ctx
         .write(Permission::Commission, "order.terminate", move |w| {
             let order = access::order(w, &id)?;
-            if order.status == orders::TERMINATED {
+            if order.status == OrderStatus::Terminated {
                 return Err(ApiError::invalid_state(
                     "the order is already terminated",
-                    orders::TERMINATED,
+                    OrderStatus::Terminated.as_str(),
                 ));
             }
             let today = crate::rules::working_days::london_date(w.now);

@@ -7,7 +7,7 @@ use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
-use crate::domain::order::Offence;
+use crate::domain::order::{Offence, OrderStatus};
 use crate::domain::referral::{
     transition, Action, ReferralContent, ReferralStatus, SendContext, SharedContext,
 };
@@ -76,7 +76,7 @@ pub fn send(w: &mut Work, mut row: ReferralRow) -> Result<ReferralRow, ApiError>
         today: crate::rules::working_days::london_date(w.now),
         order_start: order.start_date,
         order_end: order.end_date,
-        order_active: order.status == orders::ACTIVE,
+        order_active: order.status == OrderStatus::Active,
         unallocated_days: (order.rar_max_days.max(0) as u32).saturating_sub(allocated),
         has_risk_assessment: current_risk.is_some(),
     };

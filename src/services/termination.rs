@@ -12,6 +12,7 @@ use crate::db::{
 };
 use crate::domain::disclosure::DisclosureType;
 use crate::domain::events::EventType;
+use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
@@ -115,7 +116,7 @@ pub fn facts(
             confirmations,
             order_rar: (order.rar_max_days.max(0) as u32, order_delivered),
             completion,
-            terminated: order.status == orders::TERMINATED,
+            terminated: order.status == OrderStatus::Terminated,
         },
         review,
     ))
