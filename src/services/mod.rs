@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod disclosures;
 pub mod events;
 pub mod household;
+pub mod orders;
 pub mod people;
 pub mod prompts;
 pub mod rar;
