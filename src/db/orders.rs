@@ -117,13 +117,3 @@ pub fn ending_by(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Vec<Or
         .select(OrderRow::as_select())
         .load(conn)
 }
-
-pub fn terminate(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(orders::table.find(id))
-        .set((
-            orders::status.eq(OrderStatus::Terminated),
-            orders::terminated_at.eq(at),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}

@@ -15,4 +15,5 @@ pub mod rar;
 pub mod referrals;
 pub mod risk;
 pub mod termination;
+pub mod termination_review;
 pub mod webhooks;
