@@ -2,20 +2,16 @@
 //! what the person declared to the officer (kept as evidence, never changed).
 
 use super::pagination::{Page, PageQuery};
-use super::people::crn_param;
+use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
-use crate::db::people::{self as rows, DeclarationRow, MemberRow};
-use crate::db::{from_json, to_json};
-use crate::domain::events::EventType;
+use crate::db::people::MemberRow;
 use crate::domain::household::{HouseholdDeclaration, HouseholdMember};
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::extract::{merge_patch, parse_json};
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::disclosures::check_declaration;
-use crate::work::{Event, Work};
+use crate::services::household::{self, Declaration, Member};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -44,16 +40,21 @@ pub struct MemberView {
     pub updated_by: String,
 }
 
-fn member_view(row: MemberRow) -> Result<MemberView, ApiError> {
+fn member_view(m: Member) -> Result<MemberView, ApiError> {
     Ok(MemberView {
-        id: row.id.parse().unwrap_or_default(),
-        member: from_json(&row.body, "household member")?,
-        crn: row.crn,
-        created_at: row.created_at.and_utc(),
-        created_by: row.created_by,
-        updated_at: row.updated_at.and_utc(),
-        updated_by: row.updated_by,
+        id: stored_id(&m.row.id)?,
+        crn: m.row.crn,
+        member: m.member,
+        created_at: m.row.created_at.and_utc(),
+        created_by: m.row.created_by,
+        updated_at: m.row.updated_at.and_utc(),
+        updated_by: m.row.updated_by,
     })
+}
+
+/// The view of a member as stored, for the ETag an update is checked against.
+fn stored_member_view(row: &MemberRow) -> Result<MemberView, ApiError> {
+    member_view(Member::parse(row.clone())?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,33 +79,50 @@ pub struct DeclarationRecorded {
     pub prompts_raised: Vec<PromptView>,
 }
 
-fn declaration_view(row: DeclarationRow) -> Result<DeclarationView, ApiError> {
+fn declaration_view(d: Declaration) -> Result<DeclarationView, ApiError> {
     Ok(DeclarationView {
-        id: row.id.parse().unwrap_or_default(),
-        declaration: from_json(&row.body, "household declaration")?,
-        crn: row.crn,
-        recorded_at: row.recorded_at.and_utc(),
-        recorded_by: row.recorded_by,
+        id: stored_id(&d.row.id)?,
+        crn: d.row.crn,
+        declaration: d.declaration,
+        recorded_at: d.row.recorded_at.and_utc(),
+        recorded_by: d.row.recorded_by,
     })
 }
 
-fn household_event(
-    w: &mut Work,
-    crn: &str,
-    org: &str,
-    event_type: EventType,
-    id: &str,
-    what: &str,
-) {
-    w.emit(Event {
-        event_type,
-        description: format!("{what} for {crn}"),
-        detail_path: format!("/api/v1/people/{crn}/household-members"),
-        additional_information: serde_json::json!({"id": id}),
-        crn: Some(crn.to_string()),
-        org: org.to_string(),
-        provider_org: None,
-    });
+fn recorded_view(
+    recorded: household::DeclarationRecorded,
+    now: DateTime<Utc>,
+) -> Result<DeclarationRecorded, ApiError> {
+    Ok(DeclarationRecorded {
+        declaration: declaration_view(recorded.declaration)?,
+        prompts_raised: recorded
+            .prompts_raised
+            .into_iter()
+            .map(|p| prompt_view(p, now))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// A JSON merge patch (RFC 7386) of a household member, as the client sent it.
+struct MemberPatch(serde_json::Value);
+
+impl MemberPatch {
+    fn parse(body: serde_json::Value) -> Result<Self, ApiError> {
+        if !body.is_object() {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                "invalid",
+                "a merge patch is a JSON object",
+            )]));
+        }
+        Ok(Self(body))
+    }
+
+    /// The member the stored document becomes (`422` naming the field if it is not one).
+    fn apply(&self, mut stored: serde_json::Value) -> Result<HouseholdMember, ApiError> {
+        merge_patch(&mut stored, &self.0);
+        parse_json(stored.to_string().as_bytes())
+    }
 }
 
 /// Add a household member
@@ -136,29 +154,7 @@ pub async fn add_member(
         .create(
             Permission::WriteCaseRecord,
             "household-member.add",
-            move |w| {
-                let person = access::person(w, &crn)?;
-                let now = w.now.naive_utc();
-                let row = MemberRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    crn: person.crn.clone(),
-                    body: to_json(&member)?,
-                    created_at: now,
-                    created_by: w.me.caller.sub.clone(),
-                    updated_at: now,
-                    updated_by: w.me.caller.sub.clone(),
-                };
-                rows::insert_member(w.conn, &row)?;
-                household_event(
-                    w,
-                    &person.crn,
-                    &person.managing_org,
-                    EventType::HouseholdMemberAdded,
-                    &row.id,
-                    "Household member added",
-                );
-                member_view(row)
-            },
+            move |w| member_view(household::add_member(w, &crn, member)?),
         )
         .await?;
     Ok(tagged(StatusCode::CREATED, &view))
@@ -181,22 +177,24 @@ pub async fn list_members(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<MemberView>>, ApiError> {
     let crn = crn_param(&crn)?;
+    let limit = page.limit()?;
+    let after = keyset_after(&page)?;
     let members = ctx
         .read(
             Permission::ReadCaseRecord,
             "household-member.list",
             move |w| {
-                let person = access::person(w, &crn)?;
-                rows::members(w.conn, &person.crn)?
-                    .into_iter()
-                    .map(member_view)
-                    .collect::<Result<Vec<_>, _>>()
+                let members = household::members(w, &crn, after, limit + 1)?;
+                keyset_page(
+                    members,
+                    limit,
+                    |m| (&m.row.created_at, &m.row.id),
+                    member_view,
+                )
             },
         )
         .await?;
-    Ok(web::Json(Page::of_list(members, &page, |i| {
-        i.id.to_string()
-    })?))
+    Ok(web::Json(members))
 }
 
 /// Update a household member
@@ -226,45 +224,22 @@ pub async fn update_member(
 ) -> Result<HttpResponse, ApiError> {
     let (crn, id) = path.into_inner();
     let crn = crn_param(&crn)?;
-    let patch = body.into_inner();
-    if !patch.is_object() {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "body",
-            "invalid",
-            "a merge patch is a JSON object",
-        )]));
-    }
-    let today = crate::rules::working_days::london_date(ctx.now());
+    let patch = MemberPatch::parse(body.into_inner())?;
     let view = ctx
         .write(
             Permission::WriteCaseRecord,
             "household-member.update",
             move |w| {
-                let person = access::person(w, &crn)?;
-                let row = rows::member(w.conn, &person.crn, &id.to_string())?
-                    .ok_or_else(|| ApiError::not_found("household member"))?;
-                if_match.check_with(|| Ok(etag_of(&member_view(row.clone())?)))?;
-                let mut doc: serde_json::Value = serde_json::from_str(&row.body)
-                    .map_err(|e| ApiError::internal_from("stored member is corrupt", e))?;
-                merge_patch(&mut doc, &patch);
-                let member: HouseholdMember = parse_json(doc.to_string().as_bytes())?;
-                member.validate(today).into_result()?;
-                let now = w.now.naive_utc();
-                rows::update_member(w.conn, &row.id, &to_json(&member)?, now, &w.me.caller.sub)?;
-                household_event(
+                let changed = household::update_member(
                     w,
-                    &person.crn,
-                    &person.managing_org,
-                    EventType::HouseholdMemberUpdated,
-                    &row.id,
-                    "Household member updated",
-                );
-                member_view(MemberRow {
-                    body: to_json(&member)?,
-                    updated_at: now,
-                    updated_by: w.me.caller.sub.clone(),
-                    ..row
-                })
+                    &crn,
+                    &id,
+                    &|_, current| {
+                        if_match.check_with(|| Ok(etag_of(&stored_member_view(current)?)))
+                    },
+                    |stored| patch.apply(stored),
+                )?;
+                member_view(changed)
             },
         )
         .await?;
@@ -298,36 +273,7 @@ pub async fn record_declaration(
         .create(
             Permission::WriteCaseRecord,
             "household-declaration.record",
-            move |w| {
-                let person = access::person(w, &crn)?;
-                let row = DeclarationRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    crn: person.crn.clone(),
-                    declared_at: declaration.declared_at.naive_utc(),
-                    body: to_json(&declaration)?,
-                    recorded_at: w.now.naive_utc(),
-                    recorded_by: w.me.caller.sub.clone(),
-                };
-                rows::insert_declaration(w.conn, &row)?;
-                let raised =
-                    check_declaration(w, &person.crn, &person.managing_org, &row.id, &declaration)?;
-                household_event(
-                    w,
-                    &person.crn,
-                    &person.managing_org,
-                    EventType::HouseholdDeclarationRecorded,
-                    &row.id,
-                    "Household declaration recorded",
-                );
-                Ok(DeclarationRecorded {
-                    declaration: declaration_view(row)?,
-                    prompts_raised: raised
-                        .new
-                        .into_iter()
-                        .map(|p| prompt_view(p, w.now))
-                        .collect::<Result<Vec<_>, _>>()?,
-                })
-            },
+            move |w| recorded_view(household::record_declaration(w, &crn, declaration)?, w.now),
         )
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -350,18 +296,22 @@ pub async fn list_declarations(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<DeclarationView>>, ApiError> {
     let crn = crn_param(&crn)?;
+    let limit = page.limit()?;
+    let after = keyset_after(&page)?;
     let list = ctx
         .read(
             Permission::ReadCaseRecord,
             "household-declaration.list",
             move |w| {
-                let person = access::person(w, &crn)?;
-                rows::declarations(w.conn, &person.crn)?
-                    .into_iter()
-                    .map(declaration_view)
-                    .collect::<Result<Vec<_>, _>>()
+                let declarations = household::declarations(w, &crn, after, limit + 1)?;
+                keyset_page(
+                    declarations,
+                    limit,
+                    |d| (&d.row.declared_at, &d.row.id),
+                    declaration_view,
+                )
             },
         )
         .await?;
-    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
+    Ok(web::Json(list))
 }

@@ -1,21 +1,14 @@
 //! `/api/v1/orders` and `/people/{crn}/orders`: orders with offences, and their RAR day accounting.
 
 use super::pagination::{Page, PageQuery};
-use super::people::crn_param;
+use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use crate::auth::Permission;
-use crate::db::orders::{self as rows, OrderRow};
-use crate::db::referrals;
-use crate::db::to_json;
-use crate::domain::events::EventType;
-use crate::domain::order::{NewOrder, Offence, Officer, OrderType};
+use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::delivery::{delivered_days, order_delivered_days};
-use crate::services::rar::{self, RarSummary};
-use crate::services::referrals::offences;
-use crate::work::Event;
+use crate::services::orders::{self, Order};
+use crate::services::rar::RarSummary;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,18 +36,18 @@ pub struct OrderView {
     pub rar_max_days: u32,
     pub responsible_officer: Officer,
     /// `ACTIVE` or `TERMINATED`.
-    #[schema(example = "ACTIVE")]
-    pub status: String,
+    #[schema(value_type = String, example = "ACTIVE")]
+    pub status: OrderStatus,
     pub terminated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
-pub fn order_view(row: OrderRow) -> Result<OrderView, ApiError> {
+fn order_view(order: Order) -> Result<OrderView, ApiError> {
+    let row = order.row;
     Ok(OrderView {
-        id: row.id.parse().unwrap_or_default(),
-        offences: offences(&row)?,
-        order_type: OrderType::parse(&row.order_type)
-            .ok_or_else(|| ApiError::internal(format!("order type {}", row.order_type)))?,
+        id: stored_id(&row.id)?,
+        offences: order.offences,
+        order_type: row.order_type,
         crn: row.crn,
         start_date: row.start_date,
         end_date: row.end_date,
@@ -95,39 +88,7 @@ pub async fn create_order(
         .into_result()?;
     let view = ctx
         .create(Permission::WriteCaseRecord, "order.create", move |w| {
-            let person = access::person(w, &crn)?;
-            let row = OrderRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                crn: person.crn.clone(),
-                managing_org: person.managing_org.clone(),
-                order_type: order.order_type.as_str().into(),
-                start_date: order.start_date,
-                end_date: order.end_date,
-                rar_max_days: order.rar_max_days as i32,
-                responsible_officer: order.responsible_officer.sub.trim().to_string(),
-                responsible_officer_name: order.responsible_officer.name.clone(),
-                offences: to_json(&order.offences)?,
-                status: rows::ACTIVE.into(),
-                terminated_at: None,
-                created_at: w.now.naive_utc(),
-                created_by: w.me.caller.sub.clone(),
-            };
-            rows::insert(w.conn, &row)?;
-            w.emit(Event {
-                event_type: EventType::OrderCreated,
-                description: format!("{} recorded for {}", order.order_type.as_str(), person.crn),
-                detail_path: format!("/api/v1/orders/{}", row.id),
-                additional_information: serde_json::json!({
-                    "orderId": row.id,
-                    "rarMaxDays": row.rar_max_days,
-                    "endDate": row.end_date,
-                    "domesticAbuseRelated": order.domestic_abuse_related(),
-                }),
-                crn: Some(person.crn.clone()),
-                org: person.managing_org.clone(),
-                provider_org: None,
-            });
-            order_view(row)
+            order_view(orders::create(w, &crn, order)?)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -152,16 +113,15 @@ pub async fn list_orders(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let crn = crn_param(&crn)?;
+    let limit = page.limit()?;
+    let after = keyset_after::<NaiveDate>(&page)?;
     let list = ctx
         .read(Permission::ReadCaseRecord, "order.list", move |w| {
-            let person = access::person(w, &crn)?;
-            rows::for_person(w.conn, &person.crn)?
-                .into_iter()
-                .map(order_view)
-                .collect::<Result<Vec<_>, _>>()
+            let rows = orders::of_person(w, &crn, after, limit + 1)?;
+            keyset_page(rows, limit, |o| (&o.row.start_date, &o.row.id), order_view)
         })
         .await?;
-    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
+    Ok(web::Json(list))
 }
 
 /// Read an order
@@ -179,7 +139,7 @@ pub async fn get_order(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRespon
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadCaseRecord, "order.read", move |w| {
-            order_view(access::order(w, &id)?)
+            order_view(orders::get(w, &id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -206,19 +166,7 @@ pub async fn rar_summary(
     let id = id.into_inner();
     let summary = ctx
         .read(Permission::ReadCaseRecord, "order.rar", move |w| {
-            let order = access::order(w, &id)?;
-            let referrals = referrals::for_order(w.conn, &order.id)?;
-            let mut delivered = std::collections::HashMap::new();
-            for r in &referrals {
-                delivered.insert(r.id.clone(), delivered_days(w.conn, r)?);
-            }
-            let order_delivered = order_delivered_days(w.conn, &order, &referrals)?;
-            rar::summary(
-                &order,
-                &referrals,
-                |r| delivered.get(&r.id).copied().unwrap_or(0),
-                order_delivered,
-            )
+            orders::rar_summary(w, &id)
         })
         .await?;
     Ok(web::Json(summary))

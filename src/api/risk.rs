@@ -1,17 +1,12 @@
 //! `/api/v1/people/{crn}/risk`: risk assessments, appended (never overwritten) and re-shared with providers.
 
 use super::pagination::{Page, PageQuery};
-use super::people::crn_param;
+use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use crate::auth::Permission;
-use crate::db::people::{self as rows, RiskRow};
-use crate::db::{from_json, to_json};
-use crate::domain::events::EventType;
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::{referrals, risk};
-use crate::work::Event;
+use crate::services::risk::{self, Recorded, Risk};
 use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -46,13 +41,24 @@ pub struct RiskRecorded {
     pub referrals_reshared: Vec<uuid::Uuid>,
 }
 
-fn view(row: RiskRow) -> Result<RiskView, ApiError> {
+fn view(risk: Risk) -> Result<RiskView, ApiError> {
     Ok(RiskView {
-        id: row.id.parse().unwrap_or_default(),
-        assessment: from_json(&row.body, "risk assessment")?,
-        crn: row.crn,
-        recorded_at: row.recorded_at.and_utc(),
-        recorded_by: row.recorded_by,
+        id: stored_id(&risk.row.id)?,
+        crn: risk.row.crn,
+        recorded_at: risk.row.recorded_at.and_utc(),
+        recorded_by: risk.row.recorded_by,
+        assessment: risk.assessment,
+    })
+}
+
+fn recorded_view(recorded: Recorded) -> Result<RiskRecorded, ApiError> {
+    Ok(RiskRecorded {
+        referrals_reshared: recorded
+            .reshared
+            .iter()
+            .map(|id| stored_id(id))
+            .collect::<Result<_, _>>()?,
+        risk: view(recorded.risk)?,
     })
 }
 
@@ -79,44 +85,9 @@ pub async fn record_risk(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let assessment = body.into_inner();
-    let today = crate::rules::working_days::london_date(ctx.now());
     let recorded = ctx
         .create(Permission::WriteCaseRecord, "risk.record", move |w| {
-            let person = access::person(w, &crn)?;
-            assessment
-                .validate(today, Some(person.date_of_birth))
-                .into_result()?;
-            let row = RiskRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                crn: person.crn.clone(),
-                assessed_on: assessment.assessed_on,
-                recorded_at: w.now.naive_utc(),
-                recorded_by: w.me.caller.sub.clone(),
-                body: to_json(&assessment)?,
-            };
-            rows::insert_risk(w.conn, &row)?;
-            w.emit(Event {
-                event_type: EventType::RiskAssessed,
-                description: format!("Risk assessment recorded for {}", person.crn),
-                detail_path: format!("/api/v1/people/{}/risk", person.crn),
-                additional_information: serde_json::json!({
-                    "assessmentId": row.id,
-                    "highestRosh": assessment.rosh().highest(),
-                    "flags": assessment.flags,
-                }),
-                crn: Some(person.crn.clone()),
-                org: person.managing_org.clone(),
-                provider_org: None,
-            });
-            let reshared =
-                referrals::reshare_after_risk_change(w, &person.crn, &row.id, &assessment)?;
-            Ok(RiskRecorded {
-                risk: view(row)?,
-                referrals_reshared: reshared
-                    .iter()
-                    .map(|(r, _, _)| r.id.parse().unwrap_or_default())
-                    .collect(),
-            })
+            recorded_view(risk::record(w, &crn, assessment)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -140,11 +111,7 @@ pub async fn current_risk(
     let crn = crn_param(&crn)?;
     let current = ctx
         .read(Permission::ReadCaseRecord, "risk.read", move |w| {
-            let person = access::person(w, &crn)?;
-            let (row, _) = risk::current(w.conn, &person.crn)?.ok_or_else(|| {
-                ApiError::NotFound("no risk assessment is recorded for this person".into())
-            })?;
-            view(row)
+            view(risk::current_of(w, &crn)?)
         })
         .await?;
     Ok(web::Json(current))
@@ -169,16 +136,13 @@ pub async fn risk_history(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<RiskView>>, ApiError> {
     let crn = crn_param(&crn)?;
+    let limit = page.limit()?;
+    let after = keyset_after(&page)?;
     let history = ctx
         .read(Permission::ReadCaseRecord, "risk.history", move |w| {
-            let person = access::person(w, &crn)?;
-            rows::risk_history(w.conn, &person.crn)?
-                .into_iter()
-                .map(view)
-                .collect::<Result<Vec<_>, _>>()
+            let risks = risk::history(w, &crn, after, limit + 1)?;
+            keyset_page(risks, limit, |r| (&r.row.recorded_at, &r.row.id), view)
         })
         .await?;
-    Ok(web::Json(Page::of_list(history, &page, |i| {
-        i.id.to_string()
-    })?))
+    Ok(web::Json(history))
 }

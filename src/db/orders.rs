@@ -2,34 +2,39 @@
 
 use super::schema::orders;
 use super::{DbConnection, Scope};
+use crate::domain::order::{OrderStatus, OrderType};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = orders)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = orders, treat_none_as_null = true)]
 pub struct OrderRow {
     pub id: String,
     pub crn: String,
     pub managing_org: String,
-    pub order_type: String,
+    pub order_type: OrderType,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub rar_max_days: i32,
     pub responsible_officer: String,
     pub responsible_officer_name: Option<String>,
     pub offences: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub terminated_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub created_by: String,
 }
 
-pub const ACTIVE: &str = "ACTIVE";
-pub const TERMINATED: &str = "TERMINATED";
-
 pub fn insert(conn: &mut DbConnection, row: &OrderRow) -> QueryResult<()> {
     diesel::insert_into(orders::table)
         .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn save(conn: &mut DbConnection, row: &OrderRow) -> QueryResult<()> {
+    diesel::update(orders::table.find(&row.id))
+        .set(row)
         .execute(conn)
         .map(|_| ())
 }
@@ -72,6 +77,7 @@ pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Every order of the person, by start date.
 pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<OrderRow>> {
     orders::table
         .filter(orders::crn.eq(crn))
@@ -80,18 +86,34 @@ pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<OrderRo
         .load(conn)
 }
 
+/// Up to `limit` orders of the person by start date (then id), after the position `after`.
+pub fn page_for_person(
+    conn: &mut DbConnection,
+    crn: &str,
+    after: Option<(NaiveDate, String)>,
+    limit: i64,
+) -> QueryResult<Vec<OrderRow>> {
+    let mut q = orders::table
+        .filter(orders::crn.eq(crn))
+        .order((orders::start_date.asc(), orders::id.asc()))
+        .select(OrderRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some((start, id)) = after {
+        q = q.filter(
+            orders::start_date
+                .gt(start)
+                .or(orders::start_date.eq(start).and(orders::id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
 /// Active orders ending on or before `date`.
 pub fn ending_by(conn: &mut DbConnection, date: NaiveDate) -> QueryResult<Vec<OrderRow>> {
     orders::table
-        .filter(orders::status.eq(ACTIVE))
+        .filter(orders::status.eq(OrderStatus::Active))
         .filter(orders::end_date.le(date))
         .select(OrderRow::as_select())
         .load(conn)
-}
-
-pub fn terminate(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(orders::table.find(id))
-        .set((orders::status.eq(TERMINATED), orders::terminated_at.eq(at)))
-        .execute(conn)
-        .map(|_| ())
 }

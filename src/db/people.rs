@@ -124,16 +124,32 @@ pub fn latest_risk(conn: &mut DbConnection, crn: &str) -> QueryResult<Option<Ris
         .optional()
 }
 
-/// Every assessment, newest first.
-pub fn risk_history(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<RiskRow>> {
-    risk_assessments::table
+/// Up to `limit` assessments, newest first (by time recorded, then id), after the position `after`.
+pub fn risk_page(
+    conn: &mut DbConnection,
+    crn: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<RiskRow>> {
+    let mut q = risk_assessments::table
         .filter(risk_assessments::crn.eq(crn))
         .order((
             risk_assessments::recorded_at.desc(),
             risk_assessments::id.desc(),
         ))
         .select(RiskRow::as_select())
-        .load(conn)
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            risk_assessments::recorded_at
+                .lt(at)
+                .or(risk_assessments::recorded_at
+                    .eq(at)
+                    .and(risk_assessments::id.lt(id))),
+        );
+    }
+    q.load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -172,15 +188,32 @@ pub fn update_member(
         .map(|_| ())
 }
 
-pub fn members(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<MemberRow>> {
-    household_members::table
+/// Up to `limit` members in the order they were recorded (then id), after the position `after`.
+pub fn members_page(
+    conn: &mut DbConnection,
+    crn: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut q = household_members::table
         .filter(household_members::crn.eq(crn))
         .order((
             household_members::created_at.asc(),
             household_members::id.asc(),
         ))
         .select(MemberRow::as_select())
-        .load(conn)
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            household_members::created_at
+                .gt(at)
+                .or(household_members::created_at
+                    .eq(at)
+                    .and(household_members::id.gt(id))),
+        );
+    }
+    q.load(conn)
 }
 
 pub fn member(conn: &mut DbConnection, crn: &str, id: &str) -> QueryResult<Option<MemberRow>> {
@@ -220,4 +253,32 @@ pub fn declarations(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<Decla
         ))
         .select(DeclarationRow::as_select())
         .load(conn)
+}
+
+/// Up to `limit` declarations in the order they were made (then id), after the position `after`.
+pub fn declarations_page(
+    conn: &mut DbConnection,
+    crn: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DeclarationRow>> {
+    let mut q = household_declarations::table
+        .filter(household_declarations::crn.eq(crn))
+        .order((
+            household_declarations::declared_at.asc(),
+            household_declarations::id.asc(),
+        ))
+        .select(DeclarationRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            household_declarations::declared_at
+                .gt(at)
+                .or(household_declarations::declared_at
+                    .eq(at)
+                    .and(household_declarations::id.gt(id))),
+        );
+    }
+    q.load(conn)
 }

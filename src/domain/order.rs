@@ -5,12 +5,26 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderType {
     CommunityOrder,
     SuspendedSentenceOrder,
 }
+
+crate::stored_as_text!(OrderType);
 
 impl OrderType {
     pub fn as_str(self) -> &'static str {
@@ -25,6 +39,43 @@ impl OrderType {
             "SUSPENDED_SENTENCE_ORDER" => Some(Self::SuspendedSentenceOrder),
             _ => None,
         }
+    }
+}
+
+/// Where an order is in its life: active until it is terminated after its review.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    Active,
+    Terminated,
+}
+
+crate::stored_as_text!(OrderStatus);
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 2] = [Self::Active, Self::Terminated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Terminated => "TERMINATED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -197,6 +248,29 @@ mod tests {
         o.end_date = NaiveDate::from_ymd_opt(2026, 1, 14).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         assert_eq!(o.validate(today).into_vec()[0].field, "rarMaxDays");
+    }
+
+    #[test]
+    fn statuses_and_types_round_trip_as_their_stored_text() {
+        for (status, text) in [
+            (OrderStatus::Active, "ACTIVE"),
+            (OrderStatus::Terminated, "TERMINATED"),
+        ] {
+            assert_eq!(status.as_str(), text);
+            assert_eq!(OrderStatus::parse(text), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), text);
+        }
+        for (kind, text) in [
+            (OrderType::CommunityOrder, "COMMUNITY_ORDER"),
+            (
+                OrderType::SuspendedSentenceOrder,
+                "SUSPENDED_SENTENCE_ORDER",
+            ),
+        ] {
+            assert_eq!(OrderType::parse(text), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), text);
+        }
+        assert_eq!(OrderStatus::parse("active"), None);
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub struct PersonDetails {
 }
 
 impl PersonDetails {
-    pub fn validate(&self, today: NaiveDate) -> Errors {
+    /// Checks the details as `caller_org` sends them on `today`; every problem at once.
+    pub fn validate(&self, today: NaiveDate, caller_org: &str) -> Errors {
         let mut e = Errors::default();
         e.text("firstName", &self.first_name, 100);
         e.text("lastName", &self.last_name, 100);
@@ -51,6 +52,73 @@ impl PersonDetails {
                 "dateOfBirth is more than 120 years ago",
             );
         }
+        if self.managing_org != caller_org {
+            e.add(
+                "managingOrg",
+                "invalid",
+                "managingOrg must be your own organisation",
+            );
+        }
         e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn details() -> PersonDetails {
+        PersonDetails {
+            first_name: "Stephen".into(),
+            last_name: "Smith".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(1990, 5, 1).unwrap(),
+            pnc_number: None,
+            address: None,
+            managing_org: "PDU-CAMBS".into(),
+        }
+    }
+
+    /// A name, a change to valid details, and the fields then reported.
+    type Case = (
+        &'static str,
+        fn(&mut PersonDetails),
+        &'static [&'static str],
+    );
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let cases: &[Case] = &[
+            ("valid", |_| {}, &[]),
+            (
+                "another organisation",
+                |d| d.managing_org = "PDU-NORFOLK".into(),
+                &["managingOrg"],
+            ),
+            (
+                "a child",
+                |d| d.date_of_birth = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                &["dateOfBirth"],
+            ),
+            (
+                "blank name, another organisation",
+                |d| {
+                    d.first_name = " ".into();
+                    d.managing_org = "X".into();
+                },
+                &["firstName", "managingOrg"],
+            ),
+        ];
+        for (name, change, fields) in cases {
+            let mut d = details();
+            change(&mut d);
+            let got: Vec<String> = d
+                .validate(today, "PDU-CAMBS")
+                .into_vec()
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(&got, fields, "{name}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::disclosure::DisclosureType;
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
 use crate::domain::events::EventType;
 use crate::domain::household::HouseholdDeclaration;
+use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
 use crate::rules::disclosure::{
     contradiction_on_declaration, evaluate, CaseFacts, DeclarationFacts, DisclosureFacts,
@@ -28,7 +29,7 @@ pub struct Recorded {
 fn current_order(w: &mut Work, crn: &str) -> Result<Option<OrderRow>, ApiError> {
     Ok(orders::for_person(w.conn, crn)?
         .into_iter()
-        .filter(|o| o.status == orders::ACTIVE)
+        .filter(|o| o.status == OrderStatus::Active)
         .max_by_key(|o| o.start_date))
 }
 

@@ -1,124 +1,373 @@
-//! Termination review use cases: gather the order's facts for the derived checklist, and raise
-//! the "start the termination review" prompt ahead of an order's end date.
+//! Termination use cases: the review of an order, derived from the order's facts read now
+//! (confirming its items, completing it, signing it off), terminating the order once the review
+//! allows it, and raising the "start the termination review" prompt ahead of an order's end date.
 
-use super::delivery::delivered_days;
+use super::access;
+use super::change::{change, unconditional};
 use super::prompts::{prompt_event, system_event_row};
+use super::referrals::{apply, emit};
+pub use super::termination_review::{Review, ReviewRecord};
 use crate::db::events;
 use crate::db::orders::{self, OrderRow};
 use crate::db::prompts::{self as prompt_rows, PromptRow, OPEN};
-use crate::db::termination::{self as rows, ReviewRow};
-use crate::db::{
-    disclosures, from_json, referrals, reports, to_json, write_transaction, DbConnection,
-};
-use crate::domain::disclosure::DisclosureType;
+use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
+use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
+use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
-use crate::error::ApiError;
+use crate::domain::order::OrderStatus;
+use crate::domain::referral::{Action, ReferralStatus};
+use crate::domain::OrgKind;
+use crate::error::{ApiError, BlockingItem};
 use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
-    Completion, Confirmation, DisclosureFact, PromptFact, ReferralFact, ReviewFacts, RiskChange,
+    blocking_completion, checklist, sign_off_reasons, Item, ItemState, ReviewStatus, RiskChange,
 };
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
 use crate::rules::RulesConfig;
-use chrono::{DateTime, Utc};
+use crate::work::{Event, Work};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub const REVIEW_DUE_RULE: &str = "termination-review-due";
 
-fn risk_change(s: &str) -> Result<RiskChange, ApiError> {
-    serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|e| ApiError::internal_from("stored risk change", e))
+/// The officer's judgement that completes a review (validated by the caller).
+pub struct Judgement {
+    pub risk_of_reoffending: RiskChange,
+    pub risk_of_serious_harm: RiskChange,
+    /// The evidence for both judgements.
+    pub evidence: String,
+    /// Who was told of the closure.
+    pub agencies_notified: Vec<String>,
 }
 
-/// Everything the checklist of `order` is derived from, read now.
-pub fn facts(
-    conn: &mut DbConnection,
+/// Why and when an order ends (the reason was validated by the caller).
+pub struct Termination {
+    pub reason: String,
+    pub date: NaiveDate,
+}
+
+fn review_event(
     order: &OrderRow,
-) -> Result<(ReviewFacts, Option<ReviewRow>), ApiError> {
-    let start = order.start_date;
-    let mut referral_facts = Vec::new();
-    let all_referrals = referrals::for_order(conn, &order.id)?;
-    let order_delivered = super::delivery::order_delivered_days(conn, order, &all_referrals)?;
-    for r in all_referrals {
-        if r.accepted_at.is_none() {
-            continue;
-        }
-        referral_facts.push(ReferralFact {
-            delivered: delivered_days(conn, &r)?,
-            end_of_service_at: reports::end_of_service(conn, &r.id)?
-                .map(|e| e.submitted_at.and_utc()),
-            rar_days: r.rar_days.unwrap_or(0).max(0) as u32,
-            provider_org: r.provider_org,
-            id: r.id,
-        });
+    event_type: EventType,
+    description: String,
+    info: serde_json::Value,
+) -> Event {
+    Event {
+        event_type,
+        description,
+        detail_path: format!("/api/v1/orders/{}/termination-review", order.id),
+        additional_information: info,
+        crn: Some(order.crn.clone()),
+        org: order.managing_org.clone(),
+        provider_org: None,
     }
-    let disclosure_facts = disclosures::for_person(conn, &order.crn)?
-        .into_iter()
-        .filter(|d| {
-            d.order_id.as_deref() == Some(order.id.as_str())
-                || london_date(d.disclosed_at.and_utc()) >= start
-        })
-        .map(|d| DisclosureFact {
-            changes_household: DisclosureType::parse(&d.disclosure_type)
-                .is_some_and(|t| t.changes_household()),
-            agency: d.provider_org.clone().unwrap_or(d.recorded_by_org.clone()),
-            id: d.id,
-            kind: d.disclosure_type,
-            summary: d.summary,
-            disclosed_at: d.disclosed_at.and_utc(),
-            recorded_at: d.recorded_at.and_utc(),
-        })
-        .collect();
-    let prompt_facts = prompt_rows::for_person(conn, &order.crn)?
-        .into_iter()
-        .filter(|p| {
-            p.order_id.as_deref() == Some(order.id.as_str())
-                || london_date(p.raised_at.and_utc()) >= start
-        })
-        .map(|p| PromptFact {
-            resolved_at: p.resolved_at.map(|t| t.and_utc()),
-            not_required: p.outcome.as_deref() == Some("NOT_REQUIRED"),
-            raised_at: p.raised_at.and_utc(),
-            org: p.org,
-            title: p.title,
-            id: p.id,
-        })
-        .collect();
-    let confirmations = rows::confirmations(conn, &order.id)?
-        .into_iter()
-        .map(|c| {
-            (
-                c.item_id,
-                Confirmation {
-                    at: c.confirmed_at.and_utc(),
-                    by: c.confirmed_by,
-                    note: c.note,
+}
+
+fn blocking(item: &Item) -> BlockingItem {
+    BlockingItem {
+        kind: enum_str(&item.kind),
+        description: format!("{}: {}", item.description, item.evidence),
+        link: item.link.clone(),
+    }
+}
+
+/// `409` when the order is terminated: its review no longer changes.
+fn refuse_terminated(order: &OrderRow, detail: &str) -> Result<(), ApiError> {
+    if order.status == OrderStatus::Terminated {
+        return Err(ApiError::invalid_state(
+            detail,
+            OrderStatus::Terminated.as_str(),
+        ));
+    }
+    Ok(())
+}
+
+/// The termination review of an order the caller manages.
+pub fn review(w: &mut Work, id: &uuid::Uuid) -> Result<ReviewRecord, ApiError> {
+    let order = access::order(w, id)?;
+    ReviewRecord::read(w.conn, order)
+}
+
+/// The officer confirms a judgement item with a note; an item the system checks, or one that
+/// needs action (a prompt to resolve), cannot be confirmed.
+pub fn confirm_item(
+    w: &mut Work,
+    id: &uuid::Uuid,
+    item_id: &str,
+    note: &str,
+) -> Result<ReviewRecord, ApiError> {
+    let (order, ()) = change(
+        w,
+        id,
+        OrgKind::Probation,
+        &unconditional::<OrderRow>,
+        |w, order| {
+            refuse_terminated(order, "the order is terminated")?;
+            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let items = checklist(&record.facts);
+            let item = items
+                .iter()
+                .find(|i| i.id == item_id)
+                .ok_or_else(|| ApiError::not_found("review item"))?;
+            if !item.confirmable {
+                return Err(ApiError::invalid_state(
+                    if item.state == ItemState::Satisfied {
+                        "the system already found this item satisfied"
+                    } else {
+                        "this item cannot be confirmed; act on it (e.g. resolve the prompt)"
+                    },
+                    enum_str(&item.state),
+                ));
+            }
+            let note = note.trim();
+            rows::confirm(
+                w.conn,
+                &ConfirmationRow {
+                    order_id: order.id.clone(),
+                    item_id: item_id.to_string(),
+                    confirmed_at: w.now.naive_utc(),
+                    confirmed_by: w.me.sub().to_string(),
+                    note: note.to_string(),
                 },
-            )
-        })
-        .collect();
-    let review = rows::get(conn, &order.id)?;
-    let completion = match &review {
-        Some(r) => Some(Completion {
-            completed_at: r.completed_at.and_utc(),
-            risk_of_reoffending: risk_change(&r.risk_of_reoffending_change)?,
-            risk_of_serious_harm: risk_change(&r.risk_of_serious_harm_change)?,
-            agencies_notified: from_json(&r.agencies_notified, "agencies notified")?,
-            signed_off_at: r.signed_off_at.map(|t| t.and_utc()),
-        }),
-        None => None,
-    };
-    Ok((
-        ReviewFacts {
-            order_id: order.id.clone(),
-            referrals: referral_facts,
-            disclosures: disclosure_facts,
-            prompts: prompt_facts,
-            confirmations,
-            order_rar: (order.rar_max_days.max(0) as u32, order_delivered),
-            completion,
-            terminated: order.status == orders::TERMINATED,
+            )?;
+            let event = review_event(
+                order,
+                EventType::TerminationReviewItemConfirmed,
+                format!("Review item confirmed: {}", item.description),
+                serde_json::json!({"itemId": item_id, "note": note}),
+            );
+            Ok((event, ()))
         },
-        review,
-    ))
+    )?;
+    ReviewRecord::read(w.conn, order)
+}
+
+/// The officer completes the review with their judgement; refused (`409` listing them) while
+/// any item is outstanding.
+pub fn complete(
+    w: &mut Work,
+    id: &uuid::Uuid,
+    judgement: Judgement,
+) -> Result<ReviewRecord, ApiError> {
+    let (order, ()) = change(
+        w,
+        id,
+        OrgKind::Probation,
+        &unconditional::<OrderRow>,
+        |w, order| {
+            refuse_terminated(order, "the order is terminated")?;
+            let f = ReviewRecord::read(w.conn, order.clone())?.facts;
+            let items = checklist(&f);
+            let outstanding = blocking_completion(&items);
+            if !outstanding.is_empty() {
+                return Err(ApiError::Conflict {
+                    detail: format!("{} review item(s) are outstanding", outstanding.len()),
+                    current_state: None,
+                    blocking_items: outstanding.into_iter().map(blocking).collect(),
+                });
+            }
+            let reasons = sign_off_reasons(
+                &f,
+                judgement.risk_of_reoffending,
+                judgement.risk_of_serious_harm,
+            );
+            rows::save(
+                w.conn,
+                &ReviewRow {
+                    order_id: order.id.clone(),
+                    completed_at: w.now.naive_utc(),
+                    completed_by: w.me.sub().to_string(),
+                    risk_of_reoffending_change: enum_str(&judgement.risk_of_reoffending),
+                    risk_of_serious_harm_change: enum_str(&judgement.risk_of_serious_harm),
+                    evidence: judgement.evidence.trim().to_string(),
+                    agencies_notified: to_json(&judgement.agencies_notified)?,
+                    sign_off_required: !reasons.is_empty(),
+                    sign_off_reasons: to_json(&reasons)?,
+                    signed_off_at: None,
+                    signed_off_by: None,
+                    terminated_at: None,
+                    termination_reason: None,
+                    termination_date: None,
+                },
+            )?;
+            let event = review_event(
+                order,
+                EventType::TerminationReviewCompleted,
+                "Termination review completed".into(),
+                serde_json::json!({
+                    "riskOfReoffendingChange": judgement.risk_of_reoffending,
+                    "riskOfSeriousHarmChange": judgement.risk_of_serious_harm,
+                    "signOffRequired": !reasons.is_empty(),
+                }),
+            );
+            Ok((event, ()))
+        },
+    )?;
+    ReviewRecord::read(w.conn, order)
+}
+
+/// A manager signs off a completed review.
+pub fn sign_off(w: &mut Work, id: &uuid::Uuid) -> Result<ReviewRecord, ApiError> {
+    let (order, ()) = change(
+        w,
+        id,
+        OrgKind::Probation,
+        &unconditional::<OrderRow>,
+        |w, order| {
+            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let current = record.review().status;
+            if !matches!(
+                current,
+                ReviewStatus::AwaitingSignOff | ReviewStatus::Complete
+            ) {
+                return Err(ApiError::invalid_state(
+                    "only a completed review can be signed off",
+                    enum_str(&current),
+                ));
+            }
+            let mut row = record
+                .row
+                .ok_or_else(|| ApiError::internal("completed review without a row"))?;
+            row.signed_off_at = Some(w.now.naive_utc());
+            row.signed_off_by = Some(w.me.sub().to_string());
+            rows::save(w.conn, &row)?;
+            let event = review_event(
+                order,
+                EventType::TerminationReviewSignedOff,
+                "Termination review signed off by a manager".into(),
+                serde_json::json!({"signedOffBy": w.me.sub()}),
+            );
+            Ok((event, ()))
+        },
+    )?;
+    ReviewRecord::read(w.conn, order)
+}
+
+/// `409` listing everything that stops the order being terminated, unless the review is complete.
+fn refuse_unless_complete(order: &OrderRow, review: &Review) -> Result<(), ApiError> {
+    if review.status == ReviewStatus::Complete {
+        return Ok(());
+    }
+    let mut items: Vec<BlockingItem> = review
+        .items
+        .iter()
+        .filter(|i| i.state == ItemState::Outstanding)
+        .map(blocking)
+        .collect();
+    let link = Some(format!("/api/v1/orders/{}/termination-review", order.id));
+    items.push(match review.status {
+        ReviewStatus::AwaitingSignOff => BlockingItem {
+            kind: "SIGN_OFF".into(),
+            description: format!(
+                "A manager must sign off: {}",
+                review.sign_off_reasons.join("; ")
+            ),
+            link,
+        },
+        _ => BlockingItem {
+            kind: "REVIEW_NOT_COMPLETE".into(),
+            description: "The termination review has not been completed since the last change"
+                .into(),
+            link,
+        },
+    });
+    Err(ApiError::Conflict {
+        detail: format!(
+            "the order cannot be terminated: {} item(s) block it",
+            items.len()
+        ),
+        current_state: Some(enum_str(&review.status)),
+        blocking_items: items,
+    })
+}
+
+/// Withdraws the order's live and draft referrals because the order ended.
+fn withdraw_referrals(w: &mut Work, order: &OrderRow, reason: &str) -> Result<(), ApiError> {
+    let now = w.now.naive_utc();
+    for mut r in referrals::for_order(w.conn, &order.id)? {
+        if r.status.is_live() || r.status == ReferralStatus::Draft {
+            apply(&mut r, Action::Withdraw)?;
+            r.withdrawal_code = Some("ORDER_REVOKED_OR_ENDED".into());
+            r.withdrawal_note = Some(format!("Order terminated: {reason}"));
+            r.updated_at = now;
+            referrals::save(w.conn, &r)?;
+            emit(
+                w,
+                &r,
+                EventType::ReferralWithdrawn,
+                "Referral withdrawn: the order was terminated".into(),
+                serde_json::json!({"code": "ORDER_REVOKED_OR_ENDED"}),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Terminates the order once its review is complete (and signed off where needed): withdraws its
+/// live referrals, records the termination on the review, and hands the review's outcome on in
+/// `rarlink.order.terminated`.
+pub fn terminate(
+    w: &mut Work,
+    id: &uuid::Uuid,
+    termination: Termination,
+) -> Result<ReviewRecord, ApiError> {
+    let (order, ()) = change(
+        w,
+        id,
+        OrgKind::Probation,
+        &unconditional::<OrderRow>,
+        |w, order| {
+            refuse_terminated(order, "the order is already terminated")?;
+            let today = london_date(w.now);
+            if termination.date < order.start_date || termination.date > today {
+                return Err(ApiError::field(
+                    "terminationDate",
+                    "out_of_range",
+                    format!(
+                        "terminationDate must be between the order's start ({}) and today",
+                        order.start_date
+                    ),
+                ));
+            }
+            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let review = record.review();
+            refuse_unless_complete(order, &review)?;
+            let reason = termination.reason.trim();
+            withdraw_referrals(w, order, reason)?;
+            let now = w.now.naive_utc();
+            order.status = OrderStatus::Terminated;
+            order.terminated_at = Some(now);
+            let mut row = record
+                .row
+                .ok_or_else(|| ApiError::internal("complete review without a row"))?;
+            row.terminated_at = Some(now);
+            row.termination_reason = Some(reason.to_string());
+            row.termination_date = Some(termination.date);
+            rows::save(w.conn, &row)?;
+            let agencies: Vec<String> = from_json(&row.agencies_notified, "agencies notified")?;
+            let completion = record.facts.completion.as_ref();
+            let event = Event {
+                event_type: EventType::OrderTerminated,
+                description: format!("Order terminated: {reason}"),
+                detail_path: format!("/api/v1/orders/{}/termination-review", order.id),
+                additional_information: serde_json::json!({
+                    "orderId": order.id,
+                    "reason": reason,
+                    "terminationDate": termination.date,
+                    "riskOfReoffendingChange": completion.map(|c| c.risk_of_reoffending),
+                    "riskOfSeriousHarmChange": completion.map(|c| c.risk_of_serious_harm),
+                    "evidence": row.evidence,
+                    "agenciesNotified": agencies,
+                    "signOffReasons": review.sign_off_reasons,
+                    "signedOffBy": row.signed_off_by,
+                }),
+                crn: Some(order.crn.clone()),
+                org: order.managing_org.clone(),
+                provider_org: None,
+            };
+            Ok((event, ()))
+        },
+    )?;
+    ReviewRecord::read(w.conn, order)
 }
 
 /// Raises "start the termination review" for active orders whose end date is within the

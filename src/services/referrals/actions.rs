@@ -35,7 +35,7 @@ pub fn send(
             today: crate::rules::working_days::london_date(w.now),
             order_start: order.start_date,
             order_end: order.end_date,
-            order_active: order.status == orders::ACTIVE,
+            order_active: order.status == crate::domain::order::OrderStatus::Active,
             unallocated_days: (order.rar_max_days.max(0) as u32).saturating_sub(allocated),
             has_risk_assessment: current_risk.is_some(),
         };

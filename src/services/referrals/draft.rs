@@ -134,7 +134,7 @@ fn check_draft(w: &mut Work, draft: &Draft, order: &OrderRow) -> Result<String, 
             );
         }
     }
-    if order.status != orders::ACTIVE {
+    if order.status != crate::domain::order::OrderStatus::Active {
         e.add("order", "not_active", "the order has been terminated");
     }
     e.into_result()?;
