@@ -85,6 +85,12 @@ pub struct AppointmentView {
     pub history: Vec<ChangeView>,
 }
 
+/// An id this service stored; one that does not parse is an internal error, never a default.
+pub fn stored_id(id: &str) -> Result<uuid::Uuid, ApiError> {
+    id.parse()
+        .map_err(|e| ApiError::internal_from(format!("stored id {id:?}"), e))
+}
+
 fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ApiError> {
     enum_parse(s).ok_or_else(|| ApiError::internal(format!("stored value {s}")))
 }

@@ -10,6 +10,7 @@ pub mod order;
 pub mod organisation;
 pub mod person;
 pub mod referral;
+pub mod report;
 pub mod risk;
 pub mod stored;
 pub mod validate;

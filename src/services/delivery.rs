@@ -46,7 +46,8 @@ pub fn order_delivered_days(
     Ok((dates.len() as u32).min(order.rar_max_days.max(0) as u32))
 }
 
-fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'a> {
+/// The case a delivery rule judges: the referral's, with the order's responsible officer.
+pub fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'a> {
     CaseRef {
         crn: &referral.crn,
         referral_id: &referral.id,
@@ -62,14 +63,25 @@ pub fn raise_for_appointment(
     appointment_id: &str,
     specs: Vec<PromptSpec>,
 ) -> Result<Raised, ApiError> {
+    raise_on_referral(w, referral, "APPOINTMENT", appointment_id, specs)
+}
+
+/// Raises prompts about something on a referral (`kind` and `id` name what raised them).
+pub fn raise_on_referral(
+    w: &mut Work,
+    referral: &ReferralRow,
+    kind: &'static str,
+    id: &str,
+    specs: Vec<PromptSpec>,
+) -> Result<Raised, ApiError> {
     let origin = Origin {
         crn: &referral.crn,
         probation_org: &referral.probation_org,
         provider_org: Some(&referral.provider_org),
         order_id: Some(&referral.order_id),
         referral_id: Some(&referral.id),
-        kind: "APPOINTMENT",
-        id: appointment_id,
+        kind,
+        id,
     };
     prompts::raise(w, specs, &origin)
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod prompts;
 pub mod rar;
 pub mod referrals;
+pub mod reports;
 pub mod risk;
 pub mod termination;
 pub mod webhooks;
