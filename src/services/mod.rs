@@ -3,6 +3,8 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod appointments;
+pub mod attendance;
 pub mod change;
 pub mod delivery;
 pub mod disclosures;

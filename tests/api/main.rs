@@ -7,6 +7,7 @@ mod access;
 mod audit_and_events;
 mod commissioning;
 mod delivery;
+mod delivery_lists;
 mod identity;
 mod platform;
 mod query_plans;
