@@ -1,19 +1,17 @@
 //! Attendance (provider) and the responsible officer's absence decision (probation).
 
-use super::appointments::{appointment_view, AppointmentView};
+use super::appointments::{appointment_view, precondition, AppointmentView};
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
-use crate::domain::appointment::Attendance;
-use crate::domain::validate::Errors;
+use crate::db::appointments::WarningRow;
+use crate::domain::appointment::{AbsenceDecision, Attendance};
 use crate::error::ApiError;
-use crate::http::etag::{etag_of, IfMatch};
+use crate::http::etag::IfMatch;
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::delivery::{decide_absence, record_attendance};
-use crate::work::Principal;
+use crate::services::attendance::{self as service, Outcome};
 use actix_web::{post, put, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -42,15 +40,30 @@ pub struct WarningView {
     pub issued_by: String,
 }
 
-fn visible_prompts(
-    rows: Vec<crate::db::prompts::PromptRow>,
-    me: &Principal,
-    now: DateTime<Utc>,
-) -> Result<Vec<PromptView>, ApiError> {
-    rows.into_iter()
-        .filter(|p| access::prompt_visible_to(p, me))
-        .map(|p| prompt_view(p, now))
-        .collect()
+impl From<WarningRow> for WarningView {
+    fn from(w: WarningRow) -> Self {
+        WarningView {
+            id: w.id,
+            issued_at: w.issued_at.and_utc(),
+            issued_by: w.issued_by,
+        }
+    }
+}
+
+impl AppointmentOutcome {
+    /// The outcome as the API shows it; prompts show how long they have left at `now`.
+    fn new(outcome: Outcome, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        Ok(AppointmentOutcome {
+            appointment: appointment_view(outcome.appointment)?,
+            prompts_raised_count: outcome.prompts_raised_count,
+            prompts_raised: outcome
+                .prompts_raised
+                .into_iter()
+                .map(|p| prompt_view(p, now))
+                .collect::<Result<_, _>>()?,
+            warning: outcome.warning.map(WarningView::from),
+        })
+    }
 }
 
 /// Record attendance
@@ -86,34 +99,13 @@ pub async fn put_attendance(
             Permission::DeliverReferral,
             "appointment.attendance",
             move |w| {
-                let a = access::appointment(w, &id)?;
-                if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
-                if !w.me.is_provider() {
-                    return Err(ApiError::Forbidden(
-                        "attendance is recorded by the provider".into(),
-                    ));
-                }
-                let (a, raised) = record_attendance(w, a, body)?;
-                let count = raised.new.len();
-                Ok(AppointmentOutcome {
-                    appointment: appointment_view(w.conn, a)?,
-                    prompts_raised_count: count,
-                    prompts_raised: visible_prompts(raised.new, w.me, w.now)?,
-                    warning: None,
-                })
+                let expect = precondition(&if_match);
+                let outcome = service::record_attendance(w, &id, &expect, body)?;
+                AppointmentOutcome::new(outcome, w.now)
             },
         )
         .await?;
     Ok(web::Json(outcome))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AbsenceDecision {
-    /// Whether the person had a reasonable excuse.
-    pub acceptable: bool,
-    /// The reasons for the decision. Required.
-    pub note: String,
 }
 
 /// Decide an absence
@@ -141,28 +133,15 @@ pub async fn absence_decision(
 ) -> Result<web::Json<AppointmentOutcome>, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut e = Errors::default();
-    e.text("note", &body.note, 4000);
-    e.into_result()?;
+    body.validate().into_result()?;
     let outcome = ctx
         .write(
             Permission::Commission,
             "appointment.absence-decision",
             move |w| {
-                let a = access::appointment(w, &id)?;
-                if_match.check_with(|| Ok(etag_of(&appointment_view(w.conn, a.clone())?)))?;
-                let decision = decide_absence(w, a, body.acceptable, body.note)?;
-                let count = decision.raised.new.len();
-                Ok(AppointmentOutcome {
-                    appointment: appointment_view(w.conn, decision.appointment)?,
-                    prompts_raised_count: count,
-                    prompts_raised: visible_prompts(decision.raised.new, w.me, w.now)?,
-                    warning: decision.warning.map(|wr| WarningView {
-                        id: wr.id,
-                        issued_at: wr.issued_at.and_utc(),
-                        issued_by: wr.issued_by,
-                    }),
-                })
+                let expect = precondition(&if_match);
+                let outcome = service::decide_absence(w, &id, &expect, body)?;
+                AppointmentOutcome::new(outcome, w.now)
             },
         )
         .await?;

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, FieldError};
 use base64::Engine;
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,6 +28,30 @@ impl PageQuery {
     pub fn after(&self) -> Result<Option<String>, ApiError> {
         given(self.cursor.as_deref()).map(decode_cursor).transpose()
     }
+
+    /// The decoded cursor of a list keyed by [`time_key`], if any.
+    pub fn after_time_key(&self) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
+        self.after()?.as_deref().map(parse_time_key).transpose()
+    }
+}
+
+/// The key of a list ordered by a time that is not unique, then by id: `time|id`, the time to
+/// the nanosecond so the row it names compares equal to itself.
+pub fn time_key(at: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("{}|{id}", at.to_rfc3339_opts(SecondsFormat::Nanos, true))
+}
+
+fn parse_time_key(key: &str) -> Result<(NaiveDateTime, String), ApiError> {
+    let not_ours = || {
+        ApiError::Validation(vec![FieldError::new(
+            "cursor",
+            "invalid",
+            "cursor is not one this API issued",
+        )])
+    };
+    let (at, id) = key.split_once('|').ok_or_else(not_ours)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| not_ours())?;
+    Ok((at.naive_utc(), id.to_string()))
 }
 
 /// The cursor the client sent, if any: an empty `cursor=` means the first page.
@@ -171,6 +196,26 @@ mod tests {
                 .to_string())
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_time_key_round_trips_to_the_nanosecond_and_a_bad_one_is_refused() {
+        let at = DateTime::from_timestamp(1_772_618_400, 123_456_789).unwrap();
+        let q = PageQuery {
+            limit: None,
+            cursor: Some(encode_cursor(&time_key(at, &"id-1"))),
+        };
+        assert_eq!(
+            q.after_time_key().unwrap(),
+            Some((at.naive_utc(), "id-1".to_string()))
+        );
+        for key in ["no-bar", "yesterday|id-1"] {
+            let q = PageQuery {
+                limit: None,
+                cursor: Some(encode_cursor(key)),
+            };
+            assert!(q.after_time_key().is_err(), "{key}");
+        }
     }
 
     #[test]

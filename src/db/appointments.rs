@@ -2,6 +2,9 @@
 
 use super::schema::{appointment_history, appointments, warnings};
 use super::{DbConnection, Scope};
+use crate::domain::appointment::{
+    AppointmentKind, AppointmentStatus, Attended, Method, NoAttendanceReason, RequestedBy,
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,16 +16,16 @@ pub struct AppointmentRow {
     pub crn: String,
     pub probation_org: String,
     pub provider_org: String,
-    pub kind: String,
-    pub method: String,
+    pub kind: AppointmentKind,
+    pub method: Method,
     pub location: Option<String>,
     pub starts_at: NaiveDateTime,
     pub duration_minutes: i32,
-    pub status: String,
+    pub status: AppointmentStatus,
     pub created_at: NaiveDateTime,
     pub created_by: String,
-    pub attended: Option<String>,
-    pub no_attendance_reason: Option<String>,
+    pub attended: Option<Attended>,
+    pub no_attendance_reason: Option<NoAttendanceReason>,
     pub reason_detail: Option<String>,
     pub engagement: Option<String>,
     pub behaviour_concern: bool,
@@ -35,9 +38,6 @@ pub struct AppointmentRow {
     pub absence_decided_at: Option<NaiveDateTime>,
     pub absence_decided_by: Option<String>,
 }
-
-pub const SCHEDULED: &str = "SCHEDULED";
-pub const CANCELLED: &str = "CANCELLED";
 
 pub fn insert(conn: &mut DbConnection, row: &AppointmentRow) -> QueryResult<()> {
     diesel::insert_into(appointments::table)
@@ -74,7 +74,7 @@ pub fn find_visible(
     q.first(conn).optional()
 }
 
-/// A referral's appointments by start time.
+/// A referral's appointments by start time (then id), all of them.
 pub fn for_referral(
     conn: &mut DbConnection,
     referral_id: &str,
@@ -86,24 +86,44 @@ pub fn for_referral(
         .load(conn)
 }
 
-pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<AppointmentRow>> {
-    appointments::table
-        .filter(appointments::crn.eq(crn))
-        .order((appointments::starts_at.asc(), appointments::id.asc()))
-        .select(AppointmentRow::as_select())
-        .load(conn)
-}
-
-/// Start times of attended delivery sessions of a referral (RAR days are their distinct London dates).
-pub fn attended_delivery_starts(
+/// Up to `limit` of a referral's appointments by start time (then id), after the cursor
+/// `(starts_at, id)`.
+pub fn page_for_referral(
     conn: &mut DbConnection,
     referral_id: &str,
-) -> QueryResult<Vec<NaiveDateTime>> {
-    appointments::table
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<AppointmentRow>> {
+    let mut q = appointments::table
         .filter(appointments::referral_id.eq(referral_id))
-        .filter(appointments::kind.eq("DELIVERY"))
-        .filter(appointments::status.ne(CANCELLED))
-        .filter(appointments::attended.eq_any(["YES", "LATE"]))
+        .order((appointments::starts_at.asc(), appointments::id.asc()))
+        .select(AppointmentRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            appointments::starts_at
+                .gt(at)
+                .or(appointments::starts_at.eq(at).and(appointments::id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
+/// Start times of attended delivery sessions of these referrals (RAR days are their distinct
+/// London dates).
+pub fn attended_delivery_starts(
+    conn: &mut DbConnection,
+    referral_ids: &[&str],
+) -> QueryResult<Vec<NaiveDateTime>> {
+    if referral_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    appointments::table
+        .filter(appointments::referral_id.eq_any(referral_ids))
+        .filter(appointments::kind.eq(AppointmentKind::Delivery))
+        .filter(appointments::status.ne(AppointmentStatus::Cancelled))
+        .filter(appointments::attended.eq_any([Attended::Yes, Attended::Late]))
         .select(appointments::starts_at)
         .load(conn)
 }
@@ -117,7 +137,7 @@ pub struct HistoryRow {
     pub change: String,
     pub at: NaiveDateTime,
     pub by_sub: String,
-    pub requested_by: Option<String>,
+    pub requested_by: Option<RequestedBy>,
     pub reason: Option<String>,
     pub before: Option<String>,
     pub after: String,
@@ -130,9 +150,25 @@ pub fn insert_history(conn: &mut DbConnection, row: &HistoryRow) -> QueryResult<
         .map(|_| ())
 }
 
+/// One appointment's history, oldest first.
 pub fn history(conn: &mut DbConnection, appointment_id: &str) -> QueryResult<Vec<HistoryRow>> {
     appointment_history::table
         .filter(appointment_history::appointment_id.eq(appointment_id))
+        .order((appointment_history::at.asc(), appointment_history::id.asc()))
+        .select(HistoryRow::as_select())
+        .load(conn)
+}
+
+/// The history of several appointments in one query, each appointment's oldest first.
+pub fn history_of(
+    conn: &mut DbConnection,
+    appointment_ids: &[&str],
+) -> QueryResult<Vec<HistoryRow>> {
+    if appointment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    appointment_history::table
+        .filter(appointment_history::appointment_id.eq_any(appointment_ids))
         .order((appointment_history::at.asc(), appointment_history::id.asc()))
         .select(HistoryRow::as_select())
         .load(conn)

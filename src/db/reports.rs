@@ -22,15 +22,33 @@ pub fn insert_progress(conn: &mut DbConnection, row: &ProgressRow) -> QueryResul
         .map(|_| ())
 }
 
-pub fn progress_for(conn: &mut DbConnection, referral_id: &str) -> QueryResult<Vec<ProgressRow>> {
-    progress_reports::table
+/// Up to `limit` of a referral's progress reports, oldest first, after the cursor
+/// `(submitted_at, id)`.
+pub fn progress_page(
+    conn: &mut DbConnection,
+    referral_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<ProgressRow>> {
+    let mut q = progress_reports::table
         .filter(progress_reports::referral_id.eq(referral_id))
         .order((
             progress_reports::submitted_at.asc(),
             progress_reports::id.asc(),
         ))
         .select(ProgressRow::as_select())
-        .load(conn)
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            progress_reports::submitted_at
+                .gt(at)
+                .or(progress_reports::submitted_at
+                    .eq(at)
+                    .and(progress_reports::id.gt(id))),
+        );
+    }
+    q.load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

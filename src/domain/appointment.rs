@@ -1,11 +1,71 @@
-//! Appointments (assessment and delivery sessions), attendance and absence decisions.
+//! Appointments (assessment and delivery sessions), attendance and absence decisions: the
+//! vocabulary stored with them and the bodies of the requests that change them.
 
 use super::validate::Errors;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Gives a stored enum its text (the same names it has in JSON), `ALL`, `as_str` and `parse`,
+/// and its mapping to a `TEXT` column.
+macro_rules! stored_names {
+    ($t:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $t {
+            pub const ALL: &'static [$t] = &[$($t::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
+        }
+
+        crate::stored_as_text!($t);
+    };
+}
+
+/// Whether a session still stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentStatus {
+    Scheduled,
+    Cancelled,
+}
+
+stored_names!(AppointmentStatus {
+    Scheduled => "SCHEDULED",
+    Cancelled => "CANCELLED",
+});
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AppointmentKind {
     /// Does not count as a RAR day.
@@ -14,7 +74,24 @@ pub enum AppointmentKind {
     Delivery,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+stored_names!(AppointmentKind {
+    Assessment => "ASSESSMENT",
+    Delivery => "DELIVERY",
+});
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Method {
     InPerson,
@@ -22,13 +99,37 @@ pub enum Method {
     Video,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+stored_names!(Method {
+    InPerson => "IN_PERSON",
+    Phone => "PHONE",
+    Video => "VIDEO",
+});
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Attended {
     Yes,
     Late,
     No,
 }
+
+stored_names!(Attended {
+    Yes => "YES",
+    Late => "LATE",
+    No => "NO",
+});
 
 impl Attended {
     pub fn attended(self) -> bool {
@@ -37,7 +138,19 @@ impl Attended {
 }
 
 /// Why a session did not happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NoAttendanceReason {
     /// The person had an acceptable reason (in the provider's view; the RO decides finally).
@@ -48,8 +161,26 @@ pub enum NoAttendanceReason {
     Logistics,
 }
 
+stored_names!(NoAttendanceReason {
+    PopAcceptable => "POP_ACCEPTABLE",
+    PopUnacceptable => "POP_UNACCEPTABLE",
+    Logistics => "LOGISTICS",
+});
+
 /// Who asked for a change to an appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RequestedBy {
     PersonOnProbation,
@@ -57,15 +188,43 @@ pub enum RequestedBy {
     Probation,
 }
 
+stored_names!(RequestedBy {
+    PersonOnProbation => "PERSON_ON_PROBATION",
+    Provider => "PROVIDER",
+    Probation => "PROBATION",
+});
+
+/// What an entry of an appointment's history records. The history column stays text: tools
+/// outside the service (the benchmark floor) write entries of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentChange {
+    Booked,
+    Rescheduled,
+    Cancelled,
+    AttendanceRecorded,
+    AttendanceCorrected,
+    AbsenceDecided,
+}
+
+impl AppointmentChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Booked => "BOOKED",
+            Self::Rescheduled => "RESCHEDULED",
+            Self::Cancelled => "CANCELLED",
+            Self::AttendanceRecorded => "ATTENDANCE_RECORDED",
+            Self::AttendanceCorrected => "ATTENDANCE_CORRECTED",
+            Self::AbsenceDecided => "ABSENCE_DECIDED",
+        }
+    }
+}
+
+/// The text of a unit enum as serde writes it (its JSON name).
 pub fn enum_str<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-pub fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
 }
 
 /// Body of `POST /referrals/{id}/appointments`.
@@ -93,6 +252,79 @@ impl NewAppointment {
             );
         }
         e.optional_text("location", self.location.as_deref(), 500);
+        e
+    }
+}
+
+/// Body of `PATCH /appointments/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reschedule {
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    #[serde(default)]
+    pub method: Option<Method>,
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Why it moved. Required.
+    pub reason: String,
+    pub requested_by: RequestedBy,
+}
+
+impl Reschedule {
+    pub fn validate(&self) -> Errors {
+        let mut e = Errors::default();
+        if let Some(t) = self.starts_at {
+            e.plausible_time("startsAt", t);
+        }
+        e.text("reason", &self.reason, 2000);
+        e.optional_text("location", self.location.as_deref(), 500);
+        if self
+            .duration_minutes
+            .is_some_and(|d| !(5..=480).contains(&d))
+        {
+            e.add(
+                "durationMinutes",
+                "out_of_range",
+                "a session lasts 5 to 480 minutes",
+            );
+        }
+        e
+    }
+}
+
+/// Body of `POST /appointments/{id}/cancel`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cancel {
+    pub reason: String,
+    pub requested_by: RequestedBy,
+}
+
+impl Cancel {
+    pub fn validate(&self) -> Errors {
+        let mut e = Errors::default();
+        e.text("reason", &self.reason, 2000);
+        e
+    }
+}
+
+/// Body of `POST /appointments/{id}/absence-decision`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AbsenceDecision {
+    /// Whether the person had a reasonable excuse.
+    pub acceptable: bool,
+    /// The reasons for the decision. Required.
+    pub note: String,
+}
+
+impl AbsenceDecision {
+    pub fn validate(&self) -> Errors {
+        let mut e = Errors::default();
+        e.text("note", &self.note, 4000);
         e
     }
 }
@@ -185,6 +417,39 @@ mod tests {
             notify_responsible_officer: false,
             correction_reason: None,
         }
+    }
+
+    #[test]
+    fn every_stored_name_is_its_json_name_and_parses_back() {
+        fn check<T: Copy + Serialize + PartialEq + std::fmt::Debug>(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+            parse: fn(&str) -> Option<T>,
+        ) {
+            for &v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), as_str(v), "{v:?}");
+                assert_eq!(parse(as_str(v)), Some(v));
+            }
+        }
+        check(
+            AppointmentStatus::ALL,
+            AppointmentStatus::as_str,
+            AppointmentStatus::parse,
+        );
+        check(
+            AppointmentKind::ALL,
+            AppointmentKind::as_str,
+            AppointmentKind::parse,
+        );
+        check(Method::ALL, Method::as_str, Method::parse);
+        check(Attended::ALL, Attended::as_str, Attended::parse);
+        check(
+            NoAttendanceReason::ALL,
+            NoAttendanceReason::as_str,
+            NoAttendanceReason::parse,
+        );
+        check(RequestedBy::ALL, RequestedBy::as_str, RequestedBy::parse);
+        assert_eq!(Attended::parse("yes"), None);
     }
 
     #[test]

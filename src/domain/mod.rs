@@ -11,6 +11,7 @@ pub mod order;
 pub mod organisation;
 pub mod person;
 pub mod referral;
+pub mod report;
 pub mod risk;
 pub mod stored;
 pub mod validate;

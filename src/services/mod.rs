@@ -3,6 +3,8 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod appointments;
+pub mod attendance;
 pub mod audit;
 pub mod change;
 pub mod delivery;
@@ -16,6 +18,7 @@ pub mod people;
 pub mod prompts;
 pub mod rar;
 pub mod referrals;
+pub mod reports;
 pub mod risk;
 pub mod termination;
 pub mod termination_review;

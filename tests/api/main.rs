@@ -8,6 +8,7 @@ mod audit_and_events;
 mod case_record_paging;
 mod commissioning;
 mod delivery;
+mod delivery_lists;
 mod identity;
 mod platform;
 mod platform_paging;

@@ -112,7 +112,7 @@ fn attendance_write(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
             .first(conn)?;
         orders::get(conn, &referral.order_id)?;
         appointments::history(conn, &a.id)?;
-        a.attended = Some("YES".into());
+        a.attended = Some(rarlink::domain::appointment::Attended::Yes);
         appointments::save(conn, &a)?;
         appointments::insert_history(
             conn,
