@@ -8,6 +8,7 @@ use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, referrals as referral_rows, to_json};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
+use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, EndReason, ReferralContent};
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
@@ -483,7 +484,7 @@ pub async fn end_referral(
                     provider_org: Some(&referral.provider_org),
                     order_id: Some(&referral.order_id),
                     referral_id: Some(&referral.id),
-                    kind: "REFERRAL",
+                    kind: TriggerKind::Referral,
                     id: &referral.id,
                 };
                 prompts::raise(w, vec![spec], &origin)?;

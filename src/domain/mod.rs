@@ -9,8 +9,10 @@ pub mod household;
 pub mod order;
 pub mod organisation;
 pub mod person;
+pub mod prompt;
 pub mod referral;
 pub mod risk;
+pub mod rule_id;
 pub mod stored;
 pub mod validate;
 

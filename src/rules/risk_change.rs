@@ -1,11 +1,11 @@
 //! The rule for a risk change after a referral was sent: the provider must acknowledge new
 //! information when risk of serious harm rose or a flag was added.
 
-use super::prompt::{AssigneeRole, PromptSpec, CASE_REVIEW, INFO_SHARING};
+use super::prompt::{AssigneeRole, PromptSpec, RuleId, CASE_REVIEW, INFO_SHARING};
 use super::working_days::DeadlinePolicy;
 use crate::domain::referral::SharedContext;
 
-pub const RULE: &str = "risk-information-updated";
+pub const RULE: RuleId = RuleId::RiskInformationUpdated;
 
 /// A prompt for the provider's safeguarding lead when `next` raises RoSH or adds a flag
 /// compared with what the provider was told in `previous`; `None` otherwise.

@@ -11,11 +11,13 @@ use crate::db::referrals::{self as referral_rows, ReferralRow};
 use crate::db::{to_json, DbConnection};
 use crate::domain::appointment::{enum_str, Attendance};
 use crate::domain::events::EventType;
+use crate::domain::prompt::{PromptStatus, TriggerKind};
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::error::ApiError;
 use crate::rules::attendance::{self as rules, CaseRef, Enforcement, SessionFact};
 use crate::rules::prompt::PromptSpec;
 use crate::rules::working_days::london_date;
+use crate::rules::RuleId;
 use crate::work::{Event, Work};
 use std::collections::BTreeSet;
 
@@ -68,7 +70,7 @@ pub fn raise_for_appointment(
         provider_org: Some(&referral.provider_org),
         order_id: Some(&referral.order_id),
         referral_id: Some(&referral.id),
-        kind: "APPOINTMENT",
+        kind: TriggerKind::Appointment,
         id: appointment_id,
     };
     prompts::raise(w, specs, &origin)
@@ -280,7 +282,7 @@ fn session_facts(
 
 fn close_absence_prompt(w: &mut Work, appointment_id: &str, note: &str) -> Result<(), ApiError> {
     for p in prompt_rows::triggered_by(w.conn, appointment_id)? {
-        if p.rule == "absence-decision" && p.status == prompt_rows::OPEN {
+        if p.rule == RuleId::AbsenceDecision && p.status == PromptStatus::Open {
             prompts::resolve_as_done(w, p, note.to_string())?;
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod change;
+pub mod chronology;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;

@@ -8,6 +8,7 @@ use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
 use crate::domain::order::Offence;
+use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{
     transition, Action, ReferralContent, ReferralStatus, SendContext, SharedContext,
 };
@@ -175,7 +176,7 @@ pub fn reshare_after_risk_change(
                 provider_org: Some(&row.provider_org),
                 order_id: Some(&row.order_id),
                 referral_id: Some(&row.id),
-                kind: "RISK_ASSESSMENT",
+                kind: TriggerKind::RiskAssessment,
                 id: assessment_id,
             };
             prompts::raise(w, vec![spec], &origin)?;

@@ -5,23 +5,23 @@ use super::delivery::delivered_days;
 use super::prompts::{prompt_event, system_event_row};
 use crate::db::events;
 use crate::db::orders::{self, OrderRow};
-use crate::db::prompts::{self as prompt_rows, PromptRow, OPEN};
+use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ReviewRow};
 use crate::db::{
     disclosures, from_json, referrals, reports, to_json, write_transaction, DbConnection,
 };
-use crate::domain::disclosure::DisclosureType;
 use crate::domain::events::EventType;
+use crate::domain::prompt::{Outcome, PromptStatus, TriggerKind};
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
     Completion, Confirmation, DisclosureFact, PromptFact, ReferralFact, ReviewFacts, RiskChange,
 };
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
-use crate::rules::RulesConfig;
+use crate::rules::{RuleId, RulesConfig};
 use chrono::{DateTime, Utc};
 
-pub const REVIEW_DUE_RULE: &str = "termination-review-due";
+pub const REVIEW_DUE_RULE: RuleId = RuleId::TerminationReviewDue;
 
 fn risk_change(s: &str) -> Result<RiskChange, ApiError> {
     serde_json::from_value(serde_json::Value::String(s.into()))
@@ -57,11 +57,10 @@ pub fn facts(
                 || london_date(d.disclosed_at.and_utc()) >= start
         })
         .map(|d| DisclosureFact {
-            changes_household: DisclosureType::parse(&d.disclosure_type)
-                .is_some_and(|t| t.changes_household()),
+            changes_household: d.disclosure_type.changes_household(),
             agency: d.provider_org.clone().unwrap_or(d.recorded_by_org.clone()),
             id: d.id,
-            kind: d.disclosure_type,
+            kind: d.disclosure_type.as_str().to_string(),
             summary: d.summary,
             disclosed_at: d.disclosed_at.and_utc(),
             recorded_at: d.recorded_at.and_utc(),
@@ -75,7 +74,7 @@ pub fn facts(
         })
         .map(|p| PromptFact {
             resolved_at: p.resolved_at.map(|t| t.and_utc()),
-            not_required: p.outcome.as_deref() == Some("NOT_REQUIRED"),
+            not_required: p.outcome == Some(Outcome::NotRequired),
             raised_at: p.raised_at.and_utc(),
             org: p.org,
             title: p.title,
@@ -145,18 +144,18 @@ pub fn raise_due_review_prompts(
                 org: order.managing_org.clone(),
                 order_id: Some(order.id.clone()),
                 referral_id: None,
-                rule: REVIEW_DUE_RULE.into(),
+                rule: REVIEW_DUE_RULE,
                 title: "Start the termination review".into(),
                 action: "Triangulate with every provider and agency involved, consider every disclosure and prompt, review the household, and complete the termination review before the order ends.".into(),
                 rationale: format!("The order ends on {}; the review must show that everything providers reported was considered.", order.end_date),
                 guidance: to_json(&vec![CASE_REVIEW])?,
-                triggered_by_kind: "ORDER".into(),
+                triggered_by_kind: TriggerKind::Order,
                 triggered_by_id: order.id.clone(),
-                assignee_role: AssigneeRole::ResponsibleOfficer.as_str().into(),
+                assignee_role: AssigneeRole::ResponsibleOfficer,
                 assignee: Some(order.responsible_officer.clone()),
                 mandatory: true,
                 dedup_key: key.clone(),
-                status: OPEN.into(),
+                status: PromptStatus::Open,
                 raised_at: now.naive_utc(),
                 due_at: end_of_day(order.end_date, &rules.hours).max(now).naive_utc(),
                 escalated_at: None,
