@@ -3,7 +3,7 @@
 
 use super::pagination::{given, Page, PageQuery};
 use super::people::crn_param;
-use super::prompts::{key_cursor, parse_key_cursor, prompt_view, view_page, PromptView};
+use super::prompts::{parse_time_key, prompt_view, time_key, view_page, PromptView};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
@@ -200,12 +200,12 @@ pub async fn list_disclosures(
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
     let after = given(page.cursor.as_deref())
-        .map(parse_key_cursor)
+        .map(parse_time_key)
         .transpose()?;
     let list = ctx
         .read(Permission::ReadCasework, "disclosure.list", move |w| {
             let records = service::page(w, &crn, after, limit)?;
-            let key = |r: &DisclosureRecord| key_cursor(r.row.disclosed_at, &r.row.id);
+            let key = |r: &DisclosureRecord| time_key(r.row.disclosed_at, &r.row.id);
             view_page(records, limit, key, DisclosureView::try_from)
         })
         .await?;

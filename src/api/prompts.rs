@@ -1,6 +1,6 @@
 //! `/api/v1/safeguarding-prompts`: who must act, on what, by when and why; resolved only with an outcome.
 
-use super::pagination::{check_limit, decode_cursor, encode_cursor, given, Page};
+use super::pagination::{check_limit, decode_cursor, given, Page};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::db::prompts::PromptRow;
@@ -137,15 +137,16 @@ pub struct PromptQuery {
     pub cursor: Option<String>,
 }
 
-/// The cursor after a row whose ordering key is `(at, id)`: the instant in nanoseconds (so no
-/// stored precision is lost) and the id.
-pub fn key_cursor(at: NaiveDateTime, id: &str) -> String {
+/// The cursor key of a row ordered by `(at, id)`: the instant in nanoseconds (so no stored
+/// precision is lost) and the id.
+pub fn time_key(at: NaiveDateTime, id: &str) -> String {
+    // Stored instants are plausible (1900–2100), always within i64 nanoseconds (1677–2262).
     let nanos = at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX);
-    encode_cursor(&format!("{nanos}|{id}"))
+    format!("{nanos}|{id}")
 }
 
-/// The `(at, id)` key a cursor from [`key_cursor`] names; `422` for anything else.
-pub fn parse_key_cursor(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
+/// The `(at, id)` key in a cursor made from a [`time_key`]; `422` for anything else.
+pub fn parse_time_key(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
     let bad = || {
         ApiError::Validation(vec![FieldError::new(
             "cursor",
@@ -194,9 +195,7 @@ pub async fn list_prompts(
 ) -> Result<web::Json<Page<PromptView>>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = given(q.cursor.as_deref())
-        .map(parse_key_cursor)
-        .transpose()?;
+    let after = given(q.cursor.as_deref()).map(parse_time_key).transpose()?;
     if let Some(crn) = &q.crn {
         super::people::crn_param(crn)?;
     }
@@ -210,7 +209,7 @@ pub async fn list_prompts(
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
             let rows = service::list(w, list, after, limit)?;
-            let key = |r: &PromptRow| key_cursor(r.due_at, &r.id);
+            let key = |r: &PromptRow| time_key(r.due_at, &r.id);
             view_page(rows, limit, key, |r| prompt_view(r, w.now))
         })
         .await?;

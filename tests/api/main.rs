@@ -11,6 +11,7 @@ mod identity;
 mod platform;
 mod query_plans;
 mod safeguarding;
+mod safeguarding_paging;
 mod scenario;
 mod termination;
 mod webhooks;
