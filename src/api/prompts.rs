@@ -11,6 +11,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx};
 use crate::services::prompts::{self as service, ListQuery, ResolveRequest};
+use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -249,6 +250,21 @@ pub struct ResolvePrompt {
     pub external_reference: Option<String>,
 }
 
+impl ResolvePrompt {
+    /// The request, once its note (up to 4,000 characters) and reference (200) are checked.
+    fn checked(self) -> Result<ResolveRequest, ApiError> {
+        let mut e = Errors::default();
+        e.text("note", &self.note, 4000);
+        e.optional_text("externalReference", self.external_reference.as_deref(), 200);
+        e.into_result()?;
+        Ok(ResolveRequest {
+            outcome: self.outcome,
+            note: self.note,
+            external_reference: self.external_reference,
+        })
+    }
+}
+
 /// Resolve a safeguarding prompt
 ///
 /// Closes the prompt with an outcome and a note. `NOT_REQUIRED` on a mandatory prompt is a
@@ -273,19 +289,10 @@ pub async fn resolve_prompt(
     body: ApiJson<ResolvePrompt>,
 ) -> Result<web::Json<PromptView>, ApiError> {
     let id = id.into_inner();
-    let body = body.into_inner();
-    let mut e = Errors::default();
-    e.text("note", &body.note, 4000);
-    e.optional_text("externalReference", body.external_reference.as_deref(), 200);
-    e.into_result()?;
-    let request = ResolveRequest {
-        outcome: body.outcome,
-        note: body.note,
-        external_reference: body.external_reference,
-    };
+    let request = body.into_inner().checked()?;
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
-            let expect = |w: &mut crate::work::Work, row: &PromptRow| {
+            let expect = |w: &mut Work, row: &PromptRow| {
                 if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))
             };
             let row = service::resolve_by_caller(w, &id, &expect, request)?;
