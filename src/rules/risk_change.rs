@@ -5,8 +5,6 @@ use super::prompt::{AssigneeRole, PromptSpec, RuleId, CASE_REVIEW, INFO_SHARING}
 use super::working_days::DeadlinePolicy;
 use crate::domain::referral::SharedContext;
 
-pub const RULE: RuleId = RuleId::RiskInformationUpdated;
-
 /// A prompt for the provider's safeguarding lead when `next` raises RoSH or adds a flag
 /// compared with what the provider was told in `previous`; `None` otherwise.
 pub fn provider_acknowledgement(
@@ -44,7 +42,7 @@ pub fn provider_acknowledgement(
         why.push(format!("new flags: {}", added.join(", ")));
     }
     Some(PromptSpec {
-        rule: RULE,
+        rule: RuleId::RiskInformationUpdated,
         title: "Acknowledge updated risk information".into(),
         action: "Read version {version} of the shared risk information, check your staff safety arrangements still fit, and acknowledge it.".replace("{version}", &version.to_string()),
         assignee_role: AssigneeRole::ProviderSafeguardingLead,
@@ -53,7 +51,10 @@ pub fn provider_acknowledgement(
         mandatory: true,
         rationale: format!("Probation recorded a new risk assessment: {}.", why.join("; ")),
         guidance: vec![CASE_REVIEW, INFO_SHARING],
-        dedup_key: format!("{RULE}|{crn}|{referral_id}|{version}"),
+        dedup_key: format!(
+            "{}|{crn}|{referral_id}|{version}",
+            RuleId::RiskInformationUpdated
+        ),
     })
 }
 

@@ -14,7 +14,7 @@ use crate::domain::referral::{
 };
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
-use crate::rules::risk_change;
+use crate::rules::{risk_change, RuleId};
 use crate::work::{Event, Work};
 
 pub fn content(row: &ReferralRow) -> Result<ReferralContent, ApiError> {
@@ -193,7 +193,9 @@ pub fn close_acknowledgement_prompts(
     referral_id: &str,
     version: i32,
 ) -> Result<(), ApiError> {
-    for prompt in prompt_rows::open_for_referral(w.conn, referral_id, risk_change::RULE)? {
+    for prompt in
+        prompt_rows::open_for_referral(w.conn, referral_id, RuleId::RiskInformationUpdated)?
+    {
         let note = format!("Acknowledged version {version} of the shared risk information");
         prompts::resolve_as_done(w, prompt, note)?;
     }
