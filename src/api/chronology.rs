@@ -3,11 +3,10 @@
 
 use super::people::crn_param;
 use crate::auth::Permission;
-use crate::db::events::{self, EventRow};
-use crate::db::ledger;
+use crate::db::events::EventRow;
 use crate::error::ApiError;
 use crate::http::Ctx;
-use crate::services::access;
+use crate::services::chronology::of_person;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -49,14 +48,16 @@ pub struct ChronologyEntry {
     pub link: String,
 }
 
-fn entry(row: EventRow) -> ChronologyEntry {
-    ChronologyEntry {
-        at: row.occurred_at.and_utc(),
-        agency: row.actor_org.clone().unwrap_or_else(|| "rarlink".into()),
-        who: row.actor_sub.unwrap_or_else(|| "rarlink".into()),
-        what: row.event_type.trim_start_matches("rarlink.").to_string(),
-        description: row.description,
-        link: row.detail_url,
+impl From<EventRow> for ChronologyEntry {
+    fn from(row: EventRow) -> Self {
+        ChronologyEntry {
+            at: row.occurred_at.and_utc(),
+            agency: row.actor_org.unwrap_or_else(|| "rarlink".into()),
+            who: row.actor_sub.unwrap_or_else(|| "rarlink".into()),
+            what: row.event_type.trim_start_matches("rarlink.").to_string(),
+            description: row.description,
+            link: row.detail_url,
+        }
     }
 }
 
@@ -119,16 +120,12 @@ pub async fn chronology(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let format = query.format.unwrap_or_default();
-    let entries = ctx
+    let rows = ctx
         .read(Permission::ReadCasework, "chronology.read", move |w| {
-            let person = access::person(w, &crn)?;
-            ledger::seal_events(w.conn)?;
-            Ok(events::for_person(w.conn, &person.crn)?
-                .into_iter()
-                .map(entry)
-                .collect::<Vec<_>>())
+            of_person(w, &crn)
         })
         .await?;
+    let entries: Vec<ChronologyEntry> = rows.into_iter().map(ChronologyEntry::from).collect();
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(entries),
         Format::Csv => HttpResponse::Ok()

@@ -1,18 +1,15 @@
 //! Disclosures, reported by a provider on its referral or recorded by probation, and the prompts
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
-use super::pagination::{Page, PageQuery};
+use super::pagination::{given, Page, PageQuery};
 use super::people::crn_param;
-use super::prompts::{prompt_view, PromptView};
+use super::prompts::{parse_time_key, prompt_view, time_key, view_page, PromptView};
 use crate::auth::Permission;
-use crate::db::disclosures::{self as rows, DisclosureRow};
-use crate::db::{from_json, prompts};
+use crate::db::from_json;
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
-use crate::services::access;
-use crate::services::disclosures::{record, Recorded};
-use crate::work::Principal;
+use crate::services::disclosures::{self as service, DisclosureRecord, Recorded};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -53,36 +50,38 @@ pub struct DisclosureView {
     pub prompt_ids: Vec<String>,
 }
 
-fn disclosure_view(
-    row: DisclosureRow,
-    prompt_ids: Vec<String>,
-) -> Result<DisclosureView, ApiError> {
-    Ok(DisclosureView {
-        id: row.id.parse().unwrap_or_default(),
-        disclosure_type: DisclosureType::parse(&row.disclosure_type).ok_or_else(|| {
-            ApiError::internal(format!("disclosure type {}", row.disclosure_type))
-        })?,
-        disclosed_by: serde_json::from_value(serde_json::Value::String(row.disclosed_by.clone()))
-            .map_err(|e| ApiError::internal_from("stored disclosedBy", e))?,
-        details: row
-            .details
-            .as_deref()
-            .map(|d| from_json(d, "details"))
-            .transpose()?,
-        crn: row.crn,
-        disclosed_at: row.disclosed_at.and_utc(),
-        summary: row.summary,
-        immediate_action_taken: row.immediate_action_taken,
-        corrects: row.corrects,
-        referral_id: row.referral_id,
-        order_id: row.order_id,
-        provider_org: row.provider_org,
-        recorded_at: row.recorded_at.and_utc(),
-        recorded_by: row.recorded_by,
-        recorded_by_org: row.recorded_by_org,
-        no_prompt_reason: row.no_prompt_reason,
-        prompt_ids,
-    })
+impl TryFrom<DisclosureRecord> for DisclosureView {
+    type Error = ApiError;
+
+    fn try_from(record: DisclosureRecord) -> Result<Self, ApiError> {
+        let DisclosureRecord { row, prompt_ids } = record;
+        Ok(DisclosureView {
+            id: row
+                .id
+                .parse()
+                .map_err(|e| ApiError::internal_from("stored disclosure id", e))?,
+            disclosure_type: row.disclosure_type,
+            disclosed_by: row.disclosed_by,
+            details: row
+                .details
+                .as_deref()
+                .map(|d| from_json(d, "details"))
+                .transpose()?,
+            crn: row.crn,
+            disclosed_at: row.disclosed_at.and_utc(),
+            summary: row.summary,
+            immediate_action_taken: row.immediate_action_taken,
+            corrects: row.corrects,
+            referral_id: row.referral_id,
+            order_id: row.order_id,
+            provider_org: row.provider_org,
+            recorded_at: row.recorded_at.and_utc(),
+            recorded_by: row.recorded_by,
+            recorded_by_org: row.recorded_by_org,
+            no_prompt_reason: row.no_prompt_reason,
+            prompt_ids,
+        })
+    }
 }
 
 /// The answer to recording a disclosure.
@@ -99,36 +98,20 @@ pub struct DisclosureRecorded {
     pub prompts_already_open: Vec<String>,
 }
 
-fn recorded_view(
-    recorded: Recorded,
-    me: &Principal,
-    now: DateTime<Utc>,
-) -> Result<DisclosureRecorded, ApiError> {
-    let Recorded { row, raised } = recorded;
-    let prompt_ids = raised
-        .new
-        .iter()
-        .filter(|p| access::prompt_visible_to(p, me))
-        .map(|p| p.id.clone())
-        .collect();
-    let count = raised.new.len();
-    let visible = raised
-        .new
-        .into_iter()
-        .filter(|p| access::prompt_visible_to(p, me))
-        .map(|p| prompt_view(p, now))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(DisclosureRecorded {
-        disclosure: disclosure_view(row, prompt_ids)?,
-        prompts_raised: visible,
-        prompts_raised_count: count,
-        prompts_already_open: raised
-            .already_open
-            .into_iter()
-            .filter(|p| access::prompt_visible_to(p, me))
-            .map(|p| p.id)
-            .collect(),
-    })
+impl DisclosureRecorded {
+    /// The view of what recording did, at `now` (which says whether a prompt is overdue).
+    fn view(recorded: Recorded, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        Ok(DisclosureRecorded {
+            disclosure: recorded.disclosure.try_into()?,
+            prompts_raised: recorded
+                .raised
+                .into_iter()
+                .map(|p| prompt_view(p, now))
+                .collect::<Result<_, _>>()?,
+            prompts_raised_count: recorded.raised_count,
+            prompts_already_open: recorded.already_open,
+        })
+    }
 }
 
 /// Report a disclosure (provider)
@@ -156,24 +139,8 @@ pub async fn provider_disclosure(
     let body = body.into_inner();
     let recorded = ctx
         .create(Permission::DeliverReferral, "disclosure.record", move |w| {
-            let referral = access::referral(w, &id)?;
-            if !w.me.is_provider() {
-                return Err(ApiError::not_found("referral"));
-            }
-            let s = referral.status;
-            if !s.is_active() {
-                return Err(ApiError::invalid_state(
-                    "disclosures are reported on an accepted referral that has not ended",
-                    s.as_str(),
-                ));
-            }
-            let pregnancy = body
-                .validate(w.now, referral.sent_at.map(|t| t.and_utc()))
-                .map_err(|e| ApiError::Validation(e.into_vec()))?;
-            let probation_org = referral.probation_org.clone();
-            let crn = referral.crn.clone();
-            let recorded = record(w, &crn, &probation_org, Some(&referral), body, pregnancy)?;
-            recorded_view(recorded, w.me, w.now)
+            let recorded = service::record_on_referral(w, &id, body)?;
+            DisclosureRecorded::view(recorded, w.now)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -205,9 +172,8 @@ pub async fn probation_disclosure(
         .map_err(|e| ApiError::Validation(e.into_vec()))?;
     let recorded = ctx
         .create(Permission::Commission, "disclosure.record", move |w| {
-            let person = access::person(w, &crn)?;
-            let recorded = record(w, &person.crn, &person.managing_org, None, body, pregnancy)?;
-            recorded_view(recorded, w.me, w.now)
+            let recorded = service::record_for_person(w, &crn, body, pregnancy)?;
+            DisclosureRecorded::view(recorded, w.now)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -232,19 +198,16 @@ pub async fn list_disclosures(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<DisclosureView>>, ApiError> {
     let crn = crn_param(&crn)?;
+    let limit = page.limit()?;
+    let after = given(page.cursor.as_deref())
+        .map(parse_time_key)
+        .transpose()?;
     let list = ctx
         .read(Permission::ReadCasework, "disclosure.list", move |w| {
-            let person = access::person(w, &crn)?;
-            let mut out = Vec::new();
-            for row in rows::for_person(w.conn, &person.crn)? {
-                let ids = prompts::triggered_by(w.conn, &row.id)?
-                    .into_iter()
-                    .map(|p| p.id)
-                    .collect();
-                out.push(disclosure_view(row, ids)?);
-            }
-            Ok(out)
+            let records = service::page(w, &crn, after, limit)?;
+            let key = |r: &DisclosureRecord| time_key(r.row.disclosed_at, &r.row.id);
+            view_page(records, limit, key, DisclosureView::try_from)
         })
         .await?;
-    Ok(web::Json(Page::of_list(list, &page, |i| i.id.to_string())?))
+    Ok(web::Json(list))
 }

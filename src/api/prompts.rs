@@ -1,16 +1,16 @@
 //! `/api/v1/safeguarding-prompts`: who must act, on what, by when and why; resolved only with an outcome.
 
-use super::pagination::{check_limit, decode_cursor, encode_cursor, given, Page};
-use crate::auth::{Permission, Role};
+use super::pagination::{check_limit, decode_cursor, given, Page};
+use crate::auth::Permission;
 use crate::db::from_json;
-use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer, OPEN, RESOLVED};
+use crate::db::prompts::PromptRow;
+use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
+use crate::domain::rule_id::RuleId;
 use crate::domain::validate::Errors;
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx};
-use crate::rules::prompt::AssigneeRole;
-use crate::services::access;
-use crate::services::prompts::{self as prompt_service, resolve};
+use crate::services::prompts::{self as service, ListQuery, ResolveRequest};
 use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -24,43 +24,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(resolve_prompt);
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PromptStatus {
-    Open,
-    Resolved,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Outcome {
-    /// Done; `externalReference` may carry e.g. the MASH referral number.
-    Actioned,
-    /// Judged not needed, with the reason in `note`. A manager's decision on a mandatory prompt.
-    NotRequired,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Actioned => "ACTIONED",
-            Self::NotRequired => "NOT_REQUIRED",
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
     /// `DISCLOSURE`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL` or `ORDER`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: TriggerKind,
     pub id: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolution {
-    pub outcome: String,
+    #[schema(value_type = String)]
+    pub outcome: Outcome,
     pub note: String,
     pub external_reference: Option<String>,
     pub resolved_at: DateTime<Utc>,
@@ -77,7 +54,8 @@ pub struct PromptView {
     pub order_id: Option<String>,
     pub referral_id: Option<String>,
     /// The rule that raised it, e.g. `pregnancy-da-mash-referral`.
-    pub rule: String,
+    #[schema(value_type = String)]
+    pub rule: RuleId,
     pub title: String,
     /// What to consider or do.
     pub action: String,
@@ -101,15 +79,11 @@ pub struct PromptView {
     pub resolution: Option<Resolution>,
 }
 
+/// The view of a loaded prompt at `now` (which says whether it is overdue).
 pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, ApiError> {
-    let status = if row.status == RESOLVED {
-        PromptStatus::Resolved
-    } else {
-        PromptStatus::Open
-    };
-    let resolution = match (&row.outcome, row.resolved_at, &row.resolved_by) {
+    let resolution = match (row.outcome, row.resolved_at, &row.resolved_by) {
         (Some(outcome), Some(at), Some(by)) => Some(Resolution {
-            outcome: outcome.clone(),
+            outcome,
             note: row.resolution_note.clone().unwrap_or_default(),
             external_reference: row.external_reference.clone(),
             resolved_at: at.and_utc(),
@@ -119,11 +93,13 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         _ => None,
     };
     Ok(PromptView {
-        id: row.id.parse().unwrap_or_default(),
+        id: row
+            .id
+            .parse()
+            .map_err(|e| ApiError::internal_from("stored prompt id", e))?,
         guidance: from_json(&row.guidance, "prompt guidance")?,
-        assignee_role: AssigneeRole::parse(&row.assignee_role)
-            .ok_or_else(|| ApiError::internal(format!("assignee role {}", row.assignee_role)))?,
-        overdue: status == PromptStatus::Open && row.due_at.and_utc() < now,
+        assignee_role: row.assignee_role,
+        overdue: row.status == PromptStatus::Open && row.due_at.and_utc() < now,
         crn: row.crn,
         order_id: row.order_id,
         referral_id: row.referral_id,
@@ -140,7 +116,7 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         mandatory: row.mandatory,
         raised_at: row.raised_at.and_utc(),
         due_at: row.due_at.and_utc(),
-        status,
+        status: row.status,
         escalated_at: row.escalated_at.map(|t| t.and_utc()),
         resolution,
     })
@@ -162,7 +138,16 @@ pub struct PromptQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_cursor(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
+/// The cursor key of a row ordered by `(at, id)`: the instant in nanoseconds (so no stored
+/// precision is lost) and the id.
+pub fn time_key(at: NaiveDateTime, id: &str) -> String {
+    // Stored instants are plausible (1900–2100), always within i64 nanoseconds (1677–2262).
+    let nanos = at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    format!("{nanos}|{id}")
+}
+
+/// The `(at, id)` key in a cursor made from a [`time_key`]; `422` for anything else.
+pub fn parse_time_key(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
     let bad = || {
         ApiError::Validation(vec![FieldError::new(
             "cursor",
@@ -171,28 +156,27 @@ fn parse_cursor(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
         )])
     };
     let raw = decode_cursor(cursor)?;
-    let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let at = DateTime::from_timestamp_micros(micros)
-        .filter(|t| crate::domain::validate::plausible(*t))
-        .ok_or_else(bad)?
-        .naive_utc();
-    Ok((at, id.to_string()))
+    let (nanos, id) = raw.split_once('|').ok_or_else(bad)?;
+    let nanos: i64 = nanos.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_nanos(nanos);
+    if !crate::domain::validate::plausible(at) {
+        return Err(bad());
+    }
+    Ok((at.naive_utc(), id.to_string()))
 }
 
-/// The assignee roles a caller acts as.
-fn roles_acted(w: &Work) -> Vec<String> {
-    let mut roles = Vec::new();
-    if w.me.is_probation() {
-        roles.push(AssigneeRole::ResponsibleOfficer.as_str().to_string());
-        if w.me.has(Role::ProbationManager) {
-            roles.push(AssigneeRole::ProbationManager.as_str().to_string());
-        }
-    }
-    if w.me.is_provider() && w.me.has(Role::ProviderManager) {
-        roles.push(AssigneeRole::ProviderSafeguardingLead.as_str().to_string());
-    }
-    roles
+/// The page of views of up to `limit + 1` loaded rows (the extra row only says more exist).
+pub fn view_page<R, T>(
+    rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> String,
+    view: impl FnMut(R) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError> {
+    let page = Page::from_rows(rows, limit, key, view);
+    Ok(Page {
+        items: page.items.into_iter().collect::<Result<_, _>>()?,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// List safeguarding prompts
@@ -212,54 +196,22 @@ pub async fn list_prompts(
 ) -> Result<web::Json<Page<PromptView>>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = given(q.cursor.as_deref()).map(parse_cursor).transpose()?;
+    let after = given(q.cursor.as_deref()).map(parse_time_key).transpose()?;
     if let Some(crn) = &q.crn {
         super::people::crn_param(crn)?;
     }
+    let list = ListQuery {
+        status: q.status,
+        crn: q.crn,
+        overdue: q.overdue == Some(true),
+        escalated: q.escalated,
+        assigned_to_me: q.assigned_to_me == Some(true),
+    };
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
-            let viewer = if w.me.is_probation() {
-                Viewer::Probation { org: w.me.org() }
-            } else {
-                Viewer::Provider { org: w.me.org() }
-            };
-            let filter = PromptFilter {
-                status: q.status.map(|s| {
-                    if s == PromptStatus::Open {
-                        OPEN
-                    } else {
-                        RESOLVED
-                    }
-                    .to_string()
-                }),
-                crn: q.crn.clone(),
-                overdue_at: q.overdue.filter(|o| *o).map(|_| w.now.naive_utc()),
-                escalated: q.escalated,
-                assigned_to: q.assigned_to_me.filter(|a| *a).map(|_| {
-                    let manager =
-                        w.me.has(Role::ProbationManager) || w.me.has(Role::ProviderManager);
-                    (w.me.caller.sub.clone(), roles_acted(w), manager)
-                }),
-            };
-            let rows = rows::list(w.conn, viewer, &filter, after, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            let rows: Vec<PromptRow> = rows.into_iter().take(limit as usize).collect();
-            let next_cursor = if more {
-                rows.last().map(|r| {
-                    encode_cursor(&format!(
-                        "{}|{}",
-                        r.due_at.and_utc().timestamp_micros(),
-                        r.id
-                    ))
-                })
-            } else {
-                None
-            };
-            let items = rows
-                .into_iter()
-                .map(|r| prompt_view(r, w.now))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page { items, next_cursor })
+            let rows = service::list(w, list, after, limit)?;
+            let key = |r: &PromptRow| time_key(r.due_at, &r.id);
+            view_page(rows, limit, key, |r| prompt_view(r, w.now))
         })
         .await?;
     Ok(web::Json(page))
@@ -280,8 +232,7 @@ pub async fn get_prompt(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRespo
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadPrompts, "prompt.read", move |w| {
-            let row = access::prompt(w, &id)?;
-            prompt_view(row, w.now)
+            prompt_view(service::get(w, &id)?, w.now)
         })
         .await?;
     Ok(tagged(actix_web::http::StatusCode::OK, &view))
@@ -297,6 +248,21 @@ pub struct ResolvePrompt {
     /// E.g. the MASH referral number.
     #[serde(default)]
     pub external_reference: Option<String>,
+}
+
+impl ResolvePrompt {
+    /// The request, once its note (up to 4,000 characters) and reference (200) are checked.
+    fn checked(self) -> Result<ResolveRequest, ApiError> {
+        let mut e = Errors::default();
+        e.text("note", &self.note, 4000);
+        e.optional_text("externalReference", self.external_reference.as_deref(), 200);
+        e.into_result()?;
+        Ok(ResolveRequest {
+            outcome: self.outcome,
+            note: self.note,
+            external_reference: self.external_reference,
+        })
+    }
 }
 
 /// Resolve a safeguarding prompt
@@ -323,52 +289,13 @@ pub async fn resolve_prompt(
     body: ApiJson<ResolvePrompt>,
 ) -> Result<web::Json<PromptView>, ApiError> {
     let id = id.into_inner();
-    let body = body.into_inner();
-    let mut e = Errors::default();
-    e.text("note", &body.note, 4000);
-    e.optional_text("externalReference", body.external_reference.as_deref(), 200);
-    e.into_result()?;
+    let request = body.into_inner().checked()?;
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
-            let row = access::prompt(w, &id)?;
-            if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))?;
-            let for_provider = row.org != row.probation_org;
-            let acting_role = if for_provider {
-                if w.me.is_provider() && w.me.has(Role::ProviderManager) {
-                    Role::ProviderManager
-                } else if w.me.is_probation() && w.me.has(Role::ProbationManager) {
-                    // A provider that stops responding must not block the case for ever.
-                    Role::ProbationManager
-                } else {
-                    return Err(ApiError::Forbidden(
-                        "this prompt is addressed to the provider's safeguarding lead (a provider manager); a probation manager may also close it".into(),
-                    ));
-                }
-            } else {
-                if !w.me.is_probation() {
-                    return Err(ApiError::not_found("prompt"));
-                }
-                if w.me.has(Role::ProbationManager) {
-                    Role::ProbationManager
-                } else {
-                    Role::ProbationPractitioner
-                }
+            let expect = |w: &mut Work, row: &PromptRow| {
+                if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))
             };
-            if row.status != OPEN {
-                return Err(ApiError::invalid_state("the prompt is already resolved", row.status.clone()));
-            }
-            let manager = matches!(acting_role, Role::ProbationManager | Role::ProviderManager);
-            if row.mandatory && body.outcome == Outcome::NotRequired && !manager {
-                return Err(ApiError::Forbidden(
-                    "this prompt is mandatory: only a manager may judge it not required".into(),
-                ));
-            }
-            let row = resolve(w, row, prompt_service::Resolution {
-                outcome: body.outcome.as_str(),
-                note: body.note.trim().to_string(),
-                external_reference: body.external_reference.map(|r| r.trim().to_string()),
-                role: Some(acting_role.as_str().into()),
-            })?;
+            let row = service::resolve_by_caller(w, &id, &expect, request)?;
             prompt_view(row, w.now)
         })
         .await?;

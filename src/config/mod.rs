@@ -263,9 +263,9 @@ impl Settings {
             }
         }
 
-        let known: Vec<String> = crate::rules::RULE_IDS
+        let known: Vec<String> = crate::rules::RuleId::ALL
             .iter()
-            .map(|r| r.replace('-', "_"))
+            .map(|r| r.config_key())
             .collect();
         deadline_overrides = deadline_overrides
             .into_iter()

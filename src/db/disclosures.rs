@@ -2,6 +2,7 @@
 
 use super::schema::disclosures;
 use super::DbConnection;
+use crate::domain::disclosure::{DisclosedBy, DisclosureType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -14,9 +15,9 @@ pub struct DisclosureRow {
     pub referral_id: Option<String>,
     pub order_id: Option<String>,
     pub provider_org: Option<String>,
-    pub disclosure_type: String,
+    pub disclosure_type: DisclosureType,
     pub disclosed_at: NaiveDateTime,
-    pub disclosed_by: String,
+    pub disclosed_by: DisclosedBy,
     pub summary: String,
     pub details: Option<String>,
     pub immediate_action_taken: Option<String>,
@@ -61,4 +62,27 @@ pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<Disclos
         .order((disclosures::disclosed_at.asc(), disclosures::id.asc()))
         .select(DisclosureRow::as_select())
         .load(conn)
+}
+
+/// One page of a person's disclosures in the order they were made (`disclosed_at`, then id),
+/// after the cursor `(disclosed_at, id)`, at most `limit` rows.
+pub fn page_for_person(
+    conn: &mut DbConnection,
+    crn: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DisclosureRow>> {
+    let mut q = disclosures::table
+        .filter(disclosures::crn.eq(crn.to_string()))
+        .order((disclosures::disclosed_at.asc(), disclosures::id.asc()))
+        .select(DisclosureRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        // The `>=` lets both backends seek the (crn, disclosed_at) index; the `OR` breaks ties.
+        q = q
+            .filter(disclosures::disclosed_at.ge(at))
+            .filter(disclosures::disclosed_at.gt(at).or(disclosures::id.gt(id)));
+    }
+    q.load(conn)
 }

@@ -2,6 +2,8 @@
 
 use super::schema::safeguarding_prompts as sp;
 use super::DbConnection;
+use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
+use crate::domain::rule_id::RuleId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -14,31 +16,28 @@ pub struct PromptRow {
     pub org: String,
     pub order_id: Option<String>,
     pub referral_id: Option<String>,
-    pub rule: String,
+    pub rule: RuleId,
     pub title: String,
     pub action: String,
     pub rationale: String,
     pub guidance: String,
-    pub triggered_by_kind: String,
+    pub triggered_by_kind: TriggerKind,
     pub triggered_by_id: String,
-    pub assignee_role: String,
+    pub assignee_role: AssigneeRole,
     pub assignee: Option<String>,
     pub mandatory: bool,
     pub dedup_key: String,
-    pub status: String,
+    pub status: PromptStatus,
     pub raised_at: NaiveDateTime,
     pub due_at: NaiveDateTime,
     pub escalated_at: Option<NaiveDateTime>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub resolution_note: Option<String>,
     pub external_reference: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
     pub resolved_by: Option<String>,
     pub resolved_by_role: Option<String>,
 }
-
-pub const OPEN: &str = "OPEN";
-pub const RESOLVED: &str = "RESOLVED";
 
 pub fn insert(conn: &mut DbConnection, row: &PromptRow) -> QueryResult<()> {
     diesel::insert_into(sp::table)
@@ -65,7 +64,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PromptRow>> 
 pub fn open_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<PromptRow>> {
     sp::table
         .filter(sp::dedup_key.eq(key))
-        .filter(sp::status.eq(OPEN))
+        .filter(sp::status.eq(PromptStatus::Open))
         .select(PromptRow::as_select())
         .first(conn)
         .optional()
@@ -80,12 +79,12 @@ pub fn any_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
 pub fn open_for_referral(
     conn: &mut DbConnection,
     referral_id: &str,
-    rule: &str,
+    rule: RuleId,
 ) -> QueryResult<Vec<PromptRow>> {
     sp::table
         .filter(sp::referral_id.eq(referral_id))
         .filter(sp::rule.eq(rule))
-        .filter(sp::status.eq(OPEN))
+        .filter(sp::status.eq(PromptStatus::Open))
         .select(PromptRow::as_select())
         .load(conn)
 }
@@ -94,6 +93,18 @@ pub fn open_for_referral(
 pub fn triggered_by(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<PromptRow>> {
     sp::table
         .filter(sp::triggered_by_id.eq(id))
+        .order(sp::id.asc())
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
+/// Prompts raised by any of these facts (a page of disclosures), by id.
+pub fn triggered_by_any(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<PromptRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sp::table
+        .filter(sp::triggered_by_id.eq_any(ids))
         .order(sp::id.asc())
         .select(PromptRow::as_select())
         .load(conn)
@@ -117,14 +128,14 @@ pub enum Viewer<'a> {
 
 #[derive(Debug, Default, Clone)]
 pub struct PromptFilter {
-    pub status: Option<String>,
+    pub status: Option<PromptStatus>,
     pub crn: Option<String>,
     /// Open prompts past their due time at this instant.
     pub overdue_at: Option<NaiveDateTime>,
     pub escalated: Option<bool>,
     /// Named to this subject, or unnamed for one of these assignee roles; `include_escalated`
     /// adds escalated prompts (for managers).
-    pub assigned_to: Option<(String, Vec<String>, bool)>,
+    pub assigned_to: Option<(String, Vec<AssigneeRole>, bool)>,
 }
 
 /// Prompts the viewer may see, by due time then id, after the cursor `(due_at, id)`.
@@ -145,13 +156,15 @@ pub fn list(
         Viewer::Provider { org } => q.filter(sp::org.eq(org.to_string())),
     };
     if let Some(s) = &filter.status {
-        q = q.filter(sp::status.eq(s.clone()));
+        q = q.filter(sp::status.eq(*s));
     }
     if let Some(c) = &filter.crn {
         q = q.filter(sp::crn.eq(c.clone()));
     }
     if let Some(now) = filter.overdue_at {
-        q = q.filter(sp::status.eq(OPEN)).filter(sp::due_at.lt(now));
+        q = q
+            .filter(sp::status.eq(PromptStatus::Open))
+            .filter(sp::due_at.lt(now));
     }
     match filter.escalated {
         Some(true) => q = q.filter(sp::escalated_at.is_not_null()),
@@ -183,7 +196,7 @@ pub fn lock_overdue(
 ) -> QueryResult<Vec<PromptRow>> {
     let q = || {
         sp::table
-            .filter(sp::status.eq(OPEN))
+            .filter(sp::status.eq(PromptStatus::Open))
             .filter(sp::escalated_at.is_null())
             .filter(sp::due_at.lt(now))
             .order(sp::due_at.asc())

@@ -6,8 +6,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
 )]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DisclosureType {
     Pregnancy,
@@ -25,6 +38,8 @@ pub enum DisclosureType {
     Weapon,
     Other,
 }
+
+crate::stored_as_text!(DisclosureType);
 
 impl DisclosureType {
     pub const ALL: [DisclosureType; 14] = [
@@ -88,12 +103,42 @@ impl DisclosureType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DisclosedBy {
     PersonOnProbation,
     ThirdParty,
     Observed,
+}
+
+crate::stored_as_text!(DisclosedBy);
+
+impl DisclosedBy {
+    pub const ALL: [DisclosedBy; 3] = [Self::PersonOnProbation, Self::ThirdParty, Self::Observed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PersonOnProbation => "PERSON_ON_PROBATION",
+            Self::ThirdParty => "THIRD_PARTY",
+            Self::Observed => "OBSERVED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -230,6 +275,18 @@ impl NewDisclosure {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn types_and_sources_serialise_as_their_stored_text() {
+        for t in DisclosureType::ALL {
+            assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        for by in DisclosedBy::ALL {
+            assert_eq!(DisclosedBy::parse(by.as_str()), Some(by));
+            assert_eq!(serde_json::to_value(by).unwrap(), by.as_str());
+        }
+    }
 
     fn pregnancy(details: serde_json::Value, at: DateTime<Utc>) -> NewDisclosure {
         NewDisclosure {

@@ -43,7 +43,7 @@ pub struct CaseRef<'a> {
 #[allow(clippy::too_many_arguments)] // a private constructor; every call names its fields in order
 fn ro_prompt(
     case: &CaseRef,
-    rule: &'static str,
+    rule: RuleId,
     title: &str,
     action: String,
     deadline: DeadlinePolicy,
@@ -75,7 +75,7 @@ pub fn absence_decision(
 ) -> PromptSpec {
     ro_prompt(
         case,
-        "absence-decision",
+        RuleId::AbsenceDecision,
         "Decide whether the absence was acceptable",
         "Decide whether the person had a reasonable excuse. An unacceptable absence is recorded as a warning, or needs a breach referral if a warning was given in the last 12 months.".into(),
         DeadlinePolicy::WorkingDays(2),
@@ -111,7 +111,7 @@ pub fn disengagement(
         .collect();
     Some(ro_prompt(
         case,
-        "disengagement-pattern",
+        RuleId::DisengagementPattern,
         "A pattern of missed sessions",
         "Review engagement as a whole: speak to the person and the provider, consider whether the RAR can still be fulfilled, and decide on enforcement.".into(),
         DeadlinePolicy::WorkingDays(2),
@@ -161,7 +161,7 @@ pub fn breach_referral(
 ) -> PromptSpec {
     ro_prompt(
         case,
-        "breach-referral",
+        RuleId::BreachReferral,
         "Refer for breach",
         "Start breach proceedings: a further unacceptable failure within 12 months of a warning must be referred to court.".into(),
         DeadlinePolicy::WorkingDays(2),
@@ -180,7 +180,7 @@ pub fn breach_referral(
 pub fn provider_notification(case: &CaseRef, appointment_id: &str, words: &str) -> PromptSpec {
     ro_prompt(
         case,
-        "provider-notification",
+        RuleId::ProviderNotification,
         "The provider asked that you be told",
         "Read the provider's account and decide whether it changes risk or the plan.".into(),
         DeadlinePolicy::WorkingDays(1),
@@ -205,7 +205,7 @@ pub fn ended_early(
 ) -> PromptSpec {
     ro_prompt(
         case,
-        "referral-ended-early",
+        RuleId::ReferralEndedEarly,
         "The provider ended the referral early",
         format!(
             "Decide on enforcement and on the {} undelivered RAR day(s): recommission, or record the shortfall for the termination review.",
@@ -319,7 +319,7 @@ mod tests {
     fn a_breach_referral_is_mandatory() {
         let p = breach_referral(&case(), "a1", day(10), day(2));
         assert!(p.mandatory);
-        assert_eq!(p.rule, "breach-referral");
+        assert_eq!(p.rule, RuleId::BreachReferral);
     }
 
     #[test]

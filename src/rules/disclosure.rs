@@ -195,7 +195,7 @@ impl Builder<'_, '_> {
 
 /// The fixed part of a prompt: what a rule asks, of whom it is decided by the caller.
 struct Ask {
-    rule: &'static str,
+    rule: RuleId,
     title: &'static str,
     action: &'static str,
     deadline: DeadlinePolicy,
@@ -229,7 +229,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
                 c.profile()
             );
             b.ro(
-            Ask { rule: "children-safeguarding-referral", title: "Consider a referral to children's social care",
+            Ask { rule: RuleId::ChildrenSafeguardingReferral, title: "Consider a referral to children's social care",
                 action: "Establish who the children are, their ages and where they live; consider a referral to children's social care (MASH) and share the risk information.",
                 deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
             why,
@@ -237,7 +237,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
         }
         ChangeOfAddress => {
             b.ro(
-            Ask { rule: "change-of-address-permission", title: "Check permission to move and who lives there",
+            Ask { rule: RuleId::ChangeOfAddressPermission, title: "Check permission to move and who lives there",
                 action: "The person needs permission to change residence: check it was sought, and re-check who lives at the new address (partners, children).",
                 deadline: TWO_DAYS, mandatory: false, guidance: &[RESIDENCE, CASE_REVIEW] },
             "A change of address affects who the person lives with and where supervision happens.".into(),
@@ -245,7 +245,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
         }
         DomesticAbuseIncident => {
             b.ro(
-            Ask { rule: "domestic-abuse-incident-review", title: "Review risk after a domestic abuse incident",
+            Ask { rule: RuleId::DomesticAbuseIncidentReview, title: "Review risk after a domestic abuse incident",
                 action: "Review the risk of serious harm today: establish who was harmed, whether children were present, inform the police domestic abuse unit and consider a MARAC referral.",
                 deadline: TODAY, mandatory: true, guidance: &[MARAC, INFO_SHARING] },
             format!("A domestic abuse incident was disclosed; the case has {}.", c.profile()),
@@ -253,13 +253,13 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
         }
         SelfHarm | SuicidalIdeation => {
             b.provider_lead(
-            Ask { rule: "risk-to-self-provider-action", title: "Follow your risk-to-self procedure now",
+            Ask { rule: RuleId::RiskToSelfProviderAction, title: "Follow your risk-to-self procedure now",
                 action: "Make sure the person is safe now: follow your organisation's self-harm and suicide procedure and tell the responsible officer what was done.",
                 deadline: TODAY, mandatory: true, guidance: &[RISK_TO_SELF] },
             "Self-harm or suicidal thoughts were disclosed to your worker.".into(),
         );
             b.ro(
-            Ask { rule: "risk-to-self-review", title: "Review risk to self",
+            Ask { rule: RuleId::RiskToSelfReview, title: "Review risk to self",
                 action: "Review the person's risk to self (suicide and self-harm) and the plan to manage it; consider health referrals.",
                 deadline: ONE_DAY, mandatory: true, guidance: &[RISK_TO_SELF] },
             "Self-harm or suicidal thoughts were disclosed.".into(),
@@ -268,15 +268,15 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
         SubstanceMisuse | NewOffence | MentalHealthDeterioration => {
             let (rule, title) = match d.kind {
                 SubstanceMisuse => (
-                    "substance-misuse-risk-review",
+                    RuleId::SubstanceMisuseRiskReview,
                     "Review risk after a substance misuse relapse",
                 ),
                 NewOffence => (
-                    "new-offence-risk-review",
+                    RuleId::NewOffenceRiskReview,
                     "Review risk after a new offence or arrest",
                 ),
                 _ => (
-                    "mental-health-risk-review",
+                    RuleId::MentalHealthRiskReview,
                     "Review risk after a deterioration in mental health",
                 ),
             };
@@ -290,7 +290,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
         Weapon => {
             b.ro(
                 Ask {
-                    rule: "weapon-risk-review",
+                    rule: RuleId::WeaponRiskReview,
                     title: "Review risk: access to a weapon",
                     action:
                         "Review the risk of serious harm today and consider informing the police.",
@@ -309,7 +309,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
     contradiction(&mut b);
     if d.kind.changes_household() {
         b.ro(
-            Ask { rule: "household-update", title: "Update the household record",
+            Ask { rule: RuleId::HouseholdUpdate, title: "Update the household record",
                 action: "Update household composition (partners, children including unborn with expected dates, putative paternity, addresses) and record who reported each fact.",
                 deadline: TWO_DAYS, mandatory: false, guidance: &[CASE_REVIEW] },
             "What providers report about the household must reach the household record.".into(),
@@ -317,7 +317,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
     }
     if b.out.is_empty() {
         b.ro(
-            Ask { rule: "disclosure-consider", title: "Consider the disclosure",
+            Ask { rule: RuleId::DisclosureConsider, title: "Consider the disclosure",
                 action: "Read the disclosure and decide whether it changes risk or the plan; record what you decided.",
                 deadline: TWO_DAYS, mandatory: false, guidance: &[CASE_REVIEW] },
             "Nothing a provider reports is dropped: every disclosure is considered.".into(),
@@ -344,20 +344,20 @@ fn change_of_circumstances(b: &mut Builder) {
     );
     if pregnancy {
         b.ro(
-            Ask { rule: "pregnancy-da-mash-referral", title: "Refer to children's social care (MASH)",
+            Ask { rule: RuleId::PregnancyDaMashReferral, title: "Refer to children's social care (MASH)",
                 action: "Refer the unborn child to children's social care (MASH) now, sharing the offence, the risk of serious harm and the risk management plan.",
                 deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER, PRE_BIRTH, INFO_SHARING, OMA_S14] },
             why.clone(),
         );
         b.ro(
-            Ask { rule: "pregnancy-da-pre-birth-protocol", title: "Consider the pre-birth protocol",
+            Ask { rule: RuleId::PregnancyDaPreBirthProtocol, title: "Consider the pre-birth protocol",
                 action: "Consider a pre-birth assessment under the local protocol and agree with children's social care who leads it.",
                 deadline: TWO_DAYS, mandatory: false, guidance: &[PRE_BIRTH] },
             why.clone(),
         );
     } else {
         b.ro(
-            Ask { rule: "relationship-da-children-check", title: "Check for children in the new relationship",
+            Ask { rule: RuleId::RelationshipDaChildrenCheck, title: "Check for children in the new relationship",
                 action: "Find out whether the new partner has children, is pregnant or lives with children; if so refer to children's social care (MASH).",
                 deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
             why.clone(),
@@ -365,28 +365,28 @@ fn change_of_circumstances(b: &mut Builder) {
     }
     if partner_pregnant {
         b.ro(
-            Ask { rule: "da-clares-law", title: "Consider a Clare's Law 'right to know' disclosure",
+            Ask { rule: RuleId::DaClaresLaw, title: "Consider a Clare's Law 'right to know' disclosure",
                 action: "Consider asking the police to make a Domestic Violence Disclosure Scheme 'right to know' disclosure to the partner.",
                 deadline: TWO_DAYS, mandatory: false, guidance: &[DVDS] },
             why.clone(),
         );
     }
     b.ro(
-            Ask { rule: "da-change-risk-review", title: "Review the risk of serious harm",
+            Ask { rule: RuleId::DaChangeRiskReview, title: "Review the risk of serious harm",
                 action: "Review the risk assessment: a pregnancy or a new partner is exactly the change in circumstances that raises a medium risk.",
                 deadline: FIVE_DAYS, mandatory: true, guidance: &[CASE_REVIEW] },
             why.clone(),
         );
     if c.marac_case() {
         b.ro(
-            Ask { rule: "da-marac-rereferral", title: "Re-refer to MARAC",
+            Ask { rule: RuleId::DaMaracRereferral, title: "Re-refer to MARAC",
                 action: "This is a MARAC case: make a repeat referral so partner agencies can plan for the partner and child.",
                 deadline: TWO_DAYS, mandatory: true, guidance: &[MARAC] },
             why.clone(),
         );
     }
     b.provider_lead(
-            Ask { rule: "provider-safeguarding-procedure", title: "Confirm your safeguarding procedure was followed",
+            Ask { rule: RuleId::ProviderSafeguardingProcedure, title: "Confirm your safeguarding procedure was followed",
                 action: "Confirm your organisation's safeguarding procedure was followed for this disclosure and that your staff safety measures still fit.",
                 deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER] },
             why,
@@ -396,13 +396,13 @@ fn change_of_circumstances(b: &mut Builder) {
 fn harm_to_child(b: &mut Builder) {
     let why = "Harm to a child was disclosed: refer immediately, and to the police if the danger is immediate.".to_string();
     b.ro(
-            Ask { rule: "harm-to-child-referral", title: "Refer to children's social care today",
+            Ask { rule: RuleId::HarmToChildReferral, title: "Refer to children's social care today",
                 action: "Refer to children's social care (MASH) today; call the police if a child is in immediate danger.",
                 deadline: TODAY, mandatory: true, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
             why.clone(),
         );
     b.provider_lead(
-            Ask { rule: "harm-to-child-provider-referral", title: "Refer to children's social care today",
+            Ask { rule: RuleId::HarmToChildProviderReferral, title: "Refer to children's social care today",
                 action: "Make sure your organisation has referred to children's social care today (or the police if danger is immediate) and tell the responsible officer.",
                 deadline: TODAY, mandatory: true, guidance: &[WORKING_TOGETHER] },
             why.clone(),
@@ -414,7 +414,7 @@ fn harm_to_child(b: &mut Builder) {
     };
     b.push(
         role,
-        Ask { rule: "harm-to-child-written-confirmation", title: "Confirm the referral in writing",
+        Ask { rule: RuleId::HarmToChildWrittenConfirmation, title: "Confirm the referral in writing",
             action: "Send written confirmation of the referral to children's social care by the next working day (local procedures ask for it within 24 hours of the referral).",
             deadline: ONE_DAY, mandatory: true, guidance: &[WORKING_TOGETHER] },
         why,
@@ -442,7 +442,7 @@ fn contradiction(b: &mut Builder) {
         b.d.reported_by,
         b.d.summary.trim(),
     );
-    let rule = "contradiction-reconcile";
+    let rule = RuleId::ContradictionReconcile;
     b.out.push(PromptSpec {
         rule,
         title: "Reconcile conflicting accounts".into(),
@@ -482,7 +482,7 @@ pub fn contradiction_on_declaration(
         .iter()
         .filter(|d| d.kind.implies_children() && d.disclosed_at <= decl.declared_at)
         .max_by_key(|d| d.disclosed_at)?;
-    let rule = "contradiction-reconcile";
+    let rule = RuleId::ContradictionReconcile;
     Some(PromptSpec {
         rule,
         title: "Reconcile conflicting accounts".into(),

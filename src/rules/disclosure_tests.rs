@@ -96,7 +96,7 @@ fn no_children_declaration() -> DeclarationFacts<'static> {
     }
 }
 
-fn rules(prompts: &[PromptSpec]) -> Vec<&'static str> {
+fn rules(prompts: &[PromptSpec]) -> Vec<RuleId> {
     prompts.iter().map(|p| p.rule).collect()
 }
 
@@ -111,8 +111,8 @@ fn every_rule_that_fires_is_a_known_rule_id() {
             );
             for p in prompts {
                 assert!(
-                    crate::rules::RULE_IDS.contains(&p.rule),
-                    "{} is not in RULE_IDS",
+                    RuleId::ALL.contains(&p.rule),
+                    "{} is not in RuleId::ALL",
                     p.rule
                 );
             }
@@ -144,8 +144,8 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
         DisclosureType,
         bool,
         Option<RiskAssessment>,
-        &'static [&'static str],
-        &'static [&'static str],
+        &'static [RuleId],
+        &'static [RuleId],
     );
     let table: Vec<Row> = vec![
         (
@@ -154,31 +154,37 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             true,
             Some(da_perpetrator()),
             &[
-                "pregnancy-da-mash-referral",
-                "pregnancy-da-pre-birth-protocol",
-                "da-clares-law",
-                "da-change-risk-review",
-                "da-marac-rereferral",
-                "provider-safeguarding-procedure",
-                "household-update",
+                RuleId::PregnancyDaMashReferral,
+                RuleId::PregnancyDaPreBirthProtocol,
+                RuleId::DaClaresLaw,
+                RuleId::DaChangeRiskReview,
+                RuleId::DaMaracRereferral,
+                RuleId::ProviderSafeguardingProcedure,
+                RuleId::HouseholdUpdate,
             ],
-            &["relationship-da-children-check", "disclosure-consider"],
+            &[
+                RuleId::RelationshipDaChildrenCheck,
+                RuleId::DisclosureConsider,
+            ],
         ),
         (
             "pregnancy, no flags",
             DisclosureType::Pregnancy,
             true,
             Some(no_flags()),
-            &["household-update"],
-            &["pregnancy-da-mash-referral", "da-marac-rereferral"],
+            &[RuleId::HouseholdUpdate],
+            &[RuleId::PregnancyDaMashReferral, RuleId::DaMaracRereferral],
         ),
         (
             "pregnancy, RoSH to children medium only",
             DisclosureType::Pregnancy,
             false,
             Some(risk(&[], RoshLevel::Medium, RoshLevel::Low, 0)),
-            &["pregnancy-da-mash-referral"],
-            &["da-marac-rereferral", "provider-safeguarding-procedure"],
+            &[RuleId::PregnancyDaMashReferral],
+            &[
+                RuleId::DaMaracRereferral,
+                RuleId::ProviderSafeguardingProcedure,
+            ],
         ),
         (
             "new relationship, DA history",
@@ -191,12 +197,12 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
                 0,
             )),
             &[
-                "relationship-da-children-check",
-                "da-clares-law",
-                "da-change-risk-review",
-                "household-update",
+                RuleId::RelationshipDaChildrenCheck,
+                RuleId::DaClaresLaw,
+                RuleId::DaChangeRiskReview,
+                RuleId::HouseholdUpdate,
             ],
-            &["pregnancy-da-mash-referral", "da-marac-rereferral"],
+            &[RuleId::PregnancyDaMashReferral, RuleId::DaMaracRereferral],
         ),
         (
             "harm to a child",
@@ -204,9 +210,9 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             true,
             Some(no_flags()),
             &[
-                "harm-to-child-referral",
-                "harm-to-child-provider-referral",
-                "harm-to-child-written-confirmation",
+                RuleId::HarmToChildReferral,
+                RuleId::HarmToChildProviderReferral,
+                RuleId::HarmToChildWrittenConfirmation,
             ],
             &[],
         ),
@@ -215,7 +221,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::SelfHarm,
             true,
             None,
-            &["risk-to-self-provider-action", "risk-to-self-review"],
+            &[RuleId::RiskToSelfProviderAction, RuleId::RiskToSelfReview],
             &[],
         ),
         (
@@ -223,15 +229,15 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::SuicidalIdeation,
             false,
             None,
-            &["risk-to-self-review"],
-            &["risk-to-self-provider-action"],
+            &[RuleId::RiskToSelfReview],
+            &[RuleId::RiskToSelfProviderAction],
         ),
         (
             "change of address",
             DisclosureType::ChangeOfAddress,
             false,
             None,
-            &["change-of-address-permission", "household-update"],
+            &[RuleId::ChangeOfAddressPermission, RuleId::HouseholdUpdate],
             &[],
         ),
         (
@@ -239,8 +245,8 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::ChildrenInHousehold,
             false,
             Some(no_flags()),
-            &["household-update"],
-            &["children-safeguarding-referral"],
+            &[RuleId::HouseholdUpdate],
+            &[RuleId::ChildrenSafeguardingReferral],
         ),
         (
             "contact with children, risk to children",
@@ -252,7 +258,10 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
                 RoshLevel::Low,
                 0,
             )),
-            &["children-safeguarding-referral", "household-update"],
+            &[
+                RuleId::ChildrenSafeguardingReferral,
+                RuleId::HouseholdUpdate,
+            ],
             &[],
         ),
         (
@@ -260,7 +269,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::DomesticAbuseIncident,
             false,
             None,
-            &["domestic-abuse-incident-review"],
+            &[RuleId::DomesticAbuseIncidentReview],
             &[],
         ),
         (
@@ -268,7 +277,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::SubstanceMisuse,
             false,
             None,
-            &["substance-misuse-risk-review"],
+            &[RuleId::SubstanceMisuseRiskReview],
             &[],
         ),
         (
@@ -276,7 +285,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::NewOffence,
             false,
             None,
-            &["new-offence-risk-review"],
+            &[RuleId::NewOffenceRiskReview],
             &[],
         ),
         (
@@ -284,7 +293,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::Weapon,
             false,
             None,
-            &["weapon-risk-review"],
+            &[RuleId::WeaponRiskReview],
             &[],
         ),
         (
@@ -292,7 +301,7 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::MentalHealthDeterioration,
             false,
             None,
-            &["mental-health-risk-review"],
+            &[RuleId::MentalHealthRiskReview],
             &[],
         ),
         (
@@ -300,8 +309,8 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             DisclosureType::Other,
             false,
             None,
-            &["disclosure-consider"],
-            &["household-update"],
+            &[RuleId::DisclosureConsider],
+            &[RuleId::HouseholdUpdate],
         ),
     ];
     for (name, kind, provider, profile, fire, silent) in table {
@@ -331,7 +340,7 @@ fn prompts_name_the_officer_or_the_providers_lead() {
     );
     let mash = prompts
         .iter()
-        .find(|p| p.rule == "pregnancy-da-mash-referral")
+        .find(|p| p.rule == RuleId::PregnancyDaMashReferral)
         .unwrap();
     assert_eq!(mash.assignee_role, AssigneeRole::ResponsibleOfficer);
     assert_eq!(mash.assignee.as_deref(), Some("jsmith"));
@@ -344,7 +353,7 @@ fn prompts_name_the_officer_or_the_providers_lead() {
     assert!(mash.guidance.contains(&WORKING_TOGETHER));
     let lead = prompts
         .iter()
-        .find(|p| p.rule == "provider-safeguarding-procedure")
+        .find(|p| p.rule == RuleId::ProviderSafeguardingProcedure)
         .unwrap();
     assert_eq!(lead.assignee_role, AssigneeRole::ProviderSafeguardingLead);
     assert_eq!(lead.assignee, None);
@@ -359,7 +368,7 @@ fn a_pregnancy_contradicting_a_declaration_of_no_children_is_flagged_with_both_a
     );
     let c = prompts
         .iter()
-        .find(|p| p.rule == "contradiction-reconcile")
+        .find(|p| p.rule == RuleId::ContradictionReconcile)
         .expect("contradiction");
     assert!(c.rationale.contains("No children involved"));
     assert!(c.rationale.contains("going to be a dad"));
@@ -377,19 +386,19 @@ fn no_contradiction_when_the_declaration_admits_children_or_came_later() {
         &disclosure(DisclosureType::Pregnancy, true),
         &case(Some(&r), Some(admits)),
     );
-    assert!(!rules(&prompts).contains(&"contradiction-reconcile"));
+    assert!(!rules(&prompts).contains(&RuleId::ContradictionReconcile));
     let mut later = no_children_declaration();
     later.declared_at = at(2026, 3, 1, 9, 0);
     let prompts = evaluate(
         &disclosure(DisclosureType::Pregnancy, true),
         &case(Some(&r), Some(later)),
     );
-    assert!(!rules(&prompts).contains(&"contradiction-reconcile"));
+    assert!(!rules(&prompts).contains(&RuleId::ContradictionReconcile));
     let prompts = evaluate(
         &disclosure(DisclosureType::SubstanceMisuse, true),
         &case(Some(&r), Some(no_children_declaration())),
     );
-    assert!(!rules(&prompts).contains(&"contradiction-reconcile"));
+    assert!(!rules(&prompts).contains(&RuleId::ContradictionReconcile));
 }
 
 #[test]
@@ -430,7 +439,7 @@ fn the_same_pregnancy_reported_twice_has_the_same_facts_and_a_new_one_does_not()
         let prompts = evaluate(&d, &case(Some(&r), None));
         prompts
             .iter()
-            .find(|p| p.rule == "pregnancy-da-mash-referral")
+            .find(|p| p.rule == RuleId::PregnancyDaMashReferral)
             .unwrap()
             .dedup_key
             .clone()
@@ -445,7 +454,7 @@ fn deadlines_fall_on_working_days_in_london() {
     let cal = HolidayCalendar::england_and_wales();
     let hours = WorkingHours::default();
     let r = da_perpetrator();
-    let due_for = |raised: DateTime<Utc>, rule: &str, kind: DisclosureType| {
+    let due_for = |raised: DateTime<Utc>, rule: RuleId, kind: DisclosureType| {
         let mut d = disclosure(kind, true);
         d.disclosed_at = raised;
         let prompts = evaluate(&d, &case(Some(&r), None));
@@ -457,7 +466,7 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "friday afternoon",
             at(2026, 3, 6, 15, 30),
-            "pregnancy-da-mash-referral",
+            RuleId::PregnancyDaMashReferral,
             DisclosureType::Pregnancy,
             at(2026, 3, 9, 17, 0),
         ),
@@ -465,7 +474,7 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "before a bank holiday weekend",
             at(2026, 4, 2, 10, 0),
-            "pregnancy-da-mash-referral",
+            RuleId::PregnancyDaMashReferral,
             DisclosureType::Pregnancy,
             at(2026, 4, 7, 16, 0),
         ),
@@ -473,7 +482,7 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "on a bank holiday Monday",
             at(2026, 4, 6, 10, 0),
-            "pregnancy-da-mash-referral",
+            RuleId::PregnancyDaMashReferral,
             DisclosureType::Pregnancy,
             at(2026, 4, 7, 16, 0),
         ),
@@ -481,7 +490,7 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "across the spring DST change",
             at(2026, 3, 27, 10, 0),
-            "pregnancy-da-mash-referral",
+            RuleId::PregnancyDaMashReferral,
             DisclosureType::Pregnancy,
             at(2026, 3, 30, 16, 0),
         ),
@@ -489,7 +498,7 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "christmas",
             at(2026, 12, 24, 10, 0),
-            "pregnancy-da-mash-referral",
+            RuleId::PregnancyDaMashReferral,
             DisclosureType::Pregnancy,
             at(2026, 12, 29, 17, 0),
         ),
@@ -497,21 +506,21 @@ fn deadlines_fall_on_working_days_in_london() {
         (
             "harm to a child on friday evening",
             at(2026, 3, 6, 18, 30),
-            "harm-to-child-referral",
+            RuleId::HarmToChildReferral,
             DisclosureType::HarmToChild,
             at(2026, 3, 9, 17, 0),
         ),
         (
             "harm to a child on a weekday morning",
             at(2026, 3, 4, 9, 0),
-            "harm-to-child-referral",
+            RuleId::HarmToChildReferral,
             DisclosureType::HarmToChild,
             at(2026, 3, 4, 17, 0),
         ),
         (
             "written confirmation the next working day, never before the referral",
             at(2026, 3, 4, 9, 0),
-            "harm-to-child-written-confirmation",
+            RuleId::HarmToChildWrittenConfirmation,
             DisclosureType::HarmToChild,
             at(2026, 3, 5, 17, 0),
         ),

@@ -15,37 +15,7 @@ pub mod termination;
 pub mod working_days;
 
 /// Every rule id a prompt can carry; deadline overrides must name one of these.
-pub const RULE_IDS: &[&str] = &[
-    "pregnancy-da-mash-referral",
-    "pregnancy-da-pre-birth-protocol",
-    "relationship-da-children-check",
-    "da-clares-law",
-    "da-change-risk-review",
-    "da-marac-rereferral",
-    "provider-safeguarding-procedure",
-    "harm-to-child-referral",
-    "harm-to-child-provider-referral",
-    "harm-to-child-written-confirmation",
-    "children-safeguarding-referral",
-    "change-of-address-permission",
-    "domestic-abuse-incident-review",
-    "risk-to-self-provider-action",
-    "risk-to-self-review",
-    "substance-misuse-risk-review",
-    "new-offence-risk-review",
-    "mental-health-risk-review",
-    "weapon-risk-review",
-    "contradiction-reconcile",
-    "household-update",
-    "disclosure-consider",
-    "risk-information-updated",
-    "absence-decision",
-    "disengagement-pattern",
-    "breach-referral",
-    "provider-notification",
-    "referral-ended-early",
-    "termination-review-due",
-];
+pub use crate::domain::rule_id::RuleId;
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -81,7 +51,12 @@ impl RulesConfig {
     }
 
     /// When a prompt of `rule` raised at `raised` is due, honouring configured overrides.
-    pub fn due(&self, raised: DateTime<Utc>, rule: &str, default: DeadlinePolicy) -> DateTime<Utc> {
+    pub fn due(
+        &self,
+        raised: DateTime<Utc>,
+        rule: RuleId,
+        default: DeadlinePolicy,
+    ) -> DateTime<Utc> {
         let policy = prompt::deadline_for(rule, default, &self.deadline_overrides);
         due_at(raised, policy, &self.calendar, &self.hours)
     }

@@ -2,43 +2,10 @@
 //! deadline policy lookup with configured overrides.
 
 use super::working_days::DeadlinePolicy;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
-/// Who must act on a prompt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AssigneeRole {
-    /// The responsible officer (named when the order names one).
-    ResponsibleOfficer,
-    /// A probation manager (sign-offs, escalations, mandatory decisions).
-    ProbationManager,
-    /// The provider's designated safeguarding lead (any provider manager may act).
-    ProviderSafeguardingLead,
-}
-
-impl AssigneeRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ResponsibleOfficer => "RESPONSIBLE_OFFICER",
-            Self::ProbationManager => "PROBATION_MANAGER",
-            Self::ProviderSafeguardingLead => "PROVIDER_SAFEGUARDING_LEAD",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::ResponsibleOfficer,
-            Self::ProbationManager,
-            Self::ProviderSafeguardingLead,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-    pub fn is_provider(self) -> bool {
-        self == Self::ProviderSafeguardingLead
-    }
-}
+pub use crate::domain::prompt::AssigneeRole;
+pub use crate::domain::rule_id::RuleId;
 
 /// A guidance document a prompt refers to.
 pub type Guidance = &'static str;
@@ -67,7 +34,7 @@ pub const OMA_S14: Guidance =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptSpec {
     /// Stable rule id, e.g. `pregnancy-da-mash-referral`; also the configuration key for its deadline.
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub title: String,
     /// What to consider or do.
     pub action: String,
@@ -87,11 +54,11 @@ pub struct PromptSpec {
 /// Applies a configured override (working days) for the rule, if any. Keys are the rule id with
 /// `-` replaced by `_`, e.g. `RARLINK_DEADLINE_PREGNANCY_DA_MASH_REFERRAL=2`.
 pub fn deadline_for(
-    rule: &str,
+    rule: RuleId,
     default: DeadlinePolicy,
     overrides: &BTreeMap<String, u32>,
 ) -> DeadlinePolicy {
-    match overrides.get(&rule.replace('-', "_")) {
+    match overrides.get(&rule.config_key()) {
         Some(0) => DeadlinePolicy::SameWorkingDay,
         Some(days) => DeadlinePolicy::WorkingDays(*days),
         None => default,
@@ -109,7 +76,7 @@ mod tests {
         overrides.insert("harm_to_child_referral".to_string(), 0);
         assert_eq!(
             deadline_for(
-                "pregnancy-da-mash-referral",
+                RuleId::PregnancyDaMashReferral,
                 DeadlinePolicy::WorkingDays(1),
                 &overrides
             ),
@@ -117,14 +84,18 @@ mod tests {
         );
         assert_eq!(
             deadline_for(
-                "harm-to-child-referral",
+                RuleId::HarmToChildReferral,
                 DeadlinePolicy::WorkingDays(1),
                 &overrides
             ),
             DeadlinePolicy::SameWorkingDay
         );
         assert_eq!(
-            deadline_for("weapon-risk-review", DeadlinePolicy::Hours(24), &overrides),
+            deadline_for(
+                RuleId::WeaponRiskReview,
+                DeadlinePolicy::Hours(24),
+                &overrides
+            ),
             DeadlinePolicy::Hours(24)
         );
     }

@@ -1,11 +1,9 @@
 //! The rule for a risk change after a referral was sent: the provider must acknowledge new
 //! information when risk of serious harm rose or a flag was added.
 
-use super::prompt::{AssigneeRole, PromptSpec, CASE_REVIEW, INFO_SHARING};
+use super::prompt::{AssigneeRole, PromptSpec, RuleId, CASE_REVIEW, INFO_SHARING};
 use super::working_days::DeadlinePolicy;
 use crate::domain::referral::SharedContext;
-
-pub const RULE: &str = "risk-information-updated";
 
 /// A prompt for the provider's safeguarding lead when `next` raises RoSH or adds a flag
 /// compared with what the provider was told in `previous`; `None` otherwise.
@@ -44,7 +42,7 @@ pub fn provider_acknowledgement(
         why.push(format!("new flags: {}", added.join(", ")));
     }
     Some(PromptSpec {
-        rule: RULE,
+        rule: RuleId::RiskInformationUpdated,
         title: "Acknowledge updated risk information".into(),
         action: "Read version {version} of the shared risk information, check your staff safety arrangements still fit, and acknowledge it.".replace("{version}", &version.to_string()),
         assignee_role: AssigneeRole::ProviderSafeguardingLead,
@@ -53,7 +51,10 @@ pub fn provider_acknowledgement(
         mandatory: true,
         rationale: format!("Probation recorded a new risk assessment: {}.", why.join("; ")),
         guidance: vec![CASE_REVIEW, INFO_SHARING],
-        dedup_key: format!("{RULE}|{crn}|{referral_id}|{version}"),
+        dedup_key: format!(
+            "{}|{crn}|{referral_id}|{version}",
+            RuleId::RiskInformationUpdated
+        ),
     })
 }
 

@@ -16,6 +16,7 @@ use crate::domain::appointment::{
     AbsenceDecision, AppointmentChange, AppointmentStatus, Attendance, Attended, NoAttendanceReason,
 };
 use crate::domain::events::EventType;
+use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -196,7 +197,13 @@ fn record(
             "attendance was corrected; no absence to decide",
         )?;
     }
-    let raised = raise_on_referral(w, &referral, "APPOINTMENT", &appointment.id, specs)?;
+    let raised = raise_on_referral(
+        w,
+        &referral,
+        TriggerKind::Appointment,
+        &appointment.id,
+        specs,
+    )?;
     let (event_type, what) = if attendance.attended.attended() {
         (EventType::AppointmentAttended, "attended")
     } else {
@@ -253,7 +260,9 @@ fn session_facts(
 
 fn close_absence_prompt(w: &mut Work, appointment_id: &str, note: &str) -> Result<(), ApiError> {
     for p in prompt_rows::triggered_by(w.conn, appointment_id)? {
-        if p.rule == "absence-decision" && p.status == prompt_rows::OPEN {
+        if p.rule == crate::rules::RuleId::AbsenceDecision
+            && p.status == crate::domain::prompt::PromptStatus::Open
+        {
             prompts::resolve_as_done(w, p, note.to_string())?;
         }
     }
@@ -377,8 +386,13 @@ fn decide(
                     failure_at,
                     warning_at,
                 );
-                raised =
-                    raise_on_referral(w, &referral, "APPOINTMENT", &appointment.id, vec![spec])?;
+                raised = raise_on_referral(
+                    w,
+                    &referral,
+                    TriggerKind::Appointment,
+                    &appointment.id,
+                    vec![spec],
+                )?;
                 outcome = AbsenceOutcome::UnacceptableBreach;
             }
         }

@@ -53,7 +53,7 @@ pub fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'
 pub fn raise_on_referral(
     w: &mut Work,
     referral: &ReferralRow,
-    kind: &'static str,
+    kind: crate::domain::prompt::TriggerKind,
     id: &str,
     specs: Vec<PromptSpec>,
 ) -> Result<Raised, ApiError> {

@@ -1,28 +1,137 @@
-//! Recording a disclosure: gather the facts the rules need, store it, raise its prompts.
+//! Disclosures: recording one (a provider on its referral, probation about a person), gathering
+//! the facts the rules need, storing it and raising its prompts; listing a person's disclosures
+//! a page at a time; and checking a new household declaration against what was disclosed.
 
 use super::prompts::{self, Origin, Raised};
-use super::{referrals, risk};
+use super::{access, referrals, risk};
 use crate::db::disclosures::{self as rows, DisclosureRow};
 use crate::db::orders::{self, OrderRow};
 use crate::db::people;
+use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
-use crate::domain::disclosure::DisclosureType;
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
 use crate::domain::events::EventType;
 use crate::domain::household::HouseholdDeclaration;
 use crate::domain::order::OrderStatus;
+use crate::domain::prompt::TriggerKind;
+use crate::domain::Crn;
 use crate::error::ApiError;
 use crate::rules::disclosure::{
     contradiction_on_declaration, evaluate, CaseFacts, DeclarationFacts, DisclosureFacts,
     EarlierDisclosure,
 };
-use crate::work::{Event, Work};
+use crate::work::{Event, Principal, Work};
+use chrono::NaiveDateTime;
+use std::collections::HashMap;
 
-/// What was recorded and what it raised.
-pub struct Recorded {
+/// A disclosure with the ids of the prompts it raised.
+pub struct DisclosureRecord {
     pub row: DisclosureRow,
-    pub raised: Raised,
+    pub prompt_ids: Vec<String>,
+}
+
+/// What recording a disclosure did, as the caller may see it.
+pub struct Recorded {
+    /// The disclosure, listing the new prompts visible to the caller.
+    pub disclosure: DisclosureRecord,
+    /// The prompts raised now that the caller may see (a provider sees those addressed to it).
+    pub raised: Vec<PromptRow>,
+    /// How many prompts were raised in all, including those addressed to others.
+    pub raised_count: usize,
+    /// Ids of open prompts, visible to the caller, that already covered the same facts.
+    pub already_open: Vec<String>,
+}
+
+impl Recorded {
+    fn seen_by(row: DisclosureRow, raised: Raised, me: &Principal) -> Self {
+        let raised_count = raised.new.len();
+        let visible: Vec<PromptRow> = raised
+            .new
+            .into_iter()
+            .filter(|p| access::prompt_visible_to(p, me))
+            .collect();
+        Recorded {
+            disclosure: DisclosureRecord {
+                row,
+                prompt_ids: visible.iter().map(|p| p.id.clone()).collect(),
+            },
+            raised: visible,
+            raised_count,
+            already_open: raised
+                .already_open
+                .into_iter()
+                .filter(|p| access::prompt_visible_to(p, me))
+                .map(|p| p.id)
+                .collect(),
+        }
+    }
+}
+
+/// A provider reports a disclosure on a referral sent to it, accepted and not ended.
+pub fn record_on_referral(
+    w: &mut Work,
+    referral_id: &uuid::Uuid,
+    body: NewDisclosure,
+) -> Result<Recorded, ApiError> {
+    let referral = access::referral(w, referral_id)?;
+    if !w.me.is_provider() {
+        return Err(ApiError::not_found("referral"));
+    }
+    let status = referral.status;
+    if !status.is_active() {
+        return Err(ApiError::invalid_state(
+            "disclosures are reported on an accepted referral that has not ended",
+            status.as_str(),
+        ));
+    }
+    let pregnancy = body
+        .validate(w.now, referral.sent_at.map(|t| t.and_utc()))
+        .map_err(|e| ApiError::Validation(e.into_vec()))?;
+    let (crn, probation_org) = (referral.crn.clone(), referral.probation_org.clone());
+    let (row, raised) = record(w, &crn, &probation_org, Some(&referral), body, pregnancy)?;
+    Ok(Recorded::seen_by(row, raised, w.me))
+}
+
+/// Probation records a disclosure about a person it manages (`body` already validated, giving
+/// `pregnancy`).
+pub fn record_for_person(
+    w: &mut Work,
+    crn: &Crn,
+    body: NewDisclosure,
+    pregnancy: Option<PregnancyDetails>,
+) -> Result<Recorded, ApiError> {
+    let person = access::person(w, crn)?;
+    let (row, raised) = record(w, &person.crn, &person.managing_org, None, body, pregnancy)?;
+    Ok(Recorded::seen_by(row, raised, w.me))
+}
+
+/// A page of a person's disclosures in the order they were made, after the cursor
+/// `(disclosed_at, id)`: up to `limit + 1` records, the extra one only saying that more exist.
+/// The prompts of the whole page are loaded with one query.
+pub fn page(
+    w: &mut Work,
+    crn: &Crn,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<DisclosureRecord>, ApiError> {
+    let person = access::person(w, crn)?;
+    let page = rows::page_for_person(w.conn, &person.crn, after, limit + 1)?;
+    let ids: Vec<&str> = page.iter().map(|d| d.id.as_str()).collect();
+    let mut raised: HashMap<String, Vec<String>> = HashMap::new();
+    for prompt in prompt_rows::triggered_by_any(w.conn, &ids)? {
+        raised
+            .entry(prompt.triggered_by_id)
+            .or_default()
+            .push(prompt.id);
+    }
+    Ok(page
+        .into_iter()
+        .map(|row| DisclosureRecord {
+            prompt_ids: raised.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
 }
 
 /// The order a probation-side disclosure belongs to: the person's latest active order, if any.
@@ -36,14 +145,14 @@ fn current_order(w: &mut Work, crn: &str) -> Result<Option<OrderRow>, ApiError> 
 /// Records a disclosure about `crn` (through `referral` when a provider reports it) and raises
 /// the prompts the rules give. If every prompt was already open, the reason is recorded on the
 /// disclosure, so no disclosure is ever left without a prompt or a reason.
-pub fn record(
+fn record(
     w: &mut Work,
     crn: &str,
     probation_org: &str,
     referral: Option<&ReferralRow>,
     body: NewDisclosure,
     pregnancy: Option<PregnancyDetails>,
-) -> Result<Recorded, ApiError> {
+) -> Result<(DisclosureRow, Raised), ApiError> {
     if let Some(original) = body.corrects {
         rows::find_for_person(w.conn, crn, &original.to_string())?
             .filter(|d| d.recorded_by_org == w.me.org())
@@ -96,12 +205,9 @@ pub fn record(
         referral_id: referral.map(|r| r.id.clone()),
         order_id: order.as_ref().map(|o| o.id.clone()),
         provider_org: provider_org.clone(),
-        disclosure_type: body.disclosure_type.as_str().to_string(),
+        disclosure_type: body.disclosure_type,
         disclosed_at: body.disclosed_at.naive_utc(),
-        disclosed_by: serde_json::to_value(body.disclosed_by)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        disclosed_by: body.disclosed_by,
         summary: body.summary.trim().to_string(),
         details: body.details.as_ref().map(to_json).transpose()?,
         immediate_action_taken: body.immediate_action_taken.clone(),
@@ -148,7 +254,7 @@ pub fn record(
         provider_org: provider_org.as_deref(),
         order_id: order.as_ref().map(|o| o.id.as_str()),
         referral_id: referral.map(|r| r.id.as_str()),
-        kind: "DISCLOSURE",
+        kind: TriggerKind::Disclosure,
         id: &row.id,
     };
     let raised = prompts::raise(w, specs, &origin)?;
@@ -163,7 +269,7 @@ pub fn record(
     }
     w.emit(Event {
         event_type: EventType::DisclosureRecorded,
-        description: format!("{} disclosure recorded", row.disclosure_type),
+        description: format!("{} disclosure recorded", row.disclosure_type.as_str()),
         detail_path: format!("/api/v1/people/{crn}/disclosures"),
         additional_information: serde_json::json!({
             "disclosureId": row.id,
@@ -175,7 +281,7 @@ pub fn record(
         org: probation_org.to_string(),
         provider_org,
     });
-    Ok(Recorded { row, raised })
+    Ok((row, raised))
 }
 
 /// After a new declaration: raises the contradiction prompt if the person now denies children an
@@ -198,14 +304,12 @@ pub fn check_declaration(
     let earlier: Vec<EarlierDisclosure> = earlier_rows
         .iter()
         .zip(&labels)
-        .filter_map(|(d, label)| {
-            Some(EarlierDisclosure {
-                id: &d.id,
-                kind: DisclosureType::parse(&d.disclosure_type)?,
-                disclosed_at: d.disclosed_at.and_utc(),
-                summary: &d.summary,
-                reported_by: label,
-            })
+        .map(|(d, label)| EarlierDisclosure {
+            id: &d.id,
+            kind: d.disclosure_type,
+            disclosed_at: d.disclosed_at.and_utc(),
+            summary: &d.summary,
+            reported_by: label,
         })
         .collect();
     let order = current_order(w, crn)?;
@@ -228,7 +332,7 @@ pub fn check_declaration(
         provider_org: None,
         order_id: order.as_ref().map(|o| o.id.as_str()),
         referral_id: None,
-        kind: "DECLARATION",
+        kind: TriggerKind::Declaration,
         id: declaration_id,
     };
     prompts::raise(w, spec.into_iter().collect(), &origin)

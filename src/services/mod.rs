@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod attendance;
 pub mod audit;
 pub mod change;
+pub mod chronology;
 pub mod delivery;
 pub mod disclosures;
 pub mod events;

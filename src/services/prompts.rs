@@ -1,14 +1,20 @@
-//! Raising safeguarding prompts from rule output (with deduplication and working-day due dates),
-//! and escalating overdue ones in the background.
+//! Safeguarding prompts: raising them from rule output (with deduplication and working-day due
+//! dates), listing and reading them, resolving them with an outcome, and escalating overdue ones
+//! in the background.
 
+use super::access;
+use super::change::{change, CaseResource, Expect};
+use crate::auth::Role;
 use crate::db::events::{self, NewEventRow};
-use crate::db::prompts::{self as rows, PromptRow, OPEN};
+use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
 use crate::domain::events::EventType;
+use crate::domain::prompt::{Outcome, PromptStatus, TriggerKind};
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
 use crate::work::{Event, Work};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// The actor recorded for what rarlink itself does (escalation, scheduled prompts).
 pub const SYSTEM_ACTOR: &str = "rarlink";
@@ -22,8 +28,7 @@ pub struct Origin<'a> {
     pub provider_org: Option<&'a str>,
     pub order_id: Option<&'a str>,
     pub referral_id: Option<&'a str>,
-    /// `DISCLOSURE`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`, `ORDER`.
-    pub kind: &'static str,
+    pub kind: TriggerKind,
     pub id: &'a str,
 }
 
@@ -61,18 +66,18 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
             org: org.to_string(),
             order_id: origin.order_id.map(str::to_string),
             referral_id: origin.referral_id.map(str::to_string),
-            rule: spec.rule.to_string(),
+            rule: spec.rule,
             title: spec.title,
             action: spec.action,
             rationale: spec.rationale,
             guidance: to_json(&spec.guidance)?,
-            triggered_by_kind: origin.kind.to_string(),
+            triggered_by_kind: origin.kind,
             triggered_by_id: origin.id.to_string(),
-            assignee_role: spec.assignee_role.as_str().to_string(),
+            assignee_role: spec.assignee_role,
             assignee: spec.assignee,
             mandatory: spec.mandatory,
             dedup_key: spec.dedup_key,
-            status: OPEN.to_string(),
+            status: PromptStatus::Open,
             raised_at: w.now.naive_utc(),
             due_at: due.naive_utc(),
             escalated_at: None,
@@ -95,31 +100,36 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
 }
 
 /// How a prompt is closed.
-pub struct Resolution<'a> {
-    /// `ACTIONED` or `NOT_REQUIRED`.
-    pub outcome: &'a str,
+pub struct Resolution {
+    pub outcome: Outcome,
     pub note: String,
     pub external_reference: Option<String>,
     /// The role the resolver acted in.
     pub role: Option<String>,
 }
 
-/// Resolves an open prompt (it is kept, never deleted) and emits
-/// `rarlink.safeguarding-prompt.resolved`, in the caller's transaction.
-pub fn resolve(w: &mut Work, mut row: PromptRow, r: Resolution) -> Result<PromptRow, ApiError> {
-    row.status = rows::RESOLVED.into();
-    row.outcome = Some(r.outcome.into());
+/// Closes an open prompt in memory and says what happened; the caller saves and emits.
+fn close(w: &Work, row: &mut PromptRow, r: Resolution) -> Event {
+    row.status = PromptStatus::Resolved;
+    row.outcome = Some(r.outcome);
     row.resolution_note = Some(r.note);
     row.external_reference = r.external_reference;
     row.resolved_at = Some(w.now.naive_utc());
     row.resolved_by = Some(w.me.caller.sub.clone());
     row.resolved_by_role = r.role;
-    rows::save(w.conn, &row)?;
-    w.emit(prompt_event(
-        &row,
+    prompt_event(
+        row,
         EventType::SafeguardingPromptResolved,
-        format!("Prompt resolved ({}): {}", r.outcome, row.title),
-    ));
+        format!("Prompt resolved ({}): {}", r.outcome.as_str(), row.title),
+    )
+}
+
+/// Resolves an open prompt (it is kept, never deleted) and emits
+/// `rarlink.safeguarding-prompt.resolved`, in the caller's transaction.
+pub fn resolve(w: &mut Work, mut row: PromptRow, r: Resolution) -> Result<PromptRow, ApiError> {
+    let event = close(w, &mut row, r);
+    rows::save(w.conn, &row)?;
+    w.emit(event);
     Ok(row)
 }
 
@@ -130,12 +140,156 @@ pub fn resolve_as_done(w: &mut Work, row: PromptRow, note: String) -> Result<Pro
         w,
         row,
         Resolution {
-            outcome: "ACTIONED",
+            outcome: Outcome::Actioned,
             note,
             external_reference: None,
             role,
         },
     )
+}
+
+/// A prompt is a case resource: the caller sees it through [`access::prompt`].
+impl CaseResource for PromptRow {
+    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+        access::prompt(w, id)
+    }
+
+    fn save(&self, w: &mut Work) -> Result<(), ApiError> {
+        Ok(rows::save(w.conn, self)?)
+    }
+
+    /// Never reached by [`resolve_by_caller`] (each side resolves as itself); a caller who may
+    /// not act on the prompt is told it does not exist, as when it cannot see it.
+    fn wrong_side(_: OrgKind) -> ApiError {
+        ApiError::not_found("prompt")
+    }
+}
+
+/// What a caller asks when resolving a prompt (already checked for shape).
+pub struct ResolveRequest {
+    pub outcome: Outcome,
+    pub note: String,
+    pub external_reference: Option<String>,
+}
+
+/// The role in which the caller may resolve `row`: a prompt addressed to a provider by its
+/// managers (its safeguarding leads) or by a probation manager; a probation prompt by probation.
+fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
+    let for_provider = row.org != row.probation_org;
+    if for_provider {
+        if w.me.is_provider() && w.me.has(Role::ProviderManager) {
+            Ok(Role::ProviderManager)
+        } else if w.me.is_probation() && w.me.has(Role::ProbationManager) {
+            // A provider that stops responding must not block the case for ever.
+            Ok(Role::ProbationManager)
+        } else {
+            Err(ApiError::Forbidden(
+                "this prompt is addressed to the provider's safeguarding lead (a provider manager); a probation manager may also close it".into(),
+            ))
+        }
+    } else if !w.me.is_probation() {
+        Err(ApiError::not_found("prompt"))
+    } else if w.me.has(Role::ProbationManager) {
+        Ok(Role::ProbationManager)
+    } else {
+        Ok(Role::ProbationPractitioner)
+    }
+}
+
+/// Resolves a prompt the caller may see with an outcome and a note. Either side may resolve a
+/// prompt, so the change is made as the caller's own side; who may act on this prompt is
+/// decided from the prompt (see [`acting_role`]). `NOT_REQUIRED` on a mandatory prompt is a
+/// manager's decision.
+pub fn resolve_by_caller(
+    w: &mut Work,
+    id: &uuid::Uuid,
+    expect: Expect<PromptRow>,
+    request: ResolveRequest,
+) -> Result<PromptRow, ApiError> {
+    let side = w.me.org_kind.ok_or_else(|| ApiError::not_found("prompt"))?;
+    let (row, ()) = change(w, id, side, expect, |w, row| {
+        let role = acting_role(w, row)?;
+        if row.status != PromptStatus::Open {
+            return Err(ApiError::invalid_state(
+                "the prompt is already resolved",
+                row.status.as_str(),
+            ));
+        }
+        let manager = matches!(role, Role::ProbationManager | Role::ProviderManager);
+        if row.mandatory && request.outcome == Outcome::NotRequired && !manager {
+            return Err(ApiError::Forbidden(
+                "this prompt is mandatory: only a manager may judge it not required".into(),
+            ));
+        }
+        let resolution = Resolution {
+            outcome: request.outcome,
+            note: request.note.trim().to_string(),
+            external_reference: request.external_reference.map(|r| r.trim().to_string()),
+            role: Some(role.as_str().into()),
+        };
+        Ok((close(w, row, resolution), ()))
+    })?;
+    Ok(row)
+}
+
+/// A safeguarding prompt the caller may see.
+pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
+    access::prompt(w, id)
+}
+
+/// Which prompts a caller lists.
+#[derive(Debug, Default, Clone)]
+pub struct ListQuery {
+    pub status: Option<PromptStatus>,
+    pub crn: Option<String>,
+    /// Open prompts past their due time.
+    pub overdue: bool,
+    pub escalated: Option<bool>,
+    /// Prompts named to the caller, or unnamed for a role the caller acts in; for a manager,
+    /// also every escalated prompt.
+    pub assigned_to_me: bool,
+}
+
+/// The assignee roles a caller acts as.
+fn roles_acted(w: &Work) -> Vec<AssigneeRole> {
+    let mut roles = Vec::new();
+    if w.me.is_probation() {
+        roles.push(AssigneeRole::ResponsibleOfficer);
+        if w.me.has(Role::ProbationManager) {
+            roles.push(AssigneeRole::ProbationManager);
+        }
+    }
+    if w.me.is_provider() && w.me.has(Role::ProviderManager) {
+        roles.push(AssigneeRole::ProviderSafeguardingLead);
+    }
+    roles
+}
+
+/// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
+/// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
+/// its organisation's cases; a provider the prompts addressed to it.
+pub fn list(
+    w: &mut Work,
+    query: ListQuery,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<PromptRow>, ApiError> {
+    let viewer = if w.me.is_probation() {
+        Viewer::Probation { org: w.me.org() }
+    } else {
+        Viewer::Provider { org: w.me.org() }
+    };
+    let filter = PromptFilter {
+        status: query.status,
+        crn: query.crn,
+        overdue_at: query.overdue.then(|| w.now.naive_utc()),
+        escalated: query.escalated,
+        assigned_to: query.assigned_to_me.then(|| {
+            let manager = w.me.has(Role::ProbationManager) || w.me.has(Role::ProviderManager);
+            (w.me.caller.sub.clone(), roles_acted(w), manager)
+        }),
+    };
+    Ok(rows::list(w.conn, viewer, &filter, after, limit + 1)?)
 }
 
 /// An event about a prompt: visible to the case's probation organisation, and to the provider

@@ -18,13 +18,14 @@ use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
 use crate::domain::order::Offence;
+use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{
     transition, Action, ReferralContent, ReferralStatus, SharedContext, SharedContextVersion,
 };
 use crate::domain::risk::RiskAssessment;
 use crate::domain::OrgKind;
 use crate::error::ApiError;
-use crate::rules::risk_change;
+use crate::rules::{risk_change, RuleId};
 use crate::work::{Event, Work};
 
 /// A referral with everything its view needs, loaded for the caller's side.
@@ -260,7 +261,7 @@ pub fn reshare_after_risk_change(
                 provider_org: Some(&row.provider_org),
                 order_id: Some(&row.order_id),
                 referral_id: Some(&row.id),
-                kind: "RISK_ASSESSMENT",
+                kind: TriggerKind::RiskAssessment,
                 id: assessment_id,
             };
             prompts::raise(w, vec![spec], &origin)?;
@@ -277,7 +278,9 @@ pub fn close_acknowledgement_prompts(
     referral_id: &str,
     version: i32,
 ) -> Result<(), ApiError> {
-    for prompt in prompt_rows::open_for_referral(w.conn, referral_id, risk_change::RULE)? {
+    for prompt in
+        prompt_rows::open_for_referral(w.conn, referral_id, RuleId::RiskInformationUpdated)?
+    {
         let note = format!("Acknowledged version {version} of the shared risk information");
         prompts::resolve_as_done(w, prompt, note)?;
     }

@@ -10,6 +10,7 @@ use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, to_json};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
+use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, EndReason, ReferralStatus};
 use crate::domain::report::{EndOfServiceReport, EndReferral, ProgressReport};
 use crate::error::{ApiError, BlockingItem};
@@ -187,7 +188,7 @@ pub fn end_referral(
             end.note.as_deref(),
         );
         let id = referral.id.clone();
-        raise_on_referral(w, &referral, "REFERRAL", &id, vec![spec])?;
+        raise_on_referral(w, &referral, TriggerKind::Referral, &id, vec![spec])?;
     }
     emit(
         w,

@@ -9,12 +9,13 @@ use super::referrals::{apply, emit};
 pub use super::termination_review::{Review, ReviewRecord};
 use crate::db::events;
 use crate::db::orders::{self, OrderRow};
-use crate::db::prompts::{self as prompt_rows, PromptRow, OPEN};
+use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
 use crate::domain::order::OrderStatus;
+use crate::domain::prompt::{PromptStatus, TriggerKind};
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::OrgKind;
 use crate::error::{ApiError, BlockingItem};
@@ -23,11 +24,11 @@ use crate::rules::termination::{
     blocking_completion, checklist, sign_off_reasons, Item, ItemState, ReviewStatus, RiskChange,
 };
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
-use crate::rules::RulesConfig;
+use crate::rules::{RuleId, RulesConfig};
 use crate::work::{Event, Work};
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub const REVIEW_DUE_RULE: &str = "termination-review-due";
+pub const REVIEW_DUE_RULE: RuleId = RuleId::TerminationReviewDue;
 
 /// The officer's judgement that completes a review (validated by the caller).
 pub struct Judgement {
@@ -394,18 +395,18 @@ pub fn raise_due_review_prompts(
                 org: order.managing_org.clone(),
                 order_id: Some(order.id.clone()),
                 referral_id: None,
-                rule: REVIEW_DUE_RULE.into(),
+                rule: REVIEW_DUE_RULE,
                 title: "Start the termination review".into(),
                 action: "Triangulate with every provider and agency involved, consider every disclosure and prompt, review the household, and complete the termination review before the order ends.".into(),
                 rationale: format!("The order ends on {}; the review must show that everything providers reported was considered.", order.end_date),
                 guidance: to_json(&vec![CASE_REVIEW])?,
-                triggered_by_kind: "ORDER".into(),
+                triggered_by_kind: TriggerKind::Order,
                 triggered_by_id: order.id.clone(),
-                assignee_role: AssigneeRole::ResponsibleOfficer.as_str().into(),
+                assignee_role: AssigneeRole::ResponsibleOfficer,
                 assignee: Some(order.responsible_officer.clone()),
                 mandatory: true,
                 dedup_key: key.clone(),
-                status: OPEN.into(),
+                status: PromptStatus::Open,
                 raised_at: now.naive_utc(),
                 due_at: end_of_day(order.end_date, &rules.hours).max(now).naive_utc(),
                 escalated_at: None,

@@ -7,7 +7,6 @@ use crate::db::orders::OrderRow;
 use crate::db::prompts as prompt_rows;
 use crate::db::termination::{self as rows, ReviewRow};
 use crate::db::{disclosures, from_json, referrals, reports, DbConnection};
-use crate::domain::disclosure::DisclosureType;
 use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
 use crate::rules::termination::{
@@ -97,11 +96,10 @@ fn facts(
                 || london_date(d.disclosed_at.and_utc()) >= start
         })
         .map(|d| DisclosureFact {
-            changes_household: DisclosureType::parse(&d.disclosure_type)
-                .is_some_and(|t| t.changes_household()),
+            changes_household: d.disclosure_type.changes_household(),
             agency: d.provider_org.clone().unwrap_or(d.recorded_by_org.clone()),
             id: d.id,
-            kind: d.disclosure_type,
+            kind: d.disclosure_type.as_str().to_string(),
             summary: d.summary,
             disclosed_at: d.disclosed_at.and_utc(),
             recorded_at: d.recorded_at.and_utc(),
@@ -115,7 +113,7 @@ fn facts(
         })
         .map(|p| PromptFact {
             resolved_at: p.resolved_at.map(|t| t.and_utc()),
-            not_required: p.outcome.as_deref() == Some("NOT_REQUIRED"),
+            not_required: p.outcome == Some(crate::domain::prompt::Outcome::NotRequired),
             raised_at: p.raised_at.and_utc(),
             org: p.org,
             title: p.title,

@@ -15,6 +15,7 @@ mod platform_paging;
 mod query_plans;
 mod referrals_preconditions;
 mod safeguarding;
+mod safeguarding_paging;
 mod scenario;
 mod termination;
 mod webhooks;
