@@ -1,6 +1,8 @@
 //! Appointments on a referral: booked, rescheduled (with who asked and why) and cancelled by the
 //! provider; read by both sides. Every change is kept in the appointment's history.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{time_key, Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::appointments::{AppointmentRow, HistoryRow};
@@ -26,6 +28,40 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reschedule_appointment)
         .service(cancel_appointment);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "book_appointment",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "list_appointments",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
+        Case,
+    ),
+    op(
+        "get_appointment",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
+        Case,
+    ),
+    op(
+        "reschedule_appointment",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "cancel_appointment",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+];
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

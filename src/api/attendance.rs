@@ -1,6 +1,8 @@
 //! Attendance (provider) and the responsible officer's absence decision (probation).
 
 use super::appointments::{appointment_view, precondition, AppointmentView};
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROBATION, PROVIDER};
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::appointments::WarningRow;
@@ -18,6 +20,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(put_attendance).service(absence_decision);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "put_attendance",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op("absence_decision", Permission::Commission, PROBATION, Case),
+];
 
 /// The appointment after a change, with the prompts it raised for the caller's organisation.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,8 @@
 //! `/api/v1/audit-events`: the hash-chained log of every read and change of case data (auditor only).
 
+use super::operations::Caller::Auditor;
+use super::operations::Reach::Platform;
+use super::operations::{op, Access};
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::audit::{AuditFilter, AuditRow};
@@ -17,6 +20,22 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(verify_audit_chain).service(list_audit_events);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "list_audit_events",
+        Permission::ReadAudit,
+        &[Auditor],
+        Platform,
+    ),
+    op(
+        "verify_audit_chain",
+        Permission::ReadAudit,
+        &[Auditor],
+        Platform,
+    ),
+];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,6 +1,8 @@
 //! `GET /api/v1/people/{crn}/chronology`: one time-ordered record of everything every agency
 //! recorded about a person, as JSON or as CSV (RFC 4180) for a spreadsheet.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROBATION};
 use super::people::crn_param;
 use crate::auth::Permission;
 use crate::db::events::EventRow;
@@ -16,6 +18,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(chronology);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[op("chronology", Permission::ReadCasework, PROBATION, Case)];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -1,6 +1,8 @@
 //! Disclosures, reported by a provider on its referral or recorded by probation, and the prompts
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROBATION, PROVIDER};
 use super::pagination::{given, Page, PageQuery};
 use super::people::crn_param;
 use super::prompts::{parse_time_key, prompt_view, time_key, view_page, PromptView};
@@ -21,6 +23,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(probation_disclosure)
         .service(list_disclosures);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "provider_disclosure",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "probation_disclosure",
+        Permission::Commission,
+        PROBATION,
+        Case,
+    ),
+    op(
+        "list_disclosures",
+        Permission::ReadCasework,
+        PROBATION,
+        Case,
+    ),
+];
 
 /// A recorded disclosure.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,8 @@
 //! `GET /api/v1/events`: the domain events a caller may see, in commit order (HMPPS-style envelope).
 
+use super::operations::Caller::{Integration, Probation, Provider};
+use super::operations::Reach::OwnOrganisation;
+use super::operations::{op, Access};
 use super::pagination::check_limit;
 use crate::auth::Permission;
 use crate::error::{ApiError, FieldError};
@@ -13,6 +16,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_events);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[op(
+    "list_events",
+    Permission::ReadEvents,
+    &[Integration, Probation, Provider],
+    OwnOrganisation,
+)];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,5 +1,8 @@
 //! Operations endpoints: liveness, readiness (database and migrations) and Prometheus metrics.
 
+use super::operations::Access;
+use super::operations::Caller::Anyone;
+use super::operations::Reach::Public;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::services::health;
@@ -11,6 +14,28 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(live).service(ready).service(metrics);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    Access {
+        operation: "live",
+        permission: None,
+        callers: &[Anyone],
+        reach: Public,
+    },
+    Access {
+        operation: "ready",
+        permission: None,
+        callers: &[Anyone],
+        reach: Public,
+    },
+    Access {
+        operation: "metrics",
+        permission: None,
+        callers: &[Anyone],
+        reach: Public,
+    },
+];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,8 @@
 //! `/api/v1/people/{crn}/household-*`: who lives in or visits the household, with provenance, and
 //! what the person declared to the officer (kept as evidence, never changed).
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use super::prompts::{prompt_view, PromptView};
@@ -26,6 +28,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_declaration)
         .service(list_declarations);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "list_members",
+        Permission::ReadCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op("add_member", Permission::WriteCaseRecord, CASE_RECORD, Case),
+    op(
+        "update_member",
+        Permission::WriteCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op(
+        "list_declarations",
+        Permission::ReadCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op(
+        "record_declaration",
+        Permission::WriteCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+];
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,10 +1,11 @@
 //! Who calls each operation: its permission, the callers it is for, and how far its data reaches.
 //!
-//! This table is the one source for access facts about the API. The OpenAPI document carries it
+//! Each handler module declares its operations in an `ACCESS` table beside the handlers; those
+//! tables are the one source for access facts about the API. The OpenAPI document carries it
 //! on every operation (`x-access`: permission, callers, reach); the cross-organisation test and
 //! the contract fuzzer read it from there; and every request checks that the permission its
 //! handler runs with is the one declared here for its route (a mismatch is a `500`, so a test
-//! that calls the endpoint fails). A route missing from the table fails the document test.
+//! that calls the endpoint fails). An operation missing from the tables fails the document test.
 
 use crate::auth::Permission;
 use serde::Serialize;
@@ -47,10 +48,8 @@ pub struct Access {
 }
 
 use Caller::*;
-use Permission as P;
-use Reach::*;
 
-const fn op(
+pub const fn op(
     operation: &'static str,
     permission: Permission,
     callers: &'static [Caller],
@@ -64,124 +63,42 @@ const fn op(
     }
 }
 
-const PROBATION: &[Caller] = &[Probation];
-const PROVIDER: &[Caller] = &[Provider];
-const PROVIDER_FIRST: &[Caller] = &[Provider, Probation];
-const PROBATION_FIRST: &[Caller] = &[Probation, Provider];
-const CASE_RECORD: &[Caller] = &[Probation, Integration];
+pub const PROBATION: &[Caller] = &[Probation];
+pub const PROVIDER: &[Caller] = &[Provider];
+pub const PROVIDER_FIRST: &[Caller] = &[Provider, Probation];
+pub const PROBATION_FIRST: &[Caller] = &[Probation, Provider];
+pub const CASE_RECORD: &[Caller] = &[Probation, Integration];
 
-/// Every operation, by operation id (the handler's name).
-pub const OPERATIONS: &[Access] = &[
-    Access {
-        operation: "live",
-        permission: None,
-        callers: &[Anyone],
-        reach: Public,
-    },
-    Access {
-        operation: "ready",
-        permission: None,
-        callers: &[Anyone],
-        reach: Public,
-    },
-    Access {
-        operation: "metrics",
-        permission: None,
-        callers: &[Anyone],
-        reach: Public,
-    },
-    op(
-        "create_organisation",
-        P::ManageOrganisations,
-        &[Admin],
-        Platform,
-    ),
-    op(
-        "list_organisations",
-        P::ReadOrganisations,
-        &[Admin],
-        Platform,
-    ),
-    op("list_audit_events", P::ReadAudit, &[Auditor], Platform),
-    op("verify_audit_chain", P::ReadAudit, &[Auditor], Platform),
-    op(
-        "list_events",
-        P::ReadEvents,
-        &[Integration, Probation, Provider],
-        OwnOrganisation,
-    ),
-    op("create_subscription", P::ManageWebhooks, &[Admin], Platform),
-    op("list_subscriptions", P::ManageWebhooks, &[Admin], Platform),
-    op("list_deliveries", P::ManageWebhooks, &[Admin], Platform),
-    op(
-        "list_people",
-        P::ReadCaseRecord,
-        CASE_RECORD,
-        OwnOrganisation,
-    ),
-    op("get_person", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("upsert_person", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("current_risk", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("record_risk", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("risk_history", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("list_members", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("add_member", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("update_member", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("list_declarations", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("record_declaration", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("list_orders", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("create_order", P::WriteCaseRecord, CASE_RECORD, Case),
-    op("get_order", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("rar_summary", P::ReadCaseRecord, CASE_RECORD, Case),
-    op("create_referral", P::Commission, PROBATION, Case),
-    op(
-        "list_referrals",
-        P::ReadReferrals,
-        PROBATION_FIRST,
-        OwnOrganisation,
-    ),
-    op("get_referral", P::ReadReferrals, PROBATION_FIRST, Case),
-    op("update_referral", P::Commission, PROBATION, Case),
-    op("send_referral", P::Commission, PROBATION, Case),
-    op("withdraw_referral", P::Commission, PROBATION, Case),
-    op("accept_referral", P::DeliverReferral, PROVIDER, Case),
-    op("decline_referral", P::DeliverReferral, PROVIDER, Case),
-    op("assign_worker", P::AssignWorker, PROVIDER, Case),
-    op("acknowledge_risk", P::DeliverReferral, PROVIDER, Case),
-    op("book_appointment", P::DeliverReferral, PROVIDER, Case),
-    op("list_appointments", P::ReadReferrals, PROVIDER_FIRST, Case),
-    op("get_appointment", P::ReadReferrals, PROVIDER_FIRST, Case),
-    op("reschedule_appointment", P::DeliverReferral, PROVIDER, Case),
-    op("cancel_appointment", P::DeliverReferral, PROVIDER, Case),
-    op("put_attendance", P::DeliverReferral, PROVIDER, Case),
-    op("absence_decision", P::Commission, PROBATION, Case),
-    op("submit_progress", P::DeliverReferral, PROVIDER, Case),
-    op("list_progress", P::ReadReferrals, PROVIDER_FIRST, Case),
-    op("submit_end_of_service", P::DeliverReferral, PROVIDER, Case),
-    op("get_end_of_service", P::ReadReferrals, PROVIDER_FIRST, Case),
-    op("end_referral", P::DeliverReferral, PROVIDER, Case),
-    op("provider_disclosure", P::DeliverReferral, PROVIDER, Case),
-    op("probation_disclosure", P::Commission, PROBATION, Case),
-    op("list_disclosures", P::ReadCasework, PROBATION, Case),
-    op(
-        "list_prompts",
-        P::ReadPrompts,
-        PROBATION_FIRST,
-        OwnOrganisation,
-    ),
-    op("get_prompt", P::ReadPrompts, PROBATION_FIRST, Case),
-    op("resolve_prompt", P::ResolvePrompts, PROBATION_FIRST, Case),
-    op("get_review", P::ReadCasework, PROBATION, Case),
-    op("confirm_item", P::Commission, PROBATION, Case),
-    op("complete_review", P::Commission, PROBATION, Case),
-    op("sign_off", P::SignOff, PROBATION, Case),
-    op("terminate_order", P::Commission, PROBATION, Case),
-    op("chronology", P::ReadCasework, PROBATION, Case),
+/// Every module's declarations.
+const MODULES: &[&[Access]] = &[
+    super::appointments::ACCESS,
+    super::attendance::ACCESS,
+    super::audit::ACCESS,
+    super::chronology::ACCESS,
+    super::disclosures::ACCESS,
+    super::events::ACCESS,
+    super::health::ACCESS,
+    super::household::ACCESS,
+    super::orders::ACCESS,
+    super::organisations::ACCESS,
+    super::people::ACCESS,
+    super::prompts::ACCESS,
+    super::referral_actions::ACCESS,
+    super::referrals::ACCESS,
+    super::reports::ACCESS,
+    super::risk::ACCESS,
+    super::termination::ACCESS,
+    super::webhooks::ACCESS,
 ];
+
+/// Every operation's access facts.
+pub fn all() -> impl Iterator<Item = &'static Access> {
+    MODULES.iter().flat_map(|m| m.iter())
+}
 
 /// The access facts of an operation, if it is in the table.
 pub fn access(operation: &str) -> Option<&'static Access> {
-    OPERATIONS.iter().find(|a| a.operation == operation)
+    all().find(|a| a.operation == operation)
 }
 
 /// The declared permission of each route, keyed by `(METHOD, path template)` as actix matches
@@ -235,17 +152,14 @@ mod tests {
                 seen.push(id);
             }
         }
-        for a in OPERATIONS {
+        for a in all() {
             assert!(
                 seen.contains(&a.operation.to_string()),
                 "{} is declared but not served",
                 a.operation
             );
             assert_eq!(
-                OPERATIONS
-                    .iter()
-                    .filter(|b| b.operation == a.operation)
-                    .count(),
+                all().filter(|b| b.operation == a.operation).count(),
                 1,
                 "{} is declared twice",
                 a.operation
@@ -261,14 +175,14 @@ mod tests {
             "/api/v1/referrals/{id}/send".to_string(),
         );
         assert_eq!(routes.get(&send), Some(&Permission::Commission));
-        let declared = OPERATIONS.iter().filter(|a| a.permission.is_some()).count();
+        let declared = all().filter(|a| a.permission.is_some()).count();
         assert_eq!(routes.len(), declared);
     }
 
     #[test]
     fn declared_callers_hold_a_role_that_grants_the_permission() {
         use crate::auth::Role;
-        for a in OPERATIONS {
+        for a in all() {
             let Some(permission) = a.permission else {
                 continue;
             };

@@ -1,5 +1,7 @@
 //! `/api/v1/orders` and `/people/{crn}/orders`: orders with offences, and their RAR day accounting.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use crate::auth::Permission;
@@ -22,6 +24,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(rar_summary);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op("list_orders", Permission::ReadCaseRecord, CASE_RECORD, Case),
+    op(
+        "create_order",
+        Permission::WriteCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op("get_order", Permission::ReadCaseRecord, CASE_RECORD, Case),
+    op("rar_summary", Permission::ReadCaseRecord, CASE_RECORD, Case),
+];
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,8 @@
 //! `/api/v1/organisations`: the probation organisations and providers that use rarlink (admin only).
 
+use super::operations::Caller::Admin;
+use super::operations::Reach::Platform;
+use super::operations::{op, Access};
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::organisations::Organisation;
@@ -16,6 +19,22 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_organisation).service(list_organisations);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "create_organisation",
+        Permission::ManageOrganisations,
+        &[Admin],
+        Platform,
+    ),
+    op(
+        "list_organisations",
+        Permission::ReadOrganisations,
+        &[Admin],
+        Platform,
+    ),
+];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -120,41 +120,6 @@ impl<T> Page<T> {
     }
 }
 
-impl<T> Page<T> {
-    /// Pages a short, already ordered list held in memory (a case's members, orders, reports):
-    /// the items after the one whose key is the cursor, at most `limit` of them.
-    pub fn of_list(
-        items: Vec<T>,
-        query: &PageQuery,
-        key: impl Fn(&T) -> String,
-    ) -> Result<Self, ApiError> {
-        let limit = query.limit()? as usize;
-        let start = match query.after()? {
-            None => 0,
-            Some(after) => items
-                .iter()
-                .position(|i| key(i) == after)
-                .map(|p| p + 1)
-                .ok_or_else(|| {
-                    ApiError::Validation(vec![FieldError::new(
-                        "cursor",
-                        "invalid",
-                        "cursor is not one this API issued",
-                    )])
-                })?,
-        };
-        let total = items.len();
-        let page: Vec<T> = items.into_iter().skip(start).take(limit).collect();
-        let next_cursor = (start + page.len() < total)
-            .then(|| page.last().map(|i| encode_cursor(&key(i))))
-            .flatten();
-        Ok(Page {
-            items: page,
-            next_cursor,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,25 +142,6 @@ mod tests {
         );
         let last = Page::from_rows(vec![1, 2], 2, |r| r.to_string(), |r| r);
         assert!(last.next_cursor.is_none());
-    }
-
-    #[test]
-    fn an_in_memory_list_pages_by_the_last_key_seen() {
-        let q = |cursor: Option<String>| PageQuery {
-            limit: Some(2),
-            cursor,
-        };
-        let first = Page::of_list(vec![1, 2, 3], &q(None), |i| i.to_string()).unwrap();
-        assert_eq!(first.items, vec![1, 2]);
-        let second =
-            Page::of_list(vec![1, 2, 3], &q(first.next_cursor), |i| i.to_string()).unwrap();
-        assert_eq!(second.items, vec![3]);
-        assert!(second.next_cursor.is_none());
-        assert!(
-            Page::of_list(vec![1], &q(Some(encode_cursor("9"))), |i: &i32| i
-                .to_string())
-            .is_err()
-        );
     }
 
     #[test]

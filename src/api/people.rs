@@ -1,6 +1,8 @@
 //! `/api/v1/people`: people on probation, upserted by CRN by their managing probation organisation;
 //! and what every case endpoint shares: the CRN in the path, stored ids, keyset cursors.
 
+use super::operations::Reach::{Case, OwnOrganisation};
+use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::people::PersonRow;
@@ -22,6 +24,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_person)
         .service(list_people);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "list_people",
+        Permission::ReadCaseRecord,
+        CASE_RECORD,
+        OwnOrganisation,
+    ),
+    op("get_person", Permission::ReadCaseRecord, CASE_RECORD, Case),
+    op(
+        "upsert_person",
+        Permission::WriteCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+];
 
 /// Parses a CRN from the path (`422` naming `crn` when malformed).
 pub fn crn_param(raw: &str) -> Result<Crn, ApiError> {

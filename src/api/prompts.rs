@@ -1,5 +1,7 @@
 //! `/api/v1/safeguarding-prompts`: who must act, on what, by when and why; resolved only with an outcome.
 
+use super::operations::Reach::{Case, OwnOrganisation};
+use super::operations::{op, Access, PROBATION_FIRST};
 use super::pagination::{check_limit, decode_cursor, given, Page};
 use crate::auth::Permission;
 use crate::db::from_json;
@@ -23,6 +25,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_prompt)
         .service(resolve_prompt);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "list_prompts",
+        Permission::ReadPrompts,
+        PROBATION_FIRST,
+        OwnOrganisation,
+    ),
+    op("get_prompt", Permission::ReadPrompts, PROBATION_FIRST, Case),
+    op(
+        "resolve_prompt",
+        Permission::ResolvePrompts,
+        PROBATION_FIRST,
+        Case,
+    ),
+];
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,8 @@
 //! Referral state changes: send (probation), accept / decline / acknowledge risk (provider),
 //! assign a worker (provider manager), withdraw (probation).
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROBATION, PROVIDER};
 use super::referrals::{precondition, referral_view, ReferralView};
 use crate::auth::Permission;
 use crate::db::referrals::ReferralRow;
@@ -26,6 +28,31 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withdraw_referral)
         .service(acknowledge_risk);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op("send_referral", Permission::Commission, PROBATION, Case),
+    op("withdraw_referral", Permission::Commission, PROBATION, Case),
+    op(
+        "accept_referral",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "decline_referral",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op("assign_worker", Permission::AssignWorker, PROVIDER, Case),
+    op(
+        "acknowledge_risk",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+];
 
 /// Runs one state change of a referral under the client's `If-Match`, answering with the
 /// caller's view of the result.

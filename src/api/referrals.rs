@@ -1,6 +1,8 @@
 //! `/api/v1/referrals`: commissioning a provider. Drafts are created and edited by probation; the
 //! provider sees a referral only once sent, and then only the shared (need-to-know) view.
 
+use super::operations::Reach::{Case, OwnOrganisation};
+use super::operations::{op, Access, PROBATION, PROBATION_FIRST};
 use super::pagination::{Page, PageQuery};
 pub use super::referral_views::{
     precondition, referral_summary, referral_view, Ending, PersonSummary, ProbationReferralView,
@@ -26,6 +28,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_referrals)
         .service(get_referral);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op("create_referral", Permission::Commission, PROBATION, Case),
+    op(
+        "list_referrals",
+        Permission::ReadReferrals,
+        PROBATION_FIRST,
+        OwnOrganisation,
+    ),
+    op(
+        "get_referral",
+        Permission::ReadReferrals,
+        PROBATION_FIRST,
+        Case,
+    ),
+    op("update_referral", Permission::Commission, PROBATION, Case),
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

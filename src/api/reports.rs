@@ -2,6 +2,8 @@
 //! report, and ending the referral (completed, or early, which the officer must act on).
 
 use super::appointments::stored_id;
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{time_key, Page, PageQuery};
 use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
@@ -22,6 +24,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_end_of_service)
         .service(end_referral);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "submit_progress",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "list_progress",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
+        Case,
+    ),
+    op(
+        "submit_end_of_service",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
+    op(
+        "get_end_of_service",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
+        Case,
+    ),
+    op("end_referral", Permission::DeliverReferral, PROVIDER, Case),
+];
 
 /// A submitted progress report.
 #[derive(Debug, Serialize, ToSchema)]

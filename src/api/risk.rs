@@ -1,5 +1,7 @@
 //! `/api/v1/people/{crn}/risk`: risk assessments, appended (never overwritten) and re-shared with providers.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use crate::auth::Permission;
@@ -18,6 +20,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(current_risk)
         .service(risk_history);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "current_risk",
+        Permission::ReadCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op(
+        "record_risk",
+        Permission::WriteCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+    op(
+        "risk_history",
+        Permission::ReadCaseRecord,
+        CASE_RECORD,
+        Case,
+    ),
+];
 
 /// A recorded assessment.
 #[derive(Debug, Serialize, ToSchema)]

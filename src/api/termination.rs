@@ -1,6 +1,8 @@
 //! The termination review of an order (derived live from its data), its completion and sign-off,
 //! and terminating the order, refused while anything is outstanding.
 
+use super::operations::Reach::Case;
+use super::operations::{op, Access, PROBATION};
 use super::people::stored_id;
 use crate::auth::Permission;
 use crate::domain::validate::Errors;
@@ -21,6 +23,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sign_off)
         .service(terminate_order);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op("get_review", Permission::ReadCasework, PROBATION, Case),
+    op("confirm_item", Permission::Commission, PROBATION, Case),
+    op("complete_review", Permission::Commission, PROBATION, Case),
+    op("sign_off", Permission::SignOff, PROBATION, Case),
+    op("terminate_order", Permission::Commission, PROBATION, Case),
+];
 
 /// The termination review of an order.
 #[derive(Debug, Serialize, ToSchema)]

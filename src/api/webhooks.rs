@@ -1,6 +1,9 @@
 //! `/api/v1/webhook-subscriptions` (admin): push an organisation's events to an integrator's URL,
 //! signed with Standard Webhooks headers, with every delivery attempt logged.
 
+use super::operations::Caller::Admin;
+use super::operations::Reach::Platform;
+use super::operations::{op, Access};
 use super::pagination::{Page, PageQuery};
 use crate::auth::Permission;
 use crate::db::webhooks::{DeliveryRow, SubscriptionRow};
@@ -21,6 +24,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_subscriptions)
         .service(list_deliveries);
 }
+
+/// Who calls each operation of this module: its permission, callers and reach (`x-access`).
+pub const ACCESS: &[Access] = &[
+    op(
+        "create_subscription",
+        Permission::ManageWebhooks,
+        &[Admin],
+        Platform,
+    ),
+    op(
+        "list_subscriptions",
+        Permission::ManageWebhooks,
+        &[Admin],
+        Platform,
+    ),
+    op(
+        "list_deliveries",
+        Permission::ManageWebhooks,
+        &[Admin],
+        Platform,
+    ),
+];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
