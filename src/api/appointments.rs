@@ -9,6 +9,7 @@ use crate::db::appointments::{AppointmentRow, HistoryRow};
 use crate::domain::appointment::{
     AppointmentKind, Attended, Cancel, Method, NewAppointment, NoAttendanceReason, Reschedule,
 };
+use crate::domain::ids::{AppointmentId, ReferralId};
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx};
@@ -200,7 +201,7 @@ pub fn precondition(
 #[post("/referrals/{id}/appointments")]
 pub async fn book_appointment(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     body: ApiJson<NewAppointment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -208,7 +209,7 @@ pub async fn book_appointment(
     body.validate().into_result()?;
     let view = ctx
         .create(Permission::DeliverReferral, "appointment.book", move |w| {
-            appointment_view(service::book(w, &id, body)?)
+            appointment_view(service::book(w, id, body)?)
         })
         .await?;
     Ok(tagged(StatusCode::CREATED, &view))
@@ -227,7 +228,7 @@ pub async fn book_appointment(
 #[get("/referrals/{id}/appointments")]
 pub async fn list_appointments(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<AppointmentView>>, ApiError> {
     let id = id.into_inner();
@@ -235,7 +236,7 @@ pub async fn list_appointments(
     let after = page.after_time_key()?;
     let views = ctx
         .read(Permission::ReadReferrals, "appointment.list", move |w| {
-            service::list(w, &id, after, limit + 1)?
+            service::list(w, id, after, limit + 1)?
                 .into_iter()
                 .map(appointment_view)
                 .collect::<Result<Vec<_>, _>>()
@@ -262,12 +263,12 @@ pub async fn list_appointments(
 #[get("/appointments/{id}")]
 pub async fn get_appointment(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<AppointmentId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadReferrals, "appointment.read", move |w| {
-            appointment_view(service::get(w, &id)?)
+            appointment_view(service::get(w, id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -291,7 +292,7 @@ pub async fn get_appointment(
 #[patch("/appointments/{id}")]
 pub async fn reschedule_appointment(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<AppointmentId>,
     if_match: IfMatch,
     body: ApiJson<Reschedule>,
 ) -> Result<HttpResponse, ApiError> {
@@ -304,7 +305,7 @@ pub async fn reschedule_appointment(
             "appointment.reschedule",
             move |w| {
                 let expect = precondition(&if_match);
-                appointment_view(service::reschedule(w, &id, &expect, body)?)
+                appointment_view(service::reschedule(w, id, &expect, body)?)
             },
         )
         .await?;
@@ -326,7 +327,7 @@ pub async fn reschedule_appointment(
 #[post("/appointments/{id}/cancel")]
 pub async fn cancel_appointment(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<AppointmentId>,
     body: ApiJson<Cancel>,
 ) -> Result<web::Json<AppointmentView>, ApiError> {
     let id = id.into_inner();
@@ -336,7 +337,7 @@ pub async fn cancel_appointment(
         .write(
             Permission::DeliverReferral,
             "appointment.cancel",
-            move |w| appointment_view(service::cancel(w, &id, body)?),
+            move |w| appointment_view(service::cancel(w, id, body)?),
         )
         .await?;
     Ok(web::Json(view))

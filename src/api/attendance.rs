@@ -7,6 +7,7 @@ use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::appointments::WarningRow;
 use crate::domain::appointment::{AbsenceDecision, Attendance};
+use crate::domain::ids::AppointmentId;
 use crate::error::ApiError;
 use crate::http::etag::IfMatch;
 use crate::http::{ApiJson, Ctx};
@@ -100,7 +101,7 @@ impl AppointmentOutcome {
 #[put("/appointments/{id}/attendance")]
 pub async fn put_attendance(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<AppointmentId>,
     if_match: IfMatch,
     body: ApiJson<Attendance>,
 ) -> Result<web::Json<AppointmentOutcome>, ApiError> {
@@ -113,7 +114,7 @@ pub async fn put_attendance(
             "appointment.attendance",
             move |w| {
                 let expect = precondition(&if_match);
-                let outcome = service::record_attendance(w, &id, &expect, body)?;
+                let outcome = service::record_attendance(w, id, &expect, body)?;
                 AppointmentOutcome::new(outcome, w.now)
             },
         )
@@ -140,7 +141,7 @@ pub async fn put_attendance(
 #[post("/appointments/{id}/absence-decision")]
 pub async fn absence_decision(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<AppointmentId>,
     if_match: IfMatch,
     body: ApiJson<AbsenceDecision>,
 ) -> Result<web::Json<AppointmentOutcome>, ApiError> {
@@ -153,7 +154,7 @@ pub async fn absence_decision(
             "appointment.absence-decision",
             move |w| {
                 let expect = precondition(&if_match);
-                let outcome = service::decide_absence(w, &id, &expect, body)?;
+                let outcome = service::decide_absence(w, id, &expect, body)?;
                 AppointmentOutcome::new(outcome, w.now)
             },
         )

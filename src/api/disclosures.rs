@@ -9,6 +9,7 @@ use super::prompts::{parse_time_key, prompt_view, time_key, view_page, PromptVie
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
+use crate::domain::ids::ReferralId;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
 use crate::services::disclosures::{self as service, DisclosureRecord, Recorded};
@@ -156,14 +157,14 @@ impl DisclosureRecorded {
 #[post("/referrals/{id}/disclosures")]
 pub async fn provider_disclosure(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     body: ApiJson<NewDisclosure>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
     let recorded = ctx
         .create(Permission::DeliverReferral, "disclosure.record", move |w| {
-            let recorded = service::record_on_referral(w, &id, body)?;
+            let recorded = service::record_on_referral(w, id, body)?;
             DisclosureRecorded::view(recorded, w.now)
         })
         .await?;

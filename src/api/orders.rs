@@ -5,6 +5,7 @@ use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{Page, PageQuery};
 use super::people::{crn_param, keyset_after, keyset_page, stored_id};
 use crate::auth::Permission;
+use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
 use crate::error::ApiError;
 use crate::http::etag::tagged;
@@ -150,11 +151,11 @@ pub async fn list_orders(
     security(("bearer" = []))
 )]
 #[get("/orders/{id}")]
-pub async fn get_order(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_order(ctx: Ctx, id: web::Path<OrderId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadCaseRecord, "order.read", move |w| {
-            order_view(orders::get(w, &id)?)
+            order_view(orders::get(w, id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))
@@ -176,12 +177,12 @@ pub async fn get_order(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpRespon
 #[get("/orders/{id}/rar")]
 pub async fn rar_summary(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<OrderId>,
 ) -> Result<web::Json<RarSummary>, ApiError> {
     let id = id.into_inner();
     let summary = ctx
         .read(Permission::ReadCaseRecord, "order.rar", move |w| {
-            orders::rar_summary(w, &id)
+            orders::rar_summary(w, id)
         })
         .await?;
     Ok(web::Json(summary))

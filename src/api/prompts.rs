@@ -6,6 +6,7 @@ use super::pagination::{check_limit, decode_cursor, given, Page};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::db::prompts::PromptRow;
+use crate::domain::ids::PromptId;
 use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
 use crate::domain::rule_id::RuleId;
 use crate::domain::validate::Errors;
@@ -247,11 +248,11 @@ pub async fn list_prompts(
     security(("bearer" = []))
 )]
 #[get("/safeguarding-prompts/{id}")]
-pub async fn get_prompt(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_prompt(ctx: Ctx, id: web::Path<PromptId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadPrompts, "prompt.read", move |w| {
-            prompt_view(service::get(w, &id)?, w.now)
+            prompt_view(service::get(w, id)?, w.now)
         })
         .await?;
     Ok(tagged(actix_web::http::StatusCode::OK, &view))
@@ -303,7 +304,7 @@ impl ResolvePrompt {
 #[post("/safeguarding-prompts/{id}/resolve")]
 pub async fn resolve_prompt(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<PromptId>,
     if_match: IfMatch,
     body: ApiJson<ResolvePrompt>,
 ) -> Result<web::Json<PromptView>, ApiError> {
@@ -314,7 +315,7 @@ pub async fn resolve_prompt(
             let expect = |w: &mut Work, row: &PromptRow| {
                 if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))
             };
-            let row = service::resolve_by_caller(w, &id, &expect, request)?;
+            let row = service::resolve_by_caller(w, id, &expect, request)?;
             prompt_view(row, w.now)
         })
         .await?;

@@ -6,6 +6,7 @@ use super::operations::{op, Access, PROBATION, PROVIDER};
 use super::referrals::{precondition, referral_view, ReferralView};
 use crate::auth::Permission;
 use crate::db::referrals::ReferralRow;
+use crate::domain::ids::ReferralId;
 use crate::domain::referral::WithdrawalCode;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
@@ -94,7 +95,7 @@ async fn act(
 #[post("/referrals/{id}/send")]
 pub async fn send_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -103,7 +104,7 @@ pub async fn send_referral(
         Permission::Commission,
         "referral.send",
         if_match,
-        move |w, expect| referrals::send(w, &id, expect),
+        move |w, expect| referrals::send(w, id, expect),
     )
     .await
 }
@@ -132,7 +133,7 @@ pub struct AcceptReferral {
 #[post("/referrals/{id}/accept")]
 pub async fn accept_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<AcceptReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
@@ -149,7 +150,7 @@ pub async fn accept_referral(
         Permission::DeliverReferral,
         "referral.accept",
         if_match,
-        move |w, expect| referrals::accept(w, &id, expect),
+        move |w, expect| referrals::accept(w, id, expect),
     )
     .await
 }
@@ -176,7 +177,7 @@ pub struct DeclineReferral {
 #[post("/referrals/{id}/decline")]
 pub async fn decline_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<DeclineReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
@@ -190,7 +191,7 @@ pub async fn decline_referral(
         Permission::DeliverReferral,
         "referral.decline",
         if_match,
-        move |w, expect| referrals::decline(w, &id, expect, &reason),
+        move |w, expect| referrals::decline(w, id, expect, &reason),
     )
     .await
 }
@@ -218,7 +219,7 @@ pub struct AssignWorker {
 #[post("/referrals/{id}/assign")]
 pub async fn assign_worker(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<AssignWorker>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
@@ -232,7 +233,7 @@ pub async fn assign_worker(
         Permission::AssignWorker,
         "referral.assign",
         if_match,
-        move |w, expect| referrals::assign_worker(w, &id, expect, &worker),
+        move |w, expect| referrals::assign_worker(w, id, expect, &worker),
     )
     .await
 }
@@ -262,7 +263,7 @@ pub struct WithdrawReferral {
 #[post("/referrals/{id}/withdraw")]
 pub async fn withdraw_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<WithdrawReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
@@ -276,7 +277,7 @@ pub async fn withdraw_referral(
         Permission::Commission,
         "referral.withdraw",
         if_match,
-        move |w, expect| referrals::withdraw(w, &id, expect, body.code, body.note.as_deref()),
+        move |w, expect| referrals::withdraw(w, id, expect, body.code, body.note.as_deref()),
     )
     .await
 }
@@ -307,7 +308,7 @@ pub struct RiskAcknowledgement {
 #[post("/referrals/{id}/risk-acknowledgement")]
 pub async fn acknowledge_risk(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<web::Json<ReferralView>, ApiError> {
@@ -323,7 +324,7 @@ pub async fn acknowledge_risk(
         Permission::DeliverReferral,
         action,
         if_match,
-        move |w, expect| referrals::acknowledge_risk(w, &id, expect, version),
+        move |w, expect| referrals::acknowledge_risk(w, id, expect, version),
     )
     .await
 }

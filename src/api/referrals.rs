@@ -9,6 +9,7 @@ pub use super::referral_views::{
     ReferralSummary, ReferralView, SharedReferralView, Withdrawal,
 };
 use crate::auth::Permission;
+use crate::domain::ids::{OrderId, ReferralId};
 use crate::domain::referral::{DesiredOutcome, ReferralContent, ReferralStatus};
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{tagged, IfMatch};
@@ -171,7 +172,7 @@ pub async fn create_referral(
     let draft = Draft::from(body.into_inner());
     let view = ctx
         .create(Permission::Commission, "referral.create", move |w| {
-            referral_view(referrals::create_draft(w, &order_id, draft)?)
+            referral_view(referrals::create_draft(w, OrderId::from(order_id), draft)?)
         })
         .await?;
     Ok(tagged(StatusCode::CREATED, &view))
@@ -196,7 +197,7 @@ pub async fn create_referral(
 #[patch("/referrals/{id}")]
 pub async fn update_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -213,7 +214,7 @@ pub async fn update_referral(
         .write(Permission::Commission, "referral.update", move |w| {
             let expect = precondition(&if_match);
             let record =
-                referrals::update_draft(w, &id, &expect, |current| patched(current, &patch))?;
+                referrals::update_draft(w, id, &expect, |current| patched(current, &patch))?;
             referral_view(record)
         })
         .await?;
@@ -234,11 +235,11 @@ pub async fn update_referral(
     security(("bearer" = []))
 )]
 #[get("/referrals/{id}")]
-pub async fn get_referral(ctx: Ctx, id: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_referral(ctx: Ctx, id: web::Path<ReferralId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadReferrals, "referral.read", move |w| {
-            referral_view(referrals::get(w, &id)?)
+            referral_view(referrals::get(w, id)?)
         })
         .await?;
     Ok(tagged(StatusCode::OK, &view))

@@ -7,6 +7,7 @@ use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{time_key, Page, PageQuery};
 use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
+use crate::domain::ids::ReferralId;
 use crate::domain::report::{EndOfServiceReport, EndReferral, ProgressReport};
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
@@ -119,7 +120,7 @@ impl TryFrom<EndOfServiceRecord> for SubmittedEndOfServiceReport {
 #[post("/referrals/{id}/progress-reports")]
 pub async fn submit_progress(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     body: ApiJson<ProgressReport>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -128,7 +129,7 @@ pub async fn submit_progress(
         .create(
             Permission::DeliverReferral,
             "progress-report.submit",
-            move |w| SubmittedProgressReport::try_from(service::submit_progress(w, &id, report)?),
+            move |w| SubmittedProgressReport::try_from(service::submit_progress(w, id, report)?),
         )
         .await?;
     Ok(HttpResponse::Created().json(submitted))
@@ -147,7 +148,7 @@ pub async fn submit_progress(
 #[get("/referrals/{id}/progress-reports")]
 pub async fn list_progress(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<SubmittedProgressReport>>, ApiError> {
     let id = id.into_inner();
@@ -158,7 +159,7 @@ pub async fn list_progress(
             Permission::ReadReferrals,
             "progress-report.list",
             move |w| {
-                service::progress(w, &id, after, limit + 1)?
+                service::progress(w, id, after, limit + 1)?
                     .into_iter()
                     .map(SubmittedProgressReport::try_from)
                     .collect::<Result<Vec<_>, _>>()
@@ -191,7 +192,7 @@ pub async fn list_progress(
 #[post("/referrals/{id}/end-of-service-report")]
 pub async fn submit_end_of_service(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     body: ApiJson<EndOfServiceReport>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -202,7 +203,7 @@ pub async fn submit_end_of_service(
             "end-of-service-report.submit",
             move |w| {
                 SubmittedEndOfServiceReport::try_from(service::submit_end_of_service(
-                    w, &id, report,
+                    w, id, report,
                 )?)
             },
         )
@@ -223,14 +224,14 @@ pub async fn submit_end_of_service(
 #[get("/referrals/{id}/end-of-service-report")]
 pub async fn get_end_of_service(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
 ) -> Result<web::Json<SubmittedEndOfServiceReport>, ApiError> {
     let id = id.into_inner();
     let report = ctx
         .read(
             Permission::ReadReferrals,
             "end-of-service-report.read",
-            move |w| SubmittedEndOfServiceReport::try_from(service::end_of_service(w, &id)?),
+            move |w| SubmittedEndOfServiceReport::try_from(service::end_of_service(w, id)?),
         )
         .await?;
     Ok(web::Json(report))
@@ -255,7 +256,7 @@ pub async fn get_end_of_service(
 #[post("/referrals/{id}/end")]
 pub async fn end_referral(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<ReferralId>,
     body: ApiJson<EndReferral>,
 ) -> Result<web::Json<ReferralView>, ApiError> {
     let id = id.into_inner();
@@ -263,7 +264,7 @@ pub async fn end_referral(
     body.validate().into_result()?;
     let view = ctx
         .write(Permission::DeliverReferral, "referral.end", move |w| {
-            let referral = service::end_referral(w, &id, body)?;
+            let referral = service::end_referral(w, id, body)?;
             referral_view(crate::services::referrals::record(w, referral)?)
         })
         .await?;

@@ -5,6 +5,7 @@ use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
 use super::people::stored_id;
 use crate::auth::Permission;
+use crate::domain::ids::OrderId;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
@@ -96,14 +97,14 @@ fn review_view(record: ReviewRecord) -> Result<ReviewView, ApiError> {
 #[get("/orders/{id}/termination-review")]
 pub async fn get_review(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<OrderId>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .read(
             Permission::ReadCasework,
             "termination-review.read",
-            move |w| review_view(termination::review(w, &id)?),
+            move |w| review_view(termination::review(w, id)?),
         )
         .await?;
     Ok(web::Json(view))
@@ -153,7 +154,14 @@ pub async fn confirm_item(
         .write(
             Permission::Commission,
             "termination-review.confirm",
-            move |w| review_view(termination::confirm_item(w, &id, &item_id, &note)?),
+            move |w| {
+                review_view(termination::confirm_item(
+                    w,
+                    OrderId::from(id),
+                    &item_id,
+                    &note,
+                )?)
+            },
         )
         .await?;
     Ok(web::Json(view))
@@ -211,7 +219,7 @@ impl CompleteReview {
 #[post("/orders/{id}/termination-review/complete")]
 pub async fn complete_review(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<OrderId>,
     body: ApiJson<CompleteReview>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     let id = id.into_inner();
@@ -220,7 +228,7 @@ pub async fn complete_review(
         .write(
             Permission::Commission,
             "termination-review.complete",
-            move |w| review_view(termination::complete(w, &id, judgement)?),
+            move |w| review_view(termination::complete(w, id, judgement)?),
         )
         .await?;
     Ok(web::Json(view))
@@ -238,16 +246,13 @@ pub async fn complete_review(
     security(("bearer" = []))
 )]
 #[post("/orders/{id}/termination-review/sign-off")]
-pub async fn sign_off(
-    ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
-) -> Result<web::Json<ReviewView>, ApiError> {
+pub async fn sign_off(ctx: Ctx, id: web::Path<OrderId>) -> Result<web::Json<ReviewView>, ApiError> {
     let id = id.into_inner();
     let view = ctx
         .write(
             Permission::SignOff,
             "termination-review.sign-off",
-            move |w| review_view(termination::sign_off(w, &id)?),
+            move |w| review_view(termination::sign_off(w, id)?),
         )
         .await?;
     Ok(web::Json(view))
@@ -293,14 +298,14 @@ impl Terminate {
 #[post("/orders/{id}/terminate")]
 pub async fn terminate_order(
     ctx: Ctx,
-    id: web::Path<uuid::Uuid>,
+    id: web::Path<OrderId>,
     body: ApiJson<Terminate>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     let id = id.into_inner();
     let termination = body.into_inner().termination()?;
     let view = ctx
         .write(Permission::Commission, "order.terminate", move |w| {
-            review_view(termination::terminate(w, &id, termination)?)
+            review_view(termination::terminate(w, id, termination)?)
         })
         .await?;
     Ok(web::Json(view))

@@ -8,6 +8,7 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::people::{self, PersonRow};
 use crate::db::prompts::{self, PromptRow};
 use crate::db::referrals::{self, ReferralRow};
+use crate::domain::ids::{AppointmentId, OrderId, PromptId, ReferralId};
 use crate::domain::Crn;
 use crate::error::ApiError;
 use crate::work::{Principal, Work};
@@ -37,7 +38,7 @@ pub fn person(w: &mut Work, crn: &Crn) -> Result<PersonRow, ApiError> {
 }
 
 /// An order the caller's organisation manages.
-pub fn order(w: &mut Work, id: &uuid::Uuid) -> Result<OrderRow, ApiError> {
+pub fn order(w: &mut Work, id: OrderId) -> Result<OrderRow, ApiError> {
     let id = id.to_string();
     load(
         w,
@@ -48,7 +49,7 @@ pub fn order(w: &mut Work, id: &uuid::Uuid) -> Result<OrderRow, ApiError> {
 }
 
 /// A referral the caller may see: its probation organisation always, its provider once sent.
-pub fn referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiError> {
+pub fn referral(w: &mut Work, id: ReferralId) -> Result<ReferralRow, ApiError> {
     let id = id.to_string();
     load(
         w,
@@ -66,7 +67,7 @@ pub fn referral_in_case(w: &mut Work, id: &str) -> Result<ReferralRow, ApiError>
 }
 
 /// An appointment of the caller's organisation, on either side of the referral.
-pub fn appointment(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRow, ApiError> {
+pub fn appointment(w: &mut Work, id: AppointmentId) -> Result<AppointmentRow, ApiError> {
     let id = id.to_string();
     load(
         w,
@@ -87,7 +88,7 @@ pub fn prompt_visible_to(row: &PromptRow, me: &Principal) -> bool {
 }
 
 /// A safeguarding prompt the caller may see.
-pub fn prompt(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
+pub fn prompt(w: &mut Work, id: PromptId) -> Result<PromptRow, ApiError> {
     let id = id.to_string();
     load(
         w,

@@ -11,6 +11,7 @@ use crate::domain::appointment::{
     AppointmentChange, AppointmentStatus, Cancel, NewAppointment, RequestedBy, Reschedule,
 };
 use crate::domain::events::EventType;
+use crate::domain::ids::{AppointmentId, ReferralId};
 use crate::domain::validate::Errors;
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -51,7 +52,9 @@ fn records(w: &mut Work, rows: Vec<AppointmentRow>) -> Result<Vec<AppointmentRec
 }
 
 impl CaseResource for AppointmentRow {
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+    type Id = crate::domain::ids::AppointmentId;
+
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError> {
         access::appointment(w, id)
     }
 
@@ -146,7 +149,7 @@ fn check_time(
 /// Books a session on an accepted referral sent to the caller's organisation.
 pub fn book(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     new: NewAppointment,
 ) -> Result<AppointmentRecord, ApiError> {
     let referral = access::referral(w, referral_id)?;
@@ -210,7 +213,7 @@ pub fn book(
 }
 
 /// An appointment the caller's organisation may see.
-pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRecord, ApiError> {
+pub fn get(w: &mut Work, id: AppointmentId) -> Result<AppointmentRecord, ApiError> {
     let row = access::appointment(w, id)?;
     record(w, row)
 }
@@ -219,7 +222,7 @@ pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<AppointmentRecord, ApiError>
 /// `(starts_at, id)`.
 pub fn list(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> Result<Vec<AppointmentRecord>, ApiError> {
@@ -257,7 +260,7 @@ fn changeable(w: &mut Work, a: &AppointmentRow) -> Result<(), ApiError> {
 /// Changes a scheduled session through the change skeleton, `changeable` first.
 fn change_scheduled(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: AppointmentId,
     expect: Expect<AppointmentRow>,
     apply: impl FnOnce(&mut Work, &mut AppointmentRow) -> Result<Event, ApiError>,
 ) -> Result<AppointmentRecord, ApiError> {
@@ -277,7 +280,7 @@ fn change_scheduled(
 /// Moves a session; the history keeps when it was, who asked and why.
 pub fn reschedule(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: AppointmentId,
     expect: Expect<AppointmentRow>,
     to: Reschedule,
 ) -> Result<AppointmentRecord, ApiError> {
@@ -314,7 +317,7 @@ pub fn reschedule(
 }
 
 /// Cancels a session; the history keeps who asked and why.
-pub fn cancel(w: &mut Work, id: &uuid::Uuid, why: Cancel) -> Result<AppointmentRecord, ApiError> {
+pub fn cancel(w: &mut Work, id: AppointmentId, why: Cancel) -> Result<AppointmentRecord, ApiError> {
     change_scheduled(w, id, &change::unconditional, |w, a| {
         let before = a.clone();
         a.status = AppointmentStatus::Cancelled;

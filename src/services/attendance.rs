@@ -16,6 +16,7 @@ use crate::domain::appointment::{
     AbsenceDecision, AppointmentChange, AppointmentStatus, Attendance, Attended, NoAttendanceReason,
 };
 use crate::domain::events::EventType;
+use crate::domain::ids::AppointmentId;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::OrgKind;
@@ -62,7 +63,9 @@ impl Outcome {
 struct AttendanceOf(AppointmentRow);
 
 impl CaseResource for AttendanceOf {
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+    type Id = crate::domain::ids::AppointmentId;
+
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError> {
         AppointmentRow::load(w, id).map(Self)
     }
 
@@ -78,7 +81,7 @@ impl CaseResource for AttendanceOf {
 /// Records (or, with a reason, corrects) attendance and raises what it calls for.
 pub fn record_attendance(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: AppointmentId,
     expect: Expect<AppointmentRow>,
     attendance: Attendance,
 ) -> Result<Outcome, ApiError> {
@@ -291,7 +294,7 @@ impl AbsenceOutcome {
 /// mandatory breach-referral prompt if a warning was given in the previous 12 months.
 pub fn decide_absence(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: AppointmentId,
     expect: Expect<AppointmentRow>,
     decision: AbsenceDecision,
 ) -> Result<Outcome, ApiError> {

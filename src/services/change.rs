@@ -21,8 +21,10 @@ pub fn unconditional<R>(_: &mut Work, _: &R) -> Result<(), ApiError> {
 
 /// A case resource that changes state.
 pub trait CaseResource: Sized {
+    /// The resource's typed id.
+    type Id: Copy;
     /// Loads the resource if the caller may see it (`404` otherwise), naming its case.
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError>;
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError>;
     /// Writes the changed resource.
     fn save(&self, w: &mut Work) -> Result<(), ApiError>;
     /// The refusal for a caller of the other side who can see the resource.
@@ -34,7 +36,7 @@ pub trait CaseResource: Sized {
 /// that says what happened, with the value the use case hands back.
 pub fn change<R: CaseResource, T>(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: R::Id,
     side: OrgKind,
     expect: Expect<R>,
     apply: impl FnOnce(&mut Work, &mut R) -> Result<(Event, T), ApiError>,

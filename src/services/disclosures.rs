@@ -13,6 +13,7 @@ use crate::db::{from_json, to_json};
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
 use crate::domain::events::EventType;
 use crate::domain::household::HouseholdDeclaration;
+use crate::domain::ids::ReferralId;
 use crate::domain::order::OrderStatus;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::Crn;
@@ -71,7 +72,7 @@ impl Recorded {
 /// A provider reports a disclosure on a referral sent to it, accepted and not ended.
 pub fn record_on_referral(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     body: NewDisclosure,
 ) -> Result<Recorded, ApiError> {
     let referral = access::referral(w, referral_id)?;

@@ -9,6 +9,7 @@ use super::referrals::offences;
 use crate::db::orders::{self as rows, OrderRow};
 use crate::db::{referrals, to_json};
 use crate::domain::events::EventType;
+use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, OrderStatus};
 use crate::domain::{Crn, OrgKind};
 use crate::error::ApiError;
@@ -30,7 +31,9 @@ impl Order {
 }
 
 impl CaseResource for OrderRow {
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+    type Id = crate::domain::ids::OrderId;
+
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError> {
         access::order(w, id)
     }
 
@@ -84,7 +87,7 @@ pub fn create(w: &mut Work, crn: &Crn, order: NewOrder) -> Result<Order, ApiErro
 }
 
 /// An order the caller's organisation manages.
-pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<Order, ApiError> {
+pub fn get(w: &mut Work, id: OrderId) -> Result<Order, ApiError> {
     Order::parse(access::order(w, id)?)
 }
 
@@ -104,7 +107,7 @@ pub fn of_person(
 }
 
 /// The order's RAR days: maximum, allocated, delivered and remaining, per referral.
-pub fn rar_summary(w: &mut Work, id: &uuid::Uuid) -> Result<RarSummary, ApiError> {
+pub fn rar_summary(w: &mut Work, id: OrderId) -> Result<RarSummary, ApiError> {
     let order = access::order(w, id)?;
     let referrals = referrals::for_order(w.conn, &order.id)?;
     let mut delivered = HashMap::new();

@@ -9,6 +9,7 @@ use crate::db::events::{self, NewEventRow};
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
 use crate::domain::events::EventType;
+use crate::domain::ids::PromptId;
 use crate::domain::prompt::{Outcome, PromptStatus, TriggerKind};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -150,7 +151,9 @@ pub fn resolve_as_done(w: &mut Work, row: PromptRow, note: String) -> Result<Pro
 
 /// A prompt is a case resource: the caller sees it through [`access::prompt`].
 impl CaseResource for PromptRow {
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+    type Id = crate::domain::ids::PromptId;
+
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError> {
         access::prompt(w, id)
     }
 
@@ -202,7 +205,7 @@ fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
 /// manager's decision.
 pub fn resolve_by_caller(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: PromptId,
     expect: Expect<PromptRow>,
     request: ResolveRequest,
 ) -> Result<PromptRow, ApiError> {
@@ -233,7 +236,7 @@ pub fn resolve_by_caller(
 }
 
 /// A safeguarding prompt the caller may see.
-pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<PromptRow, ApiError> {
+pub fn get(w: &mut Work, id: PromptId) -> Result<PromptRow, ApiError> {
     access::prompt(w, id)
 }
 

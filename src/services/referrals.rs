@@ -17,6 +17,7 @@ use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
+use crate::domain::ids::ReferralId;
 use crate::domain::order::Offence;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{
@@ -91,7 +92,7 @@ fn versions(w: &mut Work, id: &str) -> Result<Vec<SharedContextVersion>, ApiErro
 }
 
 /// A referral the caller may see (`404` otherwise).
-pub fn get(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRecord, ApiError> {
+pub fn get(w: &mut Work, id: ReferralId) -> Result<ReferralRecord, ApiError> {
     let row = access::referral(w, id)?;
     record(w, row)
 }
@@ -115,7 +116,9 @@ pub fn list(
 
 /// A referral changes through [`change`]: the other side gets `404`, as if it did not exist.
 impl CaseResource for ReferralRow {
-    fn load(w: &mut Work, id: &uuid::Uuid) -> Result<Self, ApiError> {
+    type Id = crate::domain::ids::ReferralId;
+
+    fn load(w: &mut Work, id: Self::Id) -> Result<Self, ApiError> {
         access::referral(w, id)
     }
 
@@ -132,7 +135,7 @@ impl CaseResource for ReferralRow {
 /// `apply` makes the change and says what happened.
 fn change_referral(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     side: OrgKind,
     expect: Expect<ReferralRow>,
     apply: impl FnOnce(&mut Work, &mut ReferralRow) -> Result<Event, ApiError>,

@@ -10,6 +10,7 @@ use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, to_json};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
+use crate::domain::ids::ReferralId;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, EndReason, ReferralStatus};
 use crate::domain::report::{EndOfServiceReport, EndReferral, ProgressReport};
@@ -31,7 +32,7 @@ pub struct EndOfServiceRecord {
 }
 
 /// A referral the caller may see, for a change only its provider makes.
-fn provider_referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiError> {
+fn provider_referral(w: &mut Work, id: ReferralId) -> Result<ReferralRow, ApiError> {
     let r = access::referral(w, id)?;
     if !w.me.is_provider() {
         return Err(ApiError::Forbidden(
@@ -44,7 +45,7 @@ fn provider_referral(w: &mut Work, id: &uuid::Uuid) -> Result<ReferralRow, ApiEr
 /// Reports progress against desired outcomes of an active referral.
 pub fn submit_progress(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     report: ProgressReport,
 ) -> Result<ProgressRecord, ApiError> {
     let referral = provider_referral(w, referral_id)?;
@@ -78,7 +79,7 @@ pub fn submit_progress(
 /// `(submitted_at, id)`.
 pub fn progress(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> Result<Vec<ProgressRecord>, ApiError> {
@@ -97,7 +98,7 @@ pub fn progress(
 /// Submits the end-of-service report, once, on a referral the provider accepted.
 pub fn submit_end_of_service(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     report: EndOfServiceReport,
 ) -> Result<EndOfServiceRecord, ApiError> {
     let referral = provider_referral(w, referral_id)?;
@@ -134,7 +135,7 @@ pub fn submit_end_of_service(
 /// The referral's end-of-service report (`404` until it is submitted).
 pub fn end_of_service(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
 ) -> Result<EndOfServiceRecord, ApiError> {
     let referral = access::referral(w, referral_id)?;
     let row = rows::end_of_service(w.conn, &referral.id)?
@@ -149,7 +150,7 @@ pub fn end_of_service(
 /// for the officer to decide on enforcement and on the undelivered RAR days.
 pub fn end_referral(
     w: &mut Work,
-    referral_id: &uuid::Uuid,
+    referral_id: ReferralId,
     end: EndReferral,
 ) -> Result<ReferralRow, ApiError> {
     let mut referral = provider_referral(w, referral_id)?;

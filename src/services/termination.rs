@@ -14,6 +14,7 @@ use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
 use crate::domain::appointment::enum_str;
 use crate::domain::events::EventType;
+use crate::domain::ids::OrderId;
 use crate::domain::order::OrderStatus;
 use crate::domain::prompt::{PromptStatus, TriggerKind};
 use crate::domain::referral::{Action, ReferralStatus};
@@ -83,7 +84,7 @@ fn refuse_terminated(order: &OrderRow, detail: &str) -> Result<(), ApiError> {
 }
 
 /// The termination review of an order the caller manages.
-pub fn review(w: &mut Work, id: &uuid::Uuid) -> Result<ReviewRecord, ApiError> {
+pub fn review(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
     let order = access::order(w, id)?;
     ReviewRecord::read(w.conn, order)
 }
@@ -92,7 +93,7 @@ pub fn review(w: &mut Work, id: &uuid::Uuid) -> Result<ReviewRecord, ApiError> {
 /// needs action (a prompt to resolve), cannot be confirmed.
 pub fn confirm_item(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: OrderId,
     item_id: &str,
     note: &str,
 ) -> Result<ReviewRecord, ApiError> {
@@ -144,11 +145,7 @@ pub fn confirm_item(
 
 /// The officer completes the review with their judgement; refused (`409` listing them) while
 /// any item is outstanding.
-pub fn complete(
-    w: &mut Work,
-    id: &uuid::Uuid,
-    judgement: Judgement,
-) -> Result<ReviewRecord, ApiError> {
+pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<ReviewRecord, ApiError> {
     let (order, ()) = change(
         w,
         id,
@@ -207,7 +204,7 @@ pub fn complete(
 }
 
 /// A manager signs off a completed review.
-pub fn sign_off(w: &mut Work, id: &uuid::Uuid) -> Result<ReviewRecord, ApiError> {
+pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
     let (order, ()) = change(
         w,
         id,
@@ -308,7 +305,7 @@ fn withdraw_referrals(w: &mut Work, order: &OrderRow, reason: &str) -> Result<()
 /// `rarlink.order.terminated`.
 pub fn terminate(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: OrderId,
     termination: Termination,
 ) -> Result<ReviewRecord, ApiError> {
     let (order, ()) = change(

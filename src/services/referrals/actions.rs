@@ -8,6 +8,7 @@ use crate::db::orders;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::to_json;
 use crate::domain::events::EventType;
+use crate::domain::ids::ReferralId;
 use crate::domain::referral::{Action, SendContext, SharedContext, WithdrawalCode};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -21,7 +22,7 @@ use serde_json::json;
 /// locked first, so concurrent sends never allocate more RAR days than the order has.
 pub fn send(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
 ) -> Result<ReferralRecord, ApiError> {
     change_referral(w, id, OrgKind::Probation, expect, |w, row| {
@@ -74,7 +75,7 @@ pub fn send(
 /// and the latest shared context counts as acknowledged.
 pub fn accept(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
 ) -> Result<ReferralRecord, ApiError> {
     change_referral(w, id, OrgKind::Provider, expect, |w, row| {
@@ -94,7 +95,7 @@ pub fn accept(
 /// The provider declines, saying why.
 pub fn decline(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
     reason: &str,
 ) -> Result<ReferralRecord, ApiError> {
@@ -114,7 +115,7 @@ pub fn decline(
 /// The provider names the worker who delivers the referral.
 pub fn assign_worker(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
     worker: &str,
 ) -> Result<ReferralRecord, ApiError> {
@@ -134,7 +135,7 @@ pub fn assign_worker(
 /// Probation stops the commission, with a coded reason.
 pub fn withdraw(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
     code: WithdrawalCode,
     note: Option<&str>,
@@ -157,7 +158,7 @@ pub fn withdraw(
 /// that latest one (`409` otherwise: the provider read an older one).
 pub fn acknowledge_risk(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
     version: Option<i32>,
 ) -> Result<ReferralRecord, ApiError> {

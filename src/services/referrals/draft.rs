@@ -6,6 +6,7 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::referrals::{self as rows, ReferralRow};
 use crate::db::{organisations, to_json};
 use crate::domain::events::EventType;
+use crate::domain::ids::{OrderId, ReferralId};
 use crate::domain::referral::{Action, ReferralContent, ReferralStatus};
 use crate::domain::validate::Errors;
 use crate::domain::OrgKind;
@@ -24,7 +25,7 @@ pub struct Draft {
 /// Drafts a referral under an order the caller's organisation manages.
 pub fn create_draft(
     w: &mut Work,
-    order_id: &uuid::Uuid,
+    order_id: OrderId,
     draft: Draft,
 ) -> Result<ReferralRecord, ApiError> {
     let order = access::order(w, order_id)?;
@@ -71,7 +72,7 @@ pub fn create_draft(
 /// Edits a draft: `revise` turns the current draft into the new one (the client's merge patch).
 pub fn update_draft(
     w: &mut Work,
-    id: &uuid::Uuid,
+    id: ReferralId,
     expect: Expect<ReferralRow>,
     revise: impl FnOnce(Draft) -> Result<Draft, ApiError>,
 ) -> Result<ReferralRecord, ApiError> {
