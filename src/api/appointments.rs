@@ -3,7 +3,8 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
-use super::pagination::{time_key, Page, PageQuery};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::stored_id;
 use crate::auth::Permission;
 use crate::db::appointments::{AppointmentRow, HistoryRow};
 use crate::domain::appointment::{
@@ -117,12 +118,6 @@ pub struct AppointmentView {
     pub history: Vec<ChangeView>,
 }
 
-/// An id this service stored; one that does not parse is an internal error, never a default.
-pub fn stored_id(id: &str) -> Result<uuid::Uuid, ApiError> {
-    id.parse()
-        .map_err(|e| ApiError::internal_from(format!("stored id {id:?}"), e))
-}
-
 impl From<HistoryRow> for ChangeView {
     fn from(h: HistoryRow) -> Self {
         ChangeView {
@@ -233,7 +228,7 @@ pub async fn list_appointments(
 ) -> Result<web::Json<Page<AppointmentView>>, ApiError> {
     let id = id.into_inner();
     let limit = page.limit()?;
-    let after = page.after_time_key()?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let views = ctx
         .read(Permission::ReadReferrals, "appointment.list", move |w| {
             service::list(w, id, after, limit + 1)?
@@ -245,7 +240,7 @@ pub async fn list_appointments(
     Ok(web::Json(Page::from_rows(
         views,
         limit,
-        |v| time_key(v.starts_at, &v.id),
+        |v| pagination::key(&v.starts_at.naive_utc(), &v.id),
         |v| v,
     )))
 }

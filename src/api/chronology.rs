@@ -3,7 +3,7 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
-use super::people::crn_param;
+use super::parse::crn_param;
 use crate::auth::Permission;
 use crate::db::events::EventRow;
 use crate::error::ApiError;

@@ -3,9 +3,9 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION, PROVIDER};
-use super::pagination::{given, Page, PageQuery};
-use super::people::crn_param;
-use super::prompts::{parse_time_key, prompt_view, time_key, view_page, PromptView};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::crn_param;
+use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
@@ -224,14 +224,12 @@ pub async fn list_disclosures(
 ) -> Result<web::Json<Page<DisclosureView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
-    let after = given(page.cursor.as_deref())
-        .map(parse_time_key)
-        .transpose()?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let list = ctx
         .read(Permission::ReadCasework, "disclosure.list", move |w| {
             let records = service::page(w, &crn, after, limit)?;
-            let key = |r: &DisclosureRecord| time_key(r.row.disclosed_at, &r.row.id);
-            view_page(records, limit, key, DisclosureView::try_from)
+            let key = |r: &DisclosureRecord| pagination::key(&r.row.disclosed_at, &r.row.id);
+            Page::try_from_rows(records, limit, key, DisclosureView::try_from)
         })
         .await?;
     Ok(web::Json(list))

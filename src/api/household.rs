@@ -3,8 +3,8 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, CASE_RECORD};
-use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, keyset_after, keyset_page, stored_id};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::{crn_param, stored_id};
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::people::MemberRow;
@@ -209,17 +209,17 @@ pub async fn list_members(
 ) -> Result<web::Json<Page<MemberView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
-    let after = keyset_after(&page)?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let members = ctx
         .read(
             Permission::ReadCaseRecord,
             "household-member.list",
             move |w| {
                 let members = household::members(w, &crn, after, limit + 1)?;
-                keyset_page(
+                Page::try_from_rows(
                     members,
                     limit,
-                    |m| (&m.row.created_at, &m.row.id),
+                    |m| pagination::key(&m.row.created_at, &m.row.id),
                     member_view,
                 )
             },
@@ -328,17 +328,17 @@ pub async fn list_declarations(
 ) -> Result<web::Json<Page<DeclarationView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
-    let after = keyset_after(&page)?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let list = ctx
         .read(
             Permission::ReadCaseRecord,
             "household-declaration.list",
             move |w| {
                 let declarations = household::declarations(w, &crn, after, limit + 1)?;
-                keyset_page(
+                Page::try_from_rows(
                     declarations,
                     limit,
-                    |d| (&d.row.declared_at, &d.row.id),
+                    |d| pagination::key(&d.row.declared_at, &d.row.id),
                     declaration_view,
                 )
             },

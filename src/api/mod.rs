@@ -18,6 +18,7 @@ pub mod operations;
 pub mod orders;
 pub mod organisations;
 pub mod pagination;
+pub mod parse;
 pub mod people;
 pub mod prompts;
 pub mod referral_actions;

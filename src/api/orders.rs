@@ -2,8 +2,8 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, CASE_RECORD};
-use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, keyset_after, keyset_page, stored_id};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::{crn_param, stored_id};
 use crate::auth::Permission;
 use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
@@ -130,11 +130,16 @@ pub async fn list_orders(
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
-    let after = keyset_after::<NaiveDate>(&page)?;
+    let after = page.after_key::<NaiveDate>()?;
     let list = ctx
         .read(Permission::ReadCaseRecord, "order.list", move |w| {
             let rows = orders::of_person(w, &crn, after, limit + 1)?;
-            keyset_page(rows, limit, |o| (&o.row.start_date, &o.row.id), order_view)
+            Page::try_from_rows(
+                rows,
+                limit,
+                |o| pagination::key(&o.row.start_date, &o.row.id),
+                order_view,
+            )
         })
         .await?;
     Ok(web::Json(list))

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, FieldError};
 use base64::Engine;
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -29,29 +29,60 @@ impl PageQuery {
         given(self.cursor.as_deref()).map(decode_cursor).transpose()
     }
 
-    /// The decoded cursor of a list keyed by [`time_key`], if any.
-    pub fn after_time_key(&self) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
-        self.after()?.as_deref().map(parse_time_key).transpose()
+    /// Where a keyset-paged list continues, from this query's cursor (see [`after_key`]).
+    pub fn after_key<K: CursorKey>(&self) -> Result<Option<(K, String)>, ApiError> {
+        after_key(self.cursor.as_deref())
     }
 }
 
-/// The key of a list ordered by a time that is not unique, then by id: `time|id`, the time to
-/// the nanosecond so the row it names compares equal to itself.
-pub fn time_key(at: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
-    format!("{}|{id}", at.to_rfc3339_opts(SecondsFormat::Nanos, true))
+/// A key a list is ordered by, written into its cursor without losing precision (a time keeps
+/// its nanoseconds, so the row a cursor names compares equal to itself in SQL).
+pub trait CursorKey: Sized {
+    fn write(&self) -> String;
+    fn read(text: &str) -> Option<Self>;
 }
 
-fn parse_time_key(key: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let not_ours = || {
-        ApiError::Validation(vec![FieldError::new(
-            "cursor",
-            "invalid",
-            "cursor is not one this API issued",
-        )])
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+impl CursorKey for NaiveDateTime {
+    fn write(&self) -> String {
+        self.format(CURSOR_TIME).to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        NaiveDateTime::parse_from_str(text, CURSOR_TIME).ok()
+    }
+}
+
+impl CursorKey for NaiveDate {
+    fn write(&self) -> String {
+        self.format("%Y-%m-%d").to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    }
+}
+
+/// The cursor key of an item of a list ordered by `key`, then by `id`: `key|id`.
+pub fn key<K: CursorKey>(key: &K, id: &impl std::fmt::Display) -> String {
+    format!("{}|{id}", key.write())
+}
+
+/// Where a keyset-paged list continues: the ordering key and id of the last item the client saw
+/// (from a cursor made of [`key`]), `None` for the first page, `422` for anything else.
+pub fn after_key<K: CursorKey>(cursor: Option<&str>) -> Result<Option<(K, String)>, ApiError> {
+    let Some(raw) = given(cursor).map(decode_cursor).transpose()? else {
+        return Ok(None);
     };
-    let (at, id) = key.split_once('|').ok_or_else(not_ours)?;
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| not_ours())?;
-    Ok((at.naive_utc(), id.to_string()))
+    raw.split_once('|')
+        .and_then(|(key, id)| Some((K::read(key)?, id.to_string())))
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "cursor",
+                "invalid",
+                "cursor is not one this API issued",
+            )])
+        })
 }
 
 /// The cursor the client sent, if any: an empty `cursor=` means the first page.
@@ -99,6 +130,20 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// As [`Page::from_rows`], for views that can fail (a stored value that does not parse).
+    pub fn try_from_rows<R>(
+        rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> String,
+        view: impl FnMut(R) -> Result<T, ApiError>,
+    ) -> Result<Self, ApiError> {
+        let page = Page::from_rows(rows, limit, key, view);
+        Ok(Page {
+            items: page.items.into_iter().collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
+
     /// Builds a page from up to `limit + 1` fetched rows: the extra row only says more exist.
     pub fn from_rows<R>(
         mut rows: Vec<R>,
@@ -145,23 +190,57 @@ mod tests {
     }
 
     #[test]
-    fn a_time_key_round_trips_to_the_nanosecond_and_a_bad_one_is_refused() {
-        let at = DateTime::from_timestamp(1_772_618_400, 123_456_789).unwrap();
-        let q = PageQuery {
-            limit: None,
-            cursor: Some(encode_cursor(&time_key(at, &"id-1"))),
-        };
+    fn a_key_round_trips_through_its_cursor_to_the_nanosecond() {
+        let at = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_nano_opt(9, 0, 0, 123_456_789)
+            .unwrap();
+        let cursor = encode_cursor(&key(&at, &"id-1"));
         assert_eq!(
-            q.after_time_key().unwrap(),
-            Some((at.naive_utc(), "id-1".to_string()))
+            after_key::<NaiveDateTime>(Some(&cursor)).unwrap(),
+            Some((at, "id-1".to_string()))
         );
-        for key in ["no-bar", "yesterday|id-1"] {
-            let q = PageQuery {
-                limit: None,
-                cursor: Some(encode_cursor(key)),
-            };
-            assert!(q.after_time_key().is_err(), "{key}");
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let cursor = encode_cursor(&key(&day, &"o1"));
+        assert_eq!(
+            after_key::<NaiveDate>(Some(&cursor)).unwrap(),
+            Some((day, "o1".into()))
+        );
+        assert_eq!(after_key::<NaiveDate>(Some("")).unwrap(), None);
+        assert_eq!(after_key::<NaiveDate>(None).unwrap(), None);
+        for bad in ["no-bar", "2026-13-01|x", "|x"] {
+            assert!(
+                after_key::<NaiveDate>(Some(&encode_cursor(bad))).is_err(),
+                "{bad}"
+            );
         }
+        assert!(after_key::<NaiveDate>(Some("%%%")).is_err());
+    }
+
+    #[test]
+    fn cursor_keys_round_trip_at_every_precision() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        for time in [
+            day.and_hms_opt(9, 0, 0).unwrap(),
+            day.and_hms_milli_opt(9, 0, 0, 120).unwrap(),
+            day.and_hms_micro_opt(9, 0, 0, 123_456).unwrap(),
+            day.and_hms_nano_opt(23, 59, 59, 123_456_789).unwrap(),
+        ] {
+            assert_eq!(NaiveDateTime::read(&time.write()), Some(time), "{time}");
+        }
+        assert_eq!(NaiveDate::read(&day.write()), Some(day));
+    }
+
+    #[test]
+    fn a_page_of_records_continues_after_the_key_and_id_of_its_last() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let records = vec![(day, "a"), (day, "b"), (day, "c")];
+        let page = Page::try_from_rows(records, 2, |(d, id)| key(d, id), |(_, id)| Ok(id)).unwrap();
+        assert_eq!(page.items, vec!["a", "b"]);
+        assert_eq!(
+            after_key::<NaiveDate>(page.next_cursor.as_deref()).unwrap(),
+            Some((day, "b".to_string()))
+        );
     }
 
     #[test]

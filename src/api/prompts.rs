@@ -2,7 +2,7 @@
 
 use super::operations::Reach::{Case, OwnOrganisation};
 use super::operations::{op, Access, PROBATION_FIRST};
-use super::pagination::{check_limit, decode_cursor, given, Page};
+use super::pagination::{self, check_limit, Page};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::db::prompts::PromptRow;
@@ -10,7 +10,7 @@ use crate::domain::ids::PromptId;
 use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
 use crate::domain::rule_id::RuleId;
 use crate::domain::validate::Errors;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx};
 use crate::services::prompts::{self as service, ListQuery, ResolveRequest};
@@ -158,47 +158,6 @@ pub struct PromptQuery {
     pub cursor: Option<String>,
 }
 
-/// The cursor key of a row ordered by `(at, id)`: the instant in nanoseconds (so no stored
-/// precision is lost) and the id.
-pub fn time_key(at: NaiveDateTime, id: &str) -> String {
-    // Stored instants are plausible (1900–2100), always within i64 nanoseconds (1677–2262).
-    let nanos = at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX);
-    format!("{nanos}|{id}")
-}
-
-/// The `(at, id)` key in a cursor made from a [`time_key`]; `422` for anything else.
-pub fn parse_time_key(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let bad = || {
-        ApiError::Validation(vec![FieldError::new(
-            "cursor",
-            "invalid",
-            "cursor is not one this API issued",
-        )])
-    };
-    let raw = decode_cursor(cursor)?;
-    let (nanos, id) = raw.split_once('|').ok_or_else(bad)?;
-    let nanos: i64 = nanos.parse().map_err(|_| bad())?;
-    let at = DateTime::from_timestamp_nanos(nanos);
-    if !crate::domain::validate::plausible(at) {
-        return Err(bad());
-    }
-    Ok((at.naive_utc(), id.to_string()))
-}
-
-/// The page of views of up to `limit + 1` loaded rows (the extra row only says more exist).
-pub fn view_page<R, T>(
-    rows: Vec<R>,
-    limit: i64,
-    key: impl Fn(&R) -> String,
-    view: impl FnMut(R) -> Result<T, ApiError>,
-) -> Result<Page<T>, ApiError> {
-    let page = Page::from_rows(rows, limit, key, view);
-    Ok(Page {
-        items: page.items.into_iter().collect::<Result<_, _>>()?,
-        next_cursor: page.next_cursor,
-    })
-}
-
 /// List safeguarding prompts
 ///
 /// By due time. Probation sees every prompt on its organisation's cases; a provider sees the
@@ -216,9 +175,9 @@ pub async fn list_prompts(
 ) -> Result<web::Json<Page<PromptView>>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = given(q.cursor.as_deref()).map(parse_time_key).transpose()?;
+    let after = pagination::after_key::<NaiveDateTime>(q.cursor.as_deref())?;
     if let Some(crn) = &q.crn {
-        super::people::crn_param(crn)?;
+        super::parse::crn_param(crn)?;
     }
     let list = ListQuery {
         status: q.status,
@@ -230,8 +189,8 @@ pub async fn list_prompts(
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
             let rows = service::list(w, list, after, limit)?;
-            let key = |r: &PromptRow| time_key(r.due_at, &r.id);
-            view_page(rows, limit, key, |r| prompt_view(r, w.now))
+            let key = |r: &PromptRow| pagination::key(&r.due_at, &r.id);
+            Page::try_from_rows(rows, limit, key, |r| prompt_view(r, w.now))
         })
         .await?;
     Ok(web::Json(page))

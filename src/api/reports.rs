@@ -1,10 +1,10 @@
 //! What the provider reports back: progress against each desired outcome, the end-of-service
 //! report, and ending the referral (completed, or early, which the officer must act on).
 
-use super::appointments::stored_id;
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
-use super::pagination::{time_key, Page, PageQuery};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::stored_id;
 use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
 use crate::domain::ids::ReferralId;
@@ -153,7 +153,7 @@ pub async fn list_progress(
 ) -> Result<web::Json<Page<SubmittedProgressReport>>, ApiError> {
     let id = id.into_inner();
     let limit = page.limit()?;
-    let after = page.after_time_key()?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let reports = ctx
         .read(
             Permission::ReadReferrals,
@@ -169,7 +169,7 @@ pub async fn list_progress(
     Ok(web::Json(Page::from_rows(
         reports,
         limit,
-        |r| time_key(r.submitted_at, &r.id),
+        |r| pagination::key(&r.submitted_at.naive_utc(), &r.id),
         |r| r,
     )))
 }

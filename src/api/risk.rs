@@ -2,8 +2,8 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, CASE_RECORD};
-use super::pagination::{Page, PageQuery};
-use super::people::{crn_param, keyset_after, keyset_page, stored_id};
+use super::pagination::{self, Page, PageQuery};
+use super::parse::{crn_param, stored_id};
 use crate::auth::Permission;
 use crate::domain::risk::RiskAssessment;
 use crate::error::ApiError;
@@ -161,11 +161,16 @@ pub async fn risk_history(
 ) -> Result<web::Json<Page<RiskView>>, ApiError> {
     let crn = crn_param(&crn)?;
     let limit = page.limit()?;
-    let after = keyset_after(&page)?;
+    let after = page.after_key::<chrono::NaiveDateTime>()?;
     let history = ctx
         .read(Permission::ReadCaseRecord, "risk.history", move |w| {
             let risks = risk::history(w, &crn, after, limit + 1)?;
-            keyset_page(risks, limit, |r| (&r.row.recorded_at, &r.row.id), view)
+            Page::try_from_rows(
+                risks,
+                limit,
+                |r| pagination::key(&r.row.recorded_at, &r.row.id),
+                view,
+            )
         })
         .await?;
     Ok(web::Json(history))

@@ -3,7 +3,7 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
-use super::people::stored_id;
+use super::parse::stored_id;
 use crate::auth::Permission;
 use crate::domain::ids::OrderId;
 use crate::domain::validate::Errors;
