@@ -1,255 +1,96 @@
-//! The event types rarlink publishes: the one list the feed, webhook subscriptions, the
-//! OpenAPI document and `docs/api-conventions.md` are checked against.
+//! The events rarlink publishes: one list ([`domain_events!`]) gives every event type its name,
+//! its meaning and its typed payload. The feed, webhook subscriptions, the OpenAPI document and
+//! `docs/api-conventions.md` are all checked against it.
 
+pub use super::event_payloads::*;
 use serde::{Deserialize, Serialize};
 
-/// What happened, as `rarlink.<resource>.<past-tense-verb>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventType {
-    /// An organisation was registered.
-    #[serde(rename = "rarlink.organisation.created")]
-    OrganisationCreated,
-    /// A person's details were recorded or changed.
-    #[serde(rename = "rarlink.person.upserted")]
-    PersonUpserted,
-    /// A risk of serious harm assessment was recorded.
-    #[serde(rename = "rarlink.risk.assessed")]
-    RiskAssessed,
-    /// A household member was recorded.
-    #[serde(rename = "rarlink.household-member.added")]
-    HouseholdMemberAdded,
-    /// A household member's record changed.
-    #[serde(rename = "rarlink.household-member.updated")]
-    HouseholdMemberUpdated,
-    /// The person declared who they live with or are in a relationship with.
-    #[serde(rename = "rarlink.household-declaration.recorded")]
-    HouseholdDeclarationRecorded,
-    /// A community or suspended sentence order was recorded.
-    #[serde(rename = "rarlink.order.created")]
-    OrderCreated,
-    /// An order was terminated after its review was signed off.
-    #[serde(rename = "rarlink.order.terminated")]
-    OrderTerminated,
-    /// Probation drafted a referral.
-    #[serde(rename = "rarlink.referral.created")]
-    ReferralCreated,
-    /// Probation changed a draft referral.
-    #[serde(rename = "rarlink.referral.updated")]
-    ReferralUpdated,
-    /// Probation sent a referral with its shared context to a provider.
-    #[serde(rename = "rarlink.referral.sent")]
-    ReferralSent,
-    /// The provider accepted a referral, having read the risk information.
-    #[serde(rename = "rarlink.referral.accepted")]
-    ReferralAccepted,
-    /// The provider declined a referral.
-    #[serde(rename = "rarlink.referral.declined")]
-    ReferralDeclined,
-    /// The provider assigned a worker to a referral.
-    #[serde(rename = "rarlink.referral.assigned")]
-    ReferralAssigned,
-    /// Probation withdrew a referral.
-    #[serde(rename = "rarlink.referral.withdrawn")]
-    ReferralWithdrawn,
-    /// Risk information changed; the provider must acknowledge the new version.
-    #[serde(rename = "rarlink.referral.risk-updated")]
-    ReferralRiskUpdated,
-    /// The provider acknowledged the latest risk information.
-    #[serde(rename = "rarlink.referral.risk-acknowledged")]
-    ReferralRiskAcknowledged,
-    /// The referral ended (completed or ended early).
-    #[serde(rename = "rarlink.referral.ended")]
-    ReferralEnded,
-    /// The provider booked a session.
-    #[serde(rename = "rarlink.appointment.booked")]
-    AppointmentBooked,
-    /// A session was moved.
-    #[serde(rename = "rarlink.appointment.rescheduled")]
-    AppointmentRescheduled,
-    /// A session was cancelled.
-    #[serde(rename = "rarlink.appointment.cancelled")]
-    AppointmentCancelled,
-    /// The provider recorded that the person attended.
-    #[serde(rename = "rarlink.appointment.attended")]
-    AppointmentAttended,
-    /// The provider recorded that the person did not attend.
-    #[serde(rename = "rarlink.appointment.missed")]
-    AppointmentMissed,
-    /// The officer decided whether a missed session was acceptable.
-    #[serde(rename = "rarlink.absence.decided")]
-    AbsenceDecided,
-    /// The officer issued a warning for an unacceptable absence.
-    #[serde(rename = "rarlink.warning.issued")]
-    WarningIssued,
-    /// The provider reported progress.
-    #[serde(rename = "rarlink.progress-report.submitted")]
-    ProgressReportSubmitted,
-    /// The provider submitted its end-of-service report.
-    #[serde(rename = "rarlink.end-of-service-report.submitted")]
-    EndOfServiceReportSubmitted,
-    /// A disclosure was recorded.
-    #[serde(rename = "rarlink.disclosure.recorded")]
-    DisclosureRecorded,
-    /// A safeguarding action was raised for a named person.
-    #[serde(rename = "rarlink.safeguarding-prompt.raised")]
-    SafeguardingPromptRaised,
-    /// A safeguarding action was resolved with its outcome.
-    #[serde(rename = "rarlink.safeguarding-prompt.resolved")]
-    SafeguardingPromptResolved,
-    /// A safeguarding action passed its deadline and was escalated.
-    #[serde(rename = "rarlink.safeguarding-prompt.overdue")]
-    SafeguardingPromptOverdue,
-    /// The officer confirmed a termination review item.
-    #[serde(rename = "rarlink.termination-review.item-confirmed")]
-    TerminationReviewItemConfirmed,
-    /// The officer completed the termination review.
-    #[serde(rename = "rarlink.termination-review.completed")]
-    TerminationReviewCompleted,
-    /// A manager signed off the termination review.
-    #[serde(rename = "rarlink.termination-review.signed-off")]
-    TerminationReviewSignedOff,
+/// Declares the event types and the domain events that carry them, from one list: a variant,
+/// its payload type, its name and what it means.
+macro_rules! domain_events {
+    ($( $variant:ident($payload:ty) = $name:literal, $meaning:literal; )*) => {
+        /// What happened, as `rarlink.<resource>.<past-tense-verb>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventType {
+            $( #[doc = $meaning] #[serde(rename = $name)] $variant, )*
+        }
+
+        /// A domain event with what it carries; its type follows from the variant.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum DomainEvent {
+            $( #[doc = $meaning] $variant($payload), )*
+        }
+
+        impl EventType {
+            /// Every event type, in the order the documentation lists them.
+            pub const ALL: &'static [EventType] = &[ $( Self::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Self::$variant => $name, )* }
+            }
+
+            /// What the event means, for the documentation.
+            pub fn meaning(self) -> &'static str {
+                match self { $( Self::$variant => $meaning, )* }
+            }
+        }
+
+        impl DomainEvent {
+            pub fn event_type(&self) -> EventType {
+                match self { $( Self::$variant(_) => EventType::$variant, )* }
+            }
+        }
+    };
+}
+
+domain_events! {
+    OrganisationCreated(OrganisationCreated) = "rarlink.organisation.created", "An organisation was registered.";
+    PersonUpserted(PersonUpserted) = "rarlink.person.upserted", "A person's details were recorded or changed.";
+    RiskAssessed(RiskAssessed) = "rarlink.risk.assessed", "A risk of serious harm assessment was recorded.";
+    HouseholdMemberAdded(HouseholdRecord) = "rarlink.household-member.added", "A household member was recorded.";
+    HouseholdMemberUpdated(HouseholdRecord) = "rarlink.household-member.updated", "A household member's record changed.";
+    HouseholdDeclarationRecorded(HouseholdRecord) = "rarlink.household-declaration.recorded", "The person declared who they live with or are in a relationship with.";
+    OrderCreated(OrderCreated) = "rarlink.order.created", "A community or suspended sentence order was recorded.";
+    OrderTerminated(OrderTerminated) = "rarlink.order.terminated", "An order was terminated after its review was signed off.";
+    ReferralCreated(OnReferral<Nothing>) = "rarlink.referral.created", "Probation drafted a referral.";
+    ReferralUpdated(OnReferral<Nothing>) = "rarlink.referral.updated", "Probation changed a draft referral.";
+    ReferralSent(OnReferral<ReferralSent>) = "rarlink.referral.sent", "Probation sent a referral with its shared context to a provider.";
+    ReferralAccepted(OnReferral<ReferralAccepted>) = "rarlink.referral.accepted", "The provider accepted a referral, having read the risk information.";
+    ReferralDeclined(OnReferral<ReferralDeclined>) = "rarlink.referral.declined", "The provider declined a referral.";
+    ReferralAssigned(OnReferral<ReferralAssigned>) = "rarlink.referral.assigned", "The provider assigned a worker to a referral.";
+    ReferralWithdrawn(OnReferral<ReferralWithdrawn>) = "rarlink.referral.withdrawn", "Probation withdrew a referral.";
+    ReferralRiskUpdated(OnReferral<ReferralRiskUpdated>) = "rarlink.referral.risk-updated", "Risk information changed; the provider must acknowledge the new version.";
+    ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
+    ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
+    AppointmentBooked(AppointmentFacts) = "rarlink.appointment.booked", "The provider booked a session.";
+    AppointmentRescheduled(AppointmentFacts) = "rarlink.appointment.rescheduled", "A session was moved.";
+    AppointmentCancelled(AppointmentFacts) = "rarlink.appointment.cancelled", "A session was cancelled.";
+    AppointmentAttended(AppointmentFacts) = "rarlink.appointment.attended", "The provider recorded that the person attended.";
+    AppointmentMissed(AppointmentFacts) = "rarlink.appointment.missed", "The provider recorded that the person did not attend.";
+    AbsenceDecided(AbsenceDecided) = "rarlink.absence.decided", "The officer decided whether a missed session was acceptable.";
+    WarningIssued(WarningIssued) = "rarlink.warning.issued", "The officer issued a warning for an unacceptable absence.";
+    ProgressReportSubmitted(OnReferral<ProgressReportSubmitted>) = "rarlink.progress-report.submitted", "The provider reported progress.";
+    EndOfServiceReportSubmitted(OnReferral<Nothing>) = "rarlink.end-of-service-report.submitted", "The provider submitted its end-of-service report.";
+    DisclosureRecorded(DisclosureRecorded) = "rarlink.disclosure.recorded", "A disclosure was recorded.";
+    SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
+    SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";
+    SafeguardingPromptOverdue(PromptFacts) = "rarlink.safeguarding-prompt.overdue", "A safeguarding action passed its deadline and was escalated.";
+    TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
+    TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
+    TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";
 }
 
 impl EventType {
-    /// Every event type, in the order the documentation lists them.
-    pub const ALL: [EventType; 34] = [
-        Self::OrganisationCreated,
-        Self::PersonUpserted,
-        Self::RiskAssessed,
-        Self::HouseholdMemberAdded,
-        Self::HouseholdMemberUpdated,
-        Self::HouseholdDeclarationRecorded,
-        Self::OrderCreated,
-        Self::OrderTerminated,
-        Self::ReferralCreated,
-        Self::ReferralUpdated,
-        Self::ReferralSent,
-        Self::ReferralAccepted,
-        Self::ReferralDeclined,
-        Self::ReferralAssigned,
-        Self::ReferralWithdrawn,
-        Self::ReferralRiskUpdated,
-        Self::ReferralRiskAcknowledged,
-        Self::ReferralEnded,
-        Self::AppointmentBooked,
-        Self::AppointmentRescheduled,
-        Self::AppointmentCancelled,
-        Self::AppointmentAttended,
-        Self::AppointmentMissed,
-        Self::AbsenceDecided,
-        Self::WarningIssued,
-        Self::ProgressReportSubmitted,
-        Self::EndOfServiceReportSubmitted,
-        Self::DisclosureRecorded,
-        Self::SafeguardingPromptRaised,
-        Self::SafeguardingPromptResolved,
-        Self::SafeguardingPromptOverdue,
-        Self::TerminationReviewItemConfirmed,
-        Self::TerminationReviewCompleted,
-        Self::TerminationReviewSignedOff,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OrganisationCreated => "rarlink.organisation.created",
-            Self::PersonUpserted => "rarlink.person.upserted",
-            Self::RiskAssessed => "rarlink.risk.assessed",
-            Self::HouseholdMemberAdded => "rarlink.household-member.added",
-            Self::HouseholdMemberUpdated => "rarlink.household-member.updated",
-            Self::HouseholdDeclarationRecorded => "rarlink.household-declaration.recorded",
-            Self::OrderCreated => "rarlink.order.created",
-            Self::OrderTerminated => "rarlink.order.terminated",
-            Self::ReferralCreated => "rarlink.referral.created",
-            Self::ReferralUpdated => "rarlink.referral.updated",
-            Self::ReferralSent => "rarlink.referral.sent",
-            Self::ReferralAccepted => "rarlink.referral.accepted",
-            Self::ReferralDeclined => "rarlink.referral.declined",
-            Self::ReferralAssigned => "rarlink.referral.assigned",
-            Self::ReferralWithdrawn => "rarlink.referral.withdrawn",
-            Self::ReferralRiskUpdated => "rarlink.referral.risk-updated",
-            Self::ReferralRiskAcknowledged => "rarlink.referral.risk-acknowledged",
-            Self::ReferralEnded => "rarlink.referral.ended",
-            Self::AppointmentBooked => "rarlink.appointment.booked",
-            Self::AppointmentRescheduled => "rarlink.appointment.rescheduled",
-            Self::AppointmentCancelled => "rarlink.appointment.cancelled",
-            Self::AppointmentAttended => "rarlink.appointment.attended",
-            Self::AppointmentMissed => "rarlink.appointment.missed",
-            Self::AbsenceDecided => "rarlink.absence.decided",
-            Self::WarningIssued => "rarlink.warning.issued",
-            Self::ProgressReportSubmitted => "rarlink.progress-report.submitted",
-            Self::EndOfServiceReportSubmitted => "rarlink.end-of-service-report.submitted",
-            Self::DisclosureRecorded => "rarlink.disclosure.recorded",
-            Self::SafeguardingPromptRaised => "rarlink.safeguarding-prompt.raised",
-            Self::SafeguardingPromptResolved => "rarlink.safeguarding-prompt.resolved",
-            Self::SafeguardingPromptOverdue => "rarlink.safeguarding-prompt.overdue",
-            Self::TerminationReviewItemConfirmed => "rarlink.termination-review.item-confirmed",
-            Self::TerminationReviewCompleted => "rarlink.termination-review.completed",
-            Self::TerminationReviewSignedOff => "rarlink.termination-review.signed-off",
-        }
-    }
-
-    /// What the event means, for the documentation.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Self::OrganisationCreated => "An organisation was registered.",
-            Self::PersonUpserted => "A person's details were recorded or changed.",
-            Self::RiskAssessed => "A risk of serious harm assessment was recorded.",
-            Self::HouseholdMemberAdded => "A household member was recorded.",
-            Self::HouseholdMemberUpdated => "A household member's record changed.",
-            Self::HouseholdDeclarationRecorded => {
-                "The person declared who they live with or are in a relationship with."
-            }
-            Self::OrderCreated => "A community or suspended sentence order was recorded.",
-            Self::OrderTerminated => "An order was terminated after its review was signed off.",
-            Self::ReferralCreated => "Probation drafted a referral.",
-            Self::ReferralUpdated => "Probation changed a draft referral.",
-            Self::ReferralSent => {
-                "Probation sent a referral with its shared context to a provider."
-            }
-            Self::ReferralAccepted => {
-                "The provider accepted a referral, having read the risk information."
-            }
-            Self::ReferralDeclined => "The provider declined a referral.",
-            Self::ReferralAssigned => "The provider assigned a worker to a referral.",
-            Self::ReferralWithdrawn => "Probation withdrew a referral.",
-            Self::ReferralRiskUpdated => {
-                "Risk information changed; the provider must acknowledge the new version."
-            }
-            Self::ReferralRiskAcknowledged => {
-                "The provider acknowledged the latest risk information."
-            }
-            Self::ReferralEnded => "The referral ended (completed or ended early).",
-            Self::AppointmentBooked => "The provider booked a session.",
-            Self::AppointmentRescheduled => "A session was moved.",
-            Self::AppointmentCancelled => "A session was cancelled.",
-            Self::AppointmentAttended => "The provider recorded that the person attended.",
-            Self::AppointmentMissed => "The provider recorded that the person did not attend.",
-            Self::AbsenceDecided => "The officer decided whether a missed session was acceptable.",
-            Self::WarningIssued => "The officer issued a warning for an unacceptable absence.",
-            Self::ProgressReportSubmitted => "The provider reported progress.",
-            Self::EndOfServiceReportSubmitted => {
-                "The provider submitted its end-of-service report."
-            }
-            Self::DisclosureRecorded => "A disclosure was recorded.",
-            Self::SafeguardingPromptRaised => {
-                "A safeguarding action was raised for a named person."
-            }
-            Self::SafeguardingPromptResolved => {
-                "A safeguarding action was resolved with its outcome."
-            }
-            Self::SafeguardingPromptOverdue => {
-                "A safeguarding action passed its deadline and was escalated."
-            }
-            Self::TerminationReviewItemConfirmed => {
-                "The officer confirmed a termination review item."
-            }
-            Self::TerminationReviewCompleted => "The officer completed the termination review.",
-            Self::TerminationReviewSignedOff => "A manager signed off the termination review.",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+        Self::ALL.iter().copied().find(|t| t.as_str() == s)
+    }
+}
+
+impl DomainEvent {
+    /// The payload as the `additionalInformation` of the published envelope.
+    pub fn payload(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 }
 
@@ -274,7 +115,7 @@ mod tests {
 
     #[test]
     fn every_event_type_round_trips_and_serialises_as_its_name() {
-        for t in EventType::ALL {
+        for &t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
             assert!(t.as_str().starts_with("rarlink."), "{t}");
@@ -289,5 +130,37 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), EventType::ALL.len());
+    }
+
+    #[test]
+    fn a_referral_event_carries_the_referral_and_what_it_adds_side_by_side() {
+        let event = DomainEvent::ReferralWithdrawn(OnReferral {
+            referral_id: "r1".into(),
+            order_id: "o1".into(),
+            status: crate::domain::referral::ReferralStatus::Withdrawn,
+            provider_org: "MIND-CAMBS".into(),
+            detail: ReferralWithdrawn {
+                code: Some("OTHER".into()),
+            },
+        });
+        assert_eq!(event.event_type().as_str(), "rarlink.referral.withdrawn");
+        assert_eq!(
+            event.payload().unwrap(),
+            serde_json::json!({"referralId": "r1", "orderId": "o1", "status": "WITHDRAWN",
+                "providerOrg": "MIND-CAMBS", "code": "OTHER"})
+        );
+    }
+
+    #[test]
+    fn a_domain_event_names_its_type_and_serialises_its_payload_flat() {
+        let event = DomainEvent::WarningIssued(WarningIssued {
+            warning_id: "w1".into(),
+            appointment_id: "a1".into(),
+        });
+        assert_eq!(event.event_type(), EventType::WarningIssued);
+        assert_eq!(
+            event.payload().unwrap(),
+            serde_json::json!({"warningId": "w1", "appointmentId": "a1"})
+        );
     }
 }

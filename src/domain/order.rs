@@ -289,3 +289,12 @@ mod tests {
         assert!(err.contains("\"sub\""), "{err}");
     }
 }
+
+/// How a risk moved over the order, as the officer judged it at the termination review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskChange {
+    Reduced,
+    Same,
+    Increased,
+}

@@ -16,7 +16,7 @@ use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::rules::RulesConfig;
-use crate::work::{Event, Principal, Work};
+use crate::work::{Actor, Principal, Work};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -205,11 +205,15 @@ impl Ctx {
                             let outcome = work.finish();
                             let crn = outcome.crn;
                             let status = outcome.status.unwrap_or(success_status);
-                            let rows: Vec<NewEventRow> = outcome
+                            let actor = Actor::Caller {
+                                sub: &me.caller.sub,
+                                org: &me.caller.org,
+                            };
+                            let rows = outcome
                                 .events
                                 .into_iter()
-                                .map(|e| event_row(e, now, &me.caller))
-                                .collect();
+                                .map(|e| e.into_row(now, actor))
+                                .collect::<Result<Vec<NewEventRow>, ApiError>>()?;
                             events::insert_all(conn, &rows)?;
                             audit::insert(conn, &audit.row(crn, status))?;
                             Ok(value)
@@ -282,23 +286,6 @@ impl AuditDraft {
             request_id: self.request_id.clone(),
             status,
         }
-    }
-}
-
-fn event_row(e: Event, now: DateTime<Utc>, actor: &Caller) -> NewEventRow {
-    NewEventRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        event_type: e.event_type.to_string(),
-        version: 1,
-        occurred_at: now.naive_utc(),
-        description: e.description,
-        detail_url: e.detail_path,
-        additional_information: e.additional_information.to_string(),
-        crn: e.crn,
-        org_code: e.org,
-        provider_org_code: e.provider_org,
-        actor_sub: Some(actor.sub.clone()),
-        actor_org: Some(actor.org.clone()),
     }
 }
 

@@ -28,13 +28,7 @@ pub enum ItemState {
     Confirmed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RiskChange {
-    Reduced,
-    Same,
-    Increased,
-}
+pub use crate::domain::order::RiskChange;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

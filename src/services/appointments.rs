@@ -10,7 +10,7 @@ use crate::db::to_json;
 use crate::domain::appointment::{
     AppointmentChange, AppointmentStatus, Cancel, NewAppointment, RequestedBy, Reschedule,
 };
-use crate::domain::events::EventType;
+use crate::domain::events::{AppointmentFacts, DomainEvent};
 use crate::domain::ids::{AppointmentId, ReferralId};
 use crate::domain::validate::Errors;
 use crate::domain::OrgKind;
@@ -99,19 +99,22 @@ pub(super) fn history(
 }
 
 /// The event about an appointment, seen by both sides of its referral.
-pub(super) fn event(a: &AppointmentRow, event_type: EventType, description: String) -> Event {
+pub(super) fn event(
+    a: &AppointmentRow,
+    make: impl FnOnce(AppointmentFacts) -> DomainEvent,
+    description: String,
+) -> Event {
     Event {
-        event_type,
+        payload: make(AppointmentFacts {
+            appointment_id: a.id.clone(),
+            referral_id: a.referral_id.clone(),
+            kind: a.kind,
+            starts_at: a.starts_at.and_utc(),
+            attended: a.attended,
+            no_attendance_reason: a.no_attendance_reason,
+        }),
         description,
         detail_path: format!("/api/v1/appointments/{}", a.id),
-        additional_information: serde_json::json!({
-            "appointmentId": a.id,
-            "referralId": a.referral_id,
-            "kind": a.kind,
-            "startsAt": a.starts_at.and_utc(),
-            "attended": a.attended,
-            "noAttendanceReason": a.no_attendance_reason,
-        }),
         crn: Some(a.crn.clone()),
         org: a.probation_org.clone(),
         provider_org: Some(a.provider_org.clone()),
@@ -203,7 +206,7 @@ pub fn book(
     )?;
     w.emit(event(
         &row,
-        EventType::AppointmentBooked,
+        DomainEvent::AppointmentBooked,
         format!("{} session booked", row.kind.as_str()),
     ));
     Ok(AppointmentRecord {
@@ -310,7 +313,7 @@ pub fn reschedule(
         )?;
         Ok(event(
             a,
-            EventType::AppointmentRescheduled,
+            DomainEvent::AppointmentRescheduled,
             "Session rescheduled".into(),
         ))
     })
@@ -331,7 +334,7 @@ pub fn cancel(w: &mut Work, id: AppointmentId, why: Cancel) -> Result<Appointmen
         )?;
         Ok(event(
             a,
-            EventType::AppointmentCancelled,
+            DomainEvent::AppointmentCancelled,
             "Session cancelled".into(),
         ))
     })

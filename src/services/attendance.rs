@@ -15,7 +15,7 @@ use crate::db::referrals as referral_rows;
 use crate::domain::appointment::{
     AbsenceDecision, AppointmentChange, AppointmentStatus, Attendance, Attended, NoAttendanceReason,
 };
-use crate::domain::events::EventType;
+use crate::domain::events::{AbsenceDecided, AppointmentFacts, DomainEvent, WarningIssued};
 use crate::domain::ids::AppointmentId;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, ReferralStatus};
@@ -207,16 +207,16 @@ fn record(
         &appointment.id,
         specs,
     )?;
-    let (event_type, what) = if attendance.attended.attended() {
-        (EventType::AppointmentAttended, "attended")
+    let (make, what): (fn(AppointmentFacts) -> DomainEvent, _) = if attendance.attended.attended() {
+        (DomainEvent::AppointmentAttended, "attended")
     } else {
-        (EventType::AppointmentMissed, "missed")
+        (DomainEvent::AppointmentMissed, "missed")
     };
     let description = format!(
         "Session {what}{}",
         if correcting { " (corrected)" } else { "" }
     );
-    Ok((event(appointment, event_type, description), raised))
+    Ok((event(appointment, make, description), raised))
 }
 
 /// What the provider said about a concern, in its own words.
@@ -370,10 +370,12 @@ fn decide(
                 };
                 rows::insert_warning(w.conn, &row)?;
                 w.emit(Event {
-                    event_type: EventType::WarningIssued,
+                    payload: DomainEvent::WarningIssued(WarningIssued {
+                        warning_id: row.id.clone(),
+                        appointment_id: appointment.id.clone(),
+                    }),
                     description: "Warning recorded for an unacceptable absence".into(),
                     detail_path: format!("/api/v1/appointments/{}", appointment.id),
-                    additional_information: serde_json::json!({"warningId": row.id, "appointmentId": appointment.id}),
                     crn: Some(appointment.crn.clone()),
                     org: appointment.probation_org.clone(),
                     provider_org: None,
@@ -401,10 +403,13 @@ fn decide(
         }
     }
     let decided = Event {
-        event_type: EventType::AbsenceDecided,
+        payload: DomainEvent::AbsenceDecided(AbsenceDecided {
+            appointment_id: appointment.id.clone(),
+            acceptable,
+            outcome: outcome.as_str().to_string(),
+        }),
         description: format!("Absence decided: {}", outcome.as_str()),
         detail_path: format!("/api/v1/appointments/{}", appointment.id),
-        additional_information: serde_json::json!({"appointmentId": appointment.id, "acceptable": acceptable, "outcome": outcome.as_str()}),
         crn: Some(appointment.crn.clone()),
         org: appointment.probation_org.clone(),
         provider_org: None,

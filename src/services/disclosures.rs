@@ -11,7 +11,7 @@ use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
 use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
-use crate::domain::events::EventType;
+use crate::domain::events::{DisclosureRecorded, DomainEvent};
 use crate::domain::household::HouseholdDeclaration;
 use crate::domain::ids::ReferralId;
 use crate::domain::order::OrderStatus;
@@ -269,15 +269,14 @@ fn record(
         row.no_prompt_reason = Some(reason);
     }
     w.emit(Event {
-        event_type: EventType::DisclosureRecorded,
+        payload: DomainEvent::DisclosureRecorded(DisclosureRecorded {
+            disclosure_id: row.id.clone(),
+            disclosure_type: row.disclosure_type,
+            referral_id: row.referral_id.clone(),
+            prompts_raised: raised.new.len(),
+        }),
         description: format!("{} disclosure recorded", row.disclosure_type.as_str()),
         detail_path: format!("/api/v1/people/{crn}/disclosures"),
-        additional_information: serde_json::json!({
-            "disclosureId": row.id,
-            "type": row.disclosure_type,
-            "referralId": row.referral_id,
-            "promptsRaised": raised.new.len(),
-        }),
         crn: Some(crn.to_string()),
         org: probation_org.to_string(),
         provider_org,

@@ -7,7 +7,7 @@ use super::disclosures::check_declaration;
 use crate::db::people::{self as rows, DeclarationRow, MemberRow, PersonRow};
 use crate::db::prompts::PromptRow;
 use crate::db::{from_json, to_json};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, HouseholdRecord};
 use crate::domain::household::{HouseholdDeclaration, HouseholdMember};
 use crate::domain::Crn;
 use crate::error::ApiError;
@@ -47,13 +47,18 @@ pub struct DeclarationRecorded {
     pub prompts_raised: Vec<PromptRow>,
 }
 
-fn household_event(w: &mut Work, person: &PersonRow, event_type: EventType, id: &str, what: &str) {
+fn household_event(
+    w: &mut Work,
+    person: &PersonRow,
+    make: impl FnOnce(HouseholdRecord) -> DomainEvent,
+    id: &str,
+    what: &str,
+) {
     let crn = &person.crn;
     w.emit(Event {
-        event_type,
+        payload: make(HouseholdRecord { id: id.to_string() }),
         description: format!("{what} for {crn}"),
         detail_path: format!("/api/v1/people/{crn}/household-members"),
-        additional_information: serde_json::json!({ "id": id }),
         crn: Some(crn.clone()),
         org: person.managing_org.clone(),
         provider_org: None,
@@ -77,7 +82,7 @@ pub fn add_member(w: &mut Work, crn: &Crn, member: HouseholdMember) -> Result<Me
     household_event(
         w,
         &person,
-        EventType::HouseholdMemberAdded,
+        DomainEvent::HouseholdMemberAdded,
         &row.id,
         "Household member added",
     );
@@ -111,7 +116,7 @@ pub fn update_member(
     household_event(
         w,
         &person,
-        EventType::HouseholdMemberUpdated,
+        DomainEvent::HouseholdMemberUpdated,
         &row.id,
         "Household member updated",
     );
@@ -154,7 +159,7 @@ pub fn record_declaration(
     household_event(
         w,
         &person,
-        EventType::HouseholdDeclarationRecorded,
+        DomainEvent::HouseholdDeclarationRecorded,
         &row.id,
         "Household declaration recorded",
     );

@@ -8,7 +8,7 @@ use super::rar::{self, RarSummary};
 use super::referrals::offences;
 use crate::db::orders::{self as rows, OrderRow};
 use crate::db::{referrals, to_json};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, OrderCreated};
 use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, OrderStatus};
 use crate::domain::{Crn, OrgKind};
@@ -67,15 +67,14 @@ pub fn create(w: &mut Work, crn: &Crn, order: NewOrder) -> Result<Order, ApiErro
     };
     rows::insert(w.conn, &row)?;
     w.emit(Event {
-        event_type: EventType::OrderCreated,
+        payload: DomainEvent::OrderCreated(OrderCreated {
+            order_id: row.id.clone(),
+            rar_max_days: row.rar_max_days,
+            end_date: row.end_date,
+            domestic_abuse_related: order.domestic_abuse_related(),
+        }),
         description: format!("{} recorded for {}", order.order_type.as_str(), person.crn),
         detail_path: format!("/api/v1/orders/{}", row.id),
-        additional_information: serde_json::json!({
-            "orderId": row.id,
-            "rarMaxDays": row.rar_max_days,
-            "endDate": row.end_date,
-            "domesticAbuseRelated": order.domestic_abuse_related(),
-        }),
         crn: Some(person.crn.clone()),
         org: person.managing_org.clone(),
         provider_org: None,

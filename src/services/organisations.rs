@@ -1,7 +1,7 @@
 //! Organisation use cases: registering a probation organisation or provider, and listing them.
 
 use crate::db::organisations::{self as rows, NewOrganisation, Organisation};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, OrganisationCreated};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::work::{Event, Work};
@@ -37,10 +37,12 @@ pub fn register(w: &mut Work, new: Registration) -> Result<Organisation, ApiErro
     let row = rows::find_by_code(w.conn, &new.code)?
         .ok_or_else(|| ApiError::internal("organisation vanished"))?;
     w.emit(Event {
-        event_type: EventType::OrganisationCreated,
+        payload: DomainEvent::OrganisationCreated(OrganisationCreated {
+            code: row.code.clone(),
+            kind: row.kind,
+        }),
         description: format!("Organisation {} registered", row.code),
         detail_path: "/api/v1/organisations".into(),
-        additional_information: serde_json::json!({"code": row.code, "kind": row.kind}),
         crn: None,
         org: row.code.clone(),
         provider_org: None,

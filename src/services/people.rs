@@ -3,7 +3,7 @@
 use super::access;
 use super::change::Expect;
 use crate::db::people::{self as rows, PersonRow};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, PersonUpserted};
 use crate::domain::person::PersonDetails;
 use crate::domain::Crn;
 use crate::error::ApiError;
@@ -66,14 +66,13 @@ pub fn upsert(
         rows::update(w.conn, &row)?;
     }
     w.emit(Event {
-        event_type: EventType::PersonUpserted,
+        payload: DomainEvent::PersonUpserted(PersonUpserted { created }),
         description: format!(
             "Person {} {}",
             row.crn,
             if created { "created" } else { "updated" }
         ),
         detail_path: format!("/api/v1/people/{}", row.crn),
-        additional_information: serde_json::json!({ "created": created }),
         crn: Some(row.crn.clone()),
         org: row.managing_org.clone(),
         provider_org: None,

@@ -5,20 +5,17 @@
 use super::access;
 use super::change::{change, CaseResource, Expect};
 use crate::auth::Role;
-use crate::db::events::{self, NewEventRow};
+use crate::db::events;
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, PromptFacts};
 use crate::domain::ids::PromptId;
 use crate::domain::prompt::{Outcome, PromptStatus, TriggerKind};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
-use crate::work::{Event, Work};
+use crate::work::{Actor, Event, Work};
 use chrono::{DateTime, NaiveDateTime, Utc};
-
-/// The actor recorded for what rarlink itself does (escalation, scheduled prompts).
-pub const SYSTEM_ACTOR: &str = "rarlink";
 
 /// Where a prompt belongs: the case, and what raised it.
 #[derive(Debug, Clone)]
@@ -92,7 +89,7 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
         rows::insert(w.conn, &row)?;
         w.emit(prompt_event(
             &row,
-            EventType::SafeguardingPromptRaised,
+            DomainEvent::SafeguardingPromptRaised,
             format!("Prompt raised: {}", row.title),
         ));
         raised.new.push(row);
@@ -120,7 +117,7 @@ fn close(w: &Work, row: &mut PromptRow, r: Resolution) -> Event {
     row.resolved_by_role = r.role;
     prompt_event(
         row,
-        EventType::SafeguardingPromptResolved,
+        DomainEvent::SafeguardingPromptResolved,
         format!("Prompt resolved ({}): {}", r.outcome.as_str(), row.title),
     )
 }
@@ -297,42 +294,27 @@ pub fn list(
 
 /// An event about a prompt: visible to the case's probation organisation, and to the provider
 /// when the prompt is addressed to it.
-pub fn prompt_event(row: &PromptRow, event_type: EventType, description: String) -> Event {
+pub fn prompt_event(
+    row: &PromptRow,
+    make: impl FnOnce(PromptFacts) -> DomainEvent,
+    description: String,
+) -> Event {
     Event {
-        event_type,
+        payload: make(PromptFacts {
+            prompt_id: row.id.clone(),
+            rule: row.rule,
+            assignee_role: row.assignee_role,
+            assignee: row.assignee.clone(),
+            due_at: row.due_at.and_utc(),
+            mandatory: row.mandatory,
+            status: row.status,
+            outcome: row.outcome,
+        }),
         description,
         detail_path: format!("/api/v1/safeguarding-prompts/{}", row.id),
-        additional_information: serde_json::json!({
-            "promptId": row.id,
-            "rule": row.rule,
-            "assigneeRole": row.assignee_role,
-            "assignee": row.assignee,
-            "dueAt": row.due_at.and_utc(),
-            "mandatory": row.mandatory,
-            "status": row.status,
-            "outcome": row.outcome,
-        }),
         crn: Some(row.crn.clone()),
         org: row.probation_org.clone(),
         provider_org: (row.org != row.probation_org).then(|| row.org.clone()),
-    }
-}
-
-/// The stored form of an event that rarlink itself causes (no request, no caller).
-pub fn system_event_row(e: Event, now: DateTime<Utc>) -> NewEventRow {
-    NewEventRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        event_type: e.event_type.to_string(),
-        version: 1,
-        occurred_at: now.naive_utc(),
-        description: e.description,
-        detail_url: e.detail_path,
-        additional_information: e.additional_information.to_string(),
-        crn: e.crn,
-        org_code: e.org,
-        provider_org_code: e.provider_org,
-        actor_sub: Some(SYSTEM_ACTOR.into()),
-        actor_org: None,
     }
 }
 
@@ -347,14 +329,14 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
             for mut row in due.iter().cloned() {
                 row.escalated_at = Some(now.naive_utc());
                 rows::save(conn, &row)?;
-                events_out.push(system_event_row(
+                events_out.push(
                     prompt_event(
                         &row,
-                        EventType::SafeguardingPromptOverdue,
+                        DomainEvent::SafeguardingPromptOverdue,
                         format!("Overdue and escalated to managers: {}", row.title),
-                    ),
-                    now,
-                ));
+                    )
+                    .into_row(now, Actor::System)?,
+                );
             }
             events::insert_all(conn, &events_out)?;
             Ok::<_, ApiError>(due.len())

@@ -16,7 +16,7 @@ use crate::db::people::{self, PersonRow};
 use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, OnReferral, ReferralRiskUpdated};
 use crate::domain::ids::ReferralId;
 use crate::domain::order::Offence;
 use crate::domain::prompt::TriggerKind;
@@ -162,40 +162,34 @@ pub fn apply(row: &mut ReferralRow, action: Action) -> Result<ReferralStatus, Ap
 }
 
 /// Emits a referral event, visible to the provider once the referral has been sent.
-pub fn emit(
+pub fn emit<T>(
     w: &mut Work,
     row: &ReferralRow,
-    event_type: EventType,
+    make: impl FnOnce(OnReferral<T>) -> DomainEvent,
     description: String,
-    extra: serde_json::Value,
+    detail: T,
 ) {
-    w.emit(event(row, event_type, description, extra));
+    w.emit(event(row, make, description, detail));
 }
 
-/// A referral event, visible to the provider once the referral has been sent; `extra` adds to
-/// the referral's ids, status and provider in its additional information.
-pub fn event(
+/// A referral event, visible to the provider once the referral has been sent: `make` names the
+/// event, `detail` is what it adds to the referral's ids, status and provider.
+pub fn event<T>(
     row: &ReferralRow,
-    event_type: EventType,
+    make: impl FnOnce(OnReferral<T>) -> DomainEvent,
     description: String,
-    extra: serde_json::Value,
+    detail: T,
 ) -> Event {
-    let mut info = serde_json::json!({
-        "referralId": row.id,
-        "orderId": row.order_id,
-        "status": row.status,
-        "providerOrg": row.provider_org,
-    });
-    if let (Some(target), Some(extra)) = (info.as_object_mut(), extra.as_object()) {
-        for (k, v) in extra {
-            target.insert(k.clone(), v.clone());
-        }
-    }
     Event {
-        event_type,
+        payload: make(OnReferral {
+            referral_id: row.id.clone(),
+            order_id: row.order_id.clone(),
+            status: row.status,
+            provider_org: row.provider_org.clone(),
+            detail,
+        }),
         description,
         detail_path: format!("/api/v1/referrals/{}", row.id),
-        additional_information: info,
         crn: Some(row.crn.clone()),
         org: row.probation_org.clone(),
         provider_org: row.sent_at.is_some().then(|| row.provider_org.clone()),
@@ -244,12 +238,12 @@ pub fn reshare_after_risk_change(
         emit(
             w,
             &row,
-            EventType::ReferralRiskUpdated,
+            DomainEvent::ReferralRiskUpdated,
             "Risk information changed; the provider must acknowledge the new version".into(),
-            serde_json::json!({
-                "contextVersion": row.context_version,
-                "roshRaised": next.rosh.raised_since(&previous.rosh),
-            }),
+            ReferralRiskUpdated {
+                context_version: row.context_version,
+                rosh_raised: next.rosh.raised_since(&previous.rosh),
+            },
         );
         if let Some(spec) = risk_change::provider_acknowledgement(
             &row.crn,

@@ -9,7 +9,7 @@ use crate::db::referrals::{self as referral_rows, ReferralRow};
 use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, to_json};
 use crate::domain::appointment::enum_str;
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, Nothing, ProgressReportSubmitted, ReferralEnded};
 use crate::domain::ids::ReferralId;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, EndReason, ReferralStatus};
@@ -68,9 +68,11 @@ pub fn submit_progress(
     emit(
         w,
         &referral,
-        EventType::ProgressReportSubmitted,
+        DomainEvent::ProgressReportSubmitted,
         "Progress report submitted".into(),
-        serde_json::json!({"reportId": row.id}),
+        ProgressReportSubmitted {
+            report_id: row.id.clone(),
+        },
     );
     Ok(ProgressRecord { row, report })
 }
@@ -125,9 +127,9 @@ pub fn submit_end_of_service(
     emit(
         w,
         &referral,
-        EventType::EndOfServiceReportSubmitted,
+        DomainEvent::EndOfServiceReportSubmitted,
         "End-of-service report submitted".into(),
-        serde_json::json!({}),
+        Nothing {},
     );
     Ok(EndOfServiceRecord { row, report })
 }
@@ -194,9 +196,12 @@ pub fn end_referral(
     emit(
         w,
         &referral,
-        EventType::ReferralEnded,
+        DomainEvent::ReferralEnded,
         format!("Referral ended: {reason}"),
-        serde_json::json!({"reason": end.reason, "note": end.note}),
+        ReferralEnded {
+            reason: end.reason,
+            note: end.note.clone(),
+        },
     );
     Ok(referral)
 }

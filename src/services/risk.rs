@@ -4,7 +4,7 @@
 use super::{access, referrals};
 use crate::db::people::{self, RiskRow};
 use crate::db::{from_json, to_json, DbConnection};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, RiskAssessed};
 use crate::domain::risk::RiskAssessment;
 use crate::domain::Crn;
 use crate::error::ApiError;
@@ -63,14 +63,13 @@ pub fn record(w: &mut Work, crn: &Crn, assessment: RiskAssessment) -> Result<Rec
     };
     people::insert_risk(w.conn, &row)?;
     w.emit(Event {
-        event_type: EventType::RiskAssessed,
+        payload: DomainEvent::RiskAssessed(RiskAssessed {
+            assessment_id: row.id.clone(),
+            highest_rosh: assessment.rosh().highest(),
+            flags: assessment.flags.clone(),
+        }),
         description: format!("Risk assessment recorded for {}", person.crn),
         detail_path: format!("/api/v1/people/{}/risk", person.crn),
-        additional_information: serde_json::json!({
-            "assessmentId": row.id,
-            "highestRosh": assessment.rosh().highest(),
-            "flags": assessment.flags,
-        }),
         crn: Some(person.crn.clone()),
         org: person.managing_org.clone(),
         provider_org: None,

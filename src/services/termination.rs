@@ -4,7 +4,7 @@
 
 use super::access;
 use super::change::{change, unconditional};
-use super::prompts::{prompt_event, system_event_row};
+use super::prompts::prompt_event;
 use super::referrals::{apply, emit};
 pub use super::termination_review::{Review, ReviewRecord};
 use crate::db::events;
@@ -13,7 +13,10 @@ use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
 use crate::domain::appointment::enum_str;
-use crate::domain::events::EventType;
+use crate::domain::events::{
+    DomainEvent, OrderTerminated, ReferralWithdrawn, ReviewCompleted, ReviewItemConfirmed,
+    ReviewSignedOff,
+};
 use crate::domain::ids::OrderId;
 use crate::domain::order::OrderStatus;
 use crate::domain::prompt::{PromptStatus, TriggerKind};
@@ -26,7 +29,7 @@ use crate::rules::termination::{
 };
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
 use crate::rules::{RuleId, RulesConfig};
-use crate::work::{Event, Work};
+use crate::work::{Actor, Event, Work};
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub const REVIEW_DUE_RULE: RuleId = RuleId::TerminationReviewDue;
@@ -47,17 +50,11 @@ pub struct Termination {
     pub date: NaiveDate,
 }
 
-fn review_event(
-    order: &OrderRow,
-    event_type: EventType,
-    description: String,
-    info: serde_json::Value,
-) -> Event {
+fn review_event(order: &OrderRow, payload: DomainEvent, description: String) -> Event {
     Event {
-        event_type,
+        payload,
         description,
         detail_path: format!("/api/v1/orders/{}/termination-review", order.id),
-        additional_information: info,
         crn: Some(order.crn.clone()),
         org: order.managing_org.clone(),
         provider_org: None,
@@ -133,9 +130,11 @@ pub fn confirm_item(
             )?;
             let event = review_event(
                 order,
-                EventType::TerminationReviewItemConfirmed,
+                DomainEvent::TerminationReviewItemConfirmed(ReviewItemConfirmed {
+                    item_id: item_id.to_string(),
+                    note: note.to_string(),
+                }),
                 format!("Review item confirmed: {}", item.description),
-                serde_json::json!({"itemId": item_id, "note": note}),
             );
             Ok((event, ()))
         },
@@ -189,13 +188,12 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
             )?;
             let event = review_event(
                 order,
-                EventType::TerminationReviewCompleted,
-                "Termination review completed".into(),
-                serde_json::json!({
-                    "riskOfReoffendingChange": judgement.risk_of_reoffending,
-                    "riskOfSeriousHarmChange": judgement.risk_of_serious_harm,
-                    "signOffRequired": !reasons.is_empty(),
+                DomainEvent::TerminationReviewCompleted(ReviewCompleted {
+                    risk_of_reoffending_change: judgement.risk_of_reoffending,
+                    risk_of_serious_harm_change: judgement.risk_of_serious_harm,
+                    sign_off_required: !reasons.is_empty(),
                 }),
+                "Termination review completed".into(),
             );
             Ok((event, ()))
         },
@@ -230,9 +228,10 @@ pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
             rows::save(w.conn, &row)?;
             let event = review_event(
                 order,
-                EventType::TerminationReviewSignedOff,
+                DomainEvent::TerminationReviewSignedOff(ReviewSignedOff {
+                    signed_off_by: w.me.sub().to_string(),
+                }),
                 "Termination review signed off by a manager".into(),
-                serde_json::json!({"signedOffBy": w.me.sub()}),
             );
             Ok((event, ()))
         },
@@ -291,9 +290,11 @@ fn withdraw_referrals(w: &mut Work, order: &OrderRow, reason: &str) -> Result<()
             emit(
                 w,
                 &r,
-                EventType::ReferralWithdrawn,
+                DomainEvent::ReferralWithdrawn,
                 "Referral withdrawn: the order was terminated".into(),
-                serde_json::json!({"code": "ORDER_REVOKED_OR_ENDED"}),
+                ReferralWithdrawn {
+                    code: Some("ORDER_REVOKED_OR_ENDED".into()),
+                },
             );
         }
     }
@@ -344,20 +345,19 @@ pub fn terminate(
             let agencies: Vec<String> = from_json(&row.agencies_notified, "agencies notified")?;
             let completion = record.facts.completion.as_ref();
             let event = Event {
-                event_type: EventType::OrderTerminated,
+                payload: DomainEvent::OrderTerminated(OrderTerminated {
+                    order_id: order.id.clone(),
+                    reason: reason.to_string(),
+                    termination_date: termination.date,
+                    risk_of_reoffending_change: completion.map(|c| c.risk_of_reoffending),
+                    risk_of_serious_harm_change: completion.map(|c| c.risk_of_serious_harm),
+                    evidence: row.evidence.clone(),
+                    agencies_notified: agencies,
+                    sign_off_reasons: review.sign_off_reasons.clone(),
+                    signed_off_by: row.signed_off_by.clone(),
+                }),
                 description: format!("Order terminated: {reason}"),
                 detail_path: format!("/api/v1/orders/{}/termination-review", order.id),
-                additional_information: serde_json::json!({
-                    "orderId": order.id,
-                    "reason": reason,
-                    "terminationDate": termination.date,
-                    "riskOfReoffendingChange": completion.map(|c| c.risk_of_reoffending),
-                    "riskOfSeriousHarmChange": completion.map(|c| c.risk_of_serious_harm),
-                    "evidence": row.evidence,
-                    "agenciesNotified": agencies,
-                    "signOffReasons": review.sign_off_reasons,
-                    "signedOffBy": row.signed_off_by,
-                }),
                 crn: Some(order.crn.clone()),
                 org: order.managing_org.clone(),
                 provider_org: None,
@@ -417,10 +417,10 @@ pub fn raise_due_review_prompts(
             prompt_rows::insert(conn, &row)?;
             let e = prompt_event(
                 &row,
-                EventType::SafeguardingPromptRaised,
+                DomainEvent::SafeguardingPromptRaised,
                 format!("Prompt raised: {}", row.title),
             );
-            events::insert_all(conn, &[system_event_row(e, now)])?;
+            events::insert_all(conn, &[e.into_row(now, Actor::System)?])?;
             Ok::<_, ApiError>(())
         });
         match outcome {

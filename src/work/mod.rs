@@ -8,7 +8,7 @@
 mod event;
 mod principal;
 
-pub use event::Event;
+pub use event::{Actor, Event, SYSTEM_ACTOR};
 pub use principal::Principal;
 
 use crate::db::{people, DbConnection, Scope};

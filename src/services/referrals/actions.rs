@@ -7,7 +7,10 @@ use super::{
 use crate::db::orders;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::to_json;
-use crate::domain::events::EventType;
+use crate::domain::events::{
+    ContextVersion, DomainEvent, ReferralAccepted, ReferralAssigned, ReferralDeclined,
+    ReferralSent, ReferralWithdrawn,
+};
 use crate::domain::ids::ReferralId;
 use crate::domain::referral::{Action, SendContext, SharedContext, WithdrawalCode};
 use crate::domain::OrgKind;
@@ -15,7 +18,6 @@ use crate::error::ApiError;
 use crate::services::change::Expect;
 use crate::services::{rar, risk};
 use crate::work::Work;
-use serde_json::json;
 
 /// Sends a draft: checks everything the provider must be told (`422` listing every problem),
 /// snapshots the shared context as version 1 and moves the referral to SENT. The order's row is
@@ -64,9 +66,11 @@ pub fn send(
         row.updated_at = now;
         Ok(event(
             row,
-            EventType::ReferralSent,
+            DomainEvent::ReferralSent,
             format!("Referral sent to {}", row.provider_org),
-            json!({"rarDays": row.rar_days}),
+            ReferralSent {
+                rar_days: row.rar_days,
+            },
         ))
     })
 }
@@ -85,9 +89,11 @@ pub fn accept(
         acknowledge_latest(w, row)?;
         Ok(event(
             row,
-            EventType::ReferralAccepted,
+            DomainEvent::ReferralAccepted,
             format!("Referral accepted by {}", row.provider_org),
-            json!({"acceptedBy": w.me.sub()}),
+            ReferralAccepted {
+                accepted_by: w.me.sub().to_string(),
+            },
         ))
     })
 }
@@ -105,9 +111,11 @@ pub fn decline(
         row.updated_at = w.now.naive_utc();
         Ok(event(
             row,
-            EventType::ReferralDeclined,
+            DomainEvent::ReferralDeclined,
             format!("Referral declined by {}", row.provider_org),
-            json!({"reason": row.decline_reason}),
+            ReferralDeclined {
+                reason: row.decline_reason.clone(),
+            },
         ))
     })
 }
@@ -125,9 +133,11 @@ pub fn assign_worker(
         row.updated_at = w.now.naive_utc();
         Ok(event(
             row,
-            EventType::ReferralAssigned,
+            DomainEvent::ReferralAssigned,
             "Provider worker assigned".into(),
-            json!({"worker": row.assigned_worker}),
+            ReferralAssigned {
+                worker: row.assigned_worker.clone(),
+            },
         ))
     })
 }
@@ -147,9 +157,11 @@ pub fn withdraw(
         row.updated_at = w.now.naive_utc();
         Ok(event(
             row,
-            EventType::ReferralWithdrawn,
+            DomainEvent::ReferralWithdrawn,
             "Referral withdrawn by probation".into(),
-            json!({"code": row.withdrawal_code}),
+            ReferralWithdrawn {
+                code: row.withdrawal_code.clone(),
+            },
         ))
     })
 }
@@ -173,9 +185,11 @@ pub fn acknowledge_risk(
         acknowledge_latest(w, row)?;
         Ok(event(
             row,
-            EventType::ReferralRiskAcknowledged,
+            DomainEvent::ReferralRiskAcknowledged,
             "Provider acknowledged the latest risk information".into(),
-            json!({"contextVersion": row.context_version}),
+            ContextVersion {
+                context_version: row.context_version,
+            },
         ))
     })
 }

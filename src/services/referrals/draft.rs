@@ -5,7 +5,7 @@ use super::{apply, change_referral, content, emit, event, record, ReferralRecord
 use crate::db::orders::{self, OrderRow};
 use crate::db::referrals::{self as rows, ReferralRow};
 use crate::db::{organisations, to_json};
-use crate::domain::events::EventType;
+use crate::domain::events::{DomainEvent, Nothing};
 use crate::domain::ids::{OrderId, ReferralId};
 use crate::domain::referral::{Action, ReferralContent, ReferralStatus};
 use crate::domain::validate::Errors;
@@ -62,9 +62,9 @@ pub fn create_draft(
     emit(
         w,
         &row,
-        EventType::ReferralCreated,
+        DomainEvent::ReferralCreated,
         "Referral drafted".into(),
-        serde_json::json!({}),
+        Nothing {},
     );
     record(w, row)
 }
@@ -90,9 +90,9 @@ pub fn update_draft(
         row.updated_at = w.now.naive_utc();
         Ok(event(
             row,
-            EventType::ReferralUpdated,
+            DomainEvent::ReferralUpdated,
             "Draft referral edited".into(),
-            serde_json::json!({}),
+            Nothing {},
         ))
     })
 }

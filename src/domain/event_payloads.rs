@@ -1,0 +1,208 @@
+//! What each domain event carries (its `additionalInformation`): thin, typed facts about the
+//! resource it concerns; `detailUrl` says where to read the rest.
+
+use super::appointment::{AppointmentKind, Attended, NoAttendanceReason};
+use super::disclosure::DisclosureType;
+use super::order::RiskChange;
+use super::prompt::{AssigneeRole, Outcome, PromptStatus};
+use super::referral::{EndReason, ReferralStatus};
+use super::risk::{RiskFlag, RoshLevel};
+use super::rule_id::RuleId;
+use super::OrgKind;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationCreated {
+    pub code: String,
+    pub kind: OrgKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonUpserted {
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskAssessed {
+    pub assessment_id: String,
+    pub highest_rosh: RoshLevel,
+    pub flags: Vec<RiskFlag>,
+}
+
+/// A household member or declaration recorded or changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdRecord {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    pub order_id: String,
+    pub rar_max_days: i32,
+    pub end_date: NaiveDate,
+    pub domestic_abuse_related: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderTerminated {
+    pub order_id: String,
+    pub reason: String,
+    pub termination_date: NaiveDate,
+    pub risk_of_reoffending_change: Option<RiskChange>,
+    pub risk_of_serious_harm_change: Option<RiskChange>,
+    pub evidence: String,
+    pub agencies_notified: Vec<String>,
+    pub sign_off_reasons: Vec<String>,
+    pub signed_off_by: Option<String>,
+}
+
+/// The referral an event is about, with what the event adds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnReferral<T> {
+    pub referral_id: String,
+    pub order_id: String,
+    pub status: ReferralStatus,
+    pub provider_org: String,
+    #[serde(flatten)]
+    pub detail: T,
+}
+
+/// An event that adds nothing to the resource it names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nothing {}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralSent {
+    pub rar_days: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralAccepted {
+    pub accepted_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralDeclined {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralAssigned {
+    pub worker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralWithdrawn {
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralRiskUpdated {
+    pub context_version: i32,
+    pub rosh_raised: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextVersion {
+    pub context_version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralEnded {
+    pub reason: EndReason,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressReportSubmitted {
+    pub report_id: String,
+}
+
+/// A session and what is known of its attendance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentFacts {
+    pub appointment_id: String,
+    pub referral_id: String,
+    pub kind: AppointmentKind,
+    pub starts_at: DateTime<Utc>,
+    pub attended: Option<Attended>,
+    pub no_attendance_reason: Option<NoAttendanceReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsenceDecided {
+    pub appointment_id: String,
+    pub acceptable: bool,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WarningIssued {
+    pub warning_id: String,
+    pub appointment_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureRecorded {
+    pub disclosure_id: String,
+    #[serde(rename = "type")]
+    pub disclosure_type: DisclosureType,
+    pub referral_id: Option<String>,
+    pub prompts_raised: usize,
+}
+
+/// A safeguarding prompt: its rule, who must act, by when, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptFacts {
+    pub prompt_id: String,
+    pub rule: RuleId,
+    pub assignee_role: AssigneeRole,
+    pub assignee: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub mandatory: bool,
+    pub status: PromptStatus,
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItemConfirmed {
+    pub item_id: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewCompleted {
+    pub risk_of_reoffending_change: RiskChange,
+    pub risk_of_serious_harm_change: RiskChange,
+    pub sign_off_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewSignedOff {
+    pub signed_off_by: String,
+}
