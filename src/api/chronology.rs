@@ -66,10 +66,10 @@ impl From<EventRow> for ChronologyEntry {
     }
 }
 
-/// Quotes a field for RFC 4180 CSV; a leading `=`, `+`, `@` or tab is prefixed with `'` so a
-/// spreadsheet shows it as text rather than running it as a formula.
+/// Quotes a field for RFC 4180 CSV; a leading `=`, `+`, `-`, `@`, tab or carriage return is
+/// prefixed with `'` so a spreadsheet shows it as text rather than running it as a formula.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '@', '\t', '\r']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -154,5 +154,8 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for formula in ["-2+3", "+1", "@SUM(A1)", "\tx"] {
+            assert!(csv_field(formula).starts_with('\''), "{formula:?}");
+        }
     }
 }

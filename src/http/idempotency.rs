@@ -72,7 +72,8 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let owner = format!("{}|{}", caller.org, caller.sub);
+    // A JSON pair, so no organisation code or subject can be crafted to collide with another's.
+    let owner = serde_json::json!([caller.org, caller.sub]).to_string();
 
     let body = match read_body(req.take_payload()).await {
         Ok(body) => body,

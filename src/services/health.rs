@@ -7,8 +7,11 @@ use diesel::connection::SimpleConnection;
 /// Checks the database is reachable and fully migrated (`503` otherwise); returns the name of
 /// the backend in use (`sqlite` or `postgres`).
 pub fn ready(conn: &mut DbConnection) -> Result<&'static str, ApiError> {
-    conn.batch_execute("SELECT 1")
-        .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
+    // The answer is a fixed sentence (readiness is unauthenticated); the cause goes to the log.
+    if let Err(e) = conn.batch_execute("SELECT 1") {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return Err(ApiError::Unavailable("the database is unreachable".into()));
+    }
     match migrations_complete(conn) {
         Ok(true) => {}
         Ok(false) => {
@@ -17,9 +20,10 @@ pub fn ready(conn: &mut DbConnection) -> Result<&'static str, ApiError> {
             ))
         }
         Err(e) => {
-            return Err(ApiError::Unavailable(format!(
-                "cannot read migrations: {e}"
-            )))
+            tracing::warn!(error = %e, "readiness: cannot read the applied migrations");
+            return Err(ApiError::Unavailable(
+                "the database's migrations cannot be read".into(),
+            ));
         }
     }
     Ok(match conn.backend() {
