@@ -73,6 +73,9 @@ pub struct DisclosureView {
     pub no_prompt_reason: Option<String>,
     /// Every prompt this disclosure raised, with its current state.
     pub prompt_ids: Vec<String>,
+    /// Said before the referral reached the provider that reports it: the provider may have known
+    /// the person already. Kept, raised on like any other, and marked.
+    pub predates_referral: bool,
 }
 
 impl TryFrom<DisclosureRecord> for DisclosureView {
@@ -105,6 +108,7 @@ impl TryFrom<DisclosureRecord> for DisclosureView {
             recorded_by_org: row.recorded_by_org,
             no_prompt_reason: row.no_prompt_reason,
             prompt_ids,
+            predates_referral: row.predates_referral,
         })
     }
 }
@@ -193,7 +197,7 @@ pub async fn probation_disclosure(
     let crn = crn_param(&crn)?;
     let body = body.into_inner();
     let pregnancy = body
-        .validate(ctx.now(), None)
+        .validate(ctx.now())
         .map_err(|e| ApiError::Validation(e.into_vec()))?;
     let recorded = ctx
         .create(Permission::Commission, "disclosure.record", move |w| {

@@ -26,6 +26,8 @@ pub struct DisclosureRow {
     pub recorded_at: NaiveDateTime,
     pub recorded_by: String,
     pub recorded_by_org: String,
+    /// Said before the referral reached the provider that reports it (kept, and marked).
+    pub predates_referral: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &DisclosureRow) -> QueryResult<()> {

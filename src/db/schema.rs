@@ -199,6 +199,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         recorded_by -> Text,
         recorded_by_org -> Text,
+        predates_referral -> Bool,
     }
 }
 

@@ -189,14 +189,17 @@ pub struct NewDisclosure {
 /// Leeway for clocks that run slightly ahead of ours.
 const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 
+/// Whether something said at `disclosed_at` was said before the referral was sent (`sent`): the
+/// provider may have known the person already. Early is kept and marked, never refused.
+pub fn predates(disclosed_at: DateTime<Utc>, sent: Option<DateTime<Utc>>) -> bool {
+    sent.is_some_and(|sent| disclosed_at < sent)
+}
+
 impl NewDisclosure {
-    /// Validates the body; `earliest` is the first instant it could have been said (e.g. when
-    /// the referral was sent to the provider). Returns the parsed pregnancy details, if any.
-    pub fn validate(
-        &self,
-        now: DateTime<Utc>,
-        earliest: Option<DateTime<Utc>>,
-    ) -> Result<Option<PregnancyDetails>, Errors> {
+    /// Validates the body, refusing only what cannot be true (a time in the future or before
+    /// 1900); a disclosure said before the referral reached the provider is kept (see
+    /// [`NewDisclosure::predates`]). Returns the parsed pregnancy details, if any.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<Option<PregnancyDetails>, Errors> {
         let mut e = Errors::default();
         if !e.plausible_time("disclosedAt", self.disclosed_at) {
             return Err(e);
@@ -207,15 +210,6 @@ impl NewDisclosure {
                 "in_future",
                 "a disclosure cannot be dated in the future",
             );
-        }
-        if let Some(earliest) = earliest {
-            if self.disclosed_at < earliest {
-                e.add(
-                    "disclosedAt",
-                    "before_referral",
-                    format!("disclosedAt is before the referral reached the provider ({earliest})"),
-                );
-            }
         }
         e.text("summary", &self.summary, 4000);
         e.optional_text(
@@ -307,12 +301,35 @@ mod tests {
             serde_json::json!({"whoIsPregnant": "PARTNER"}),
             now - Duration::days(1),
         );
-        assert!(d.validate(now, None).is_ok());
+        assert!(d.validate(now).is_ok());
         let d = pregnancy(
             serde_json::json!({"whoIsPregnant": "PARTNER"}),
             now + Duration::days(1),
         );
-        assert!(d.validate(now, None).is_err());
+        assert!(d.validate(now).is_err());
+    }
+
+    #[test]
+    fn early_is_marked_not_refused() {
+        let sent = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let cases = [
+            (sent - Duration::days(90), Some(sent), true),
+            (sent - Duration::seconds(1), Some(sent), true),
+            (sent, Some(sent), false),
+            (sent + Duration::days(1), Some(sent), false),
+            (sent - Duration::days(90), None, false),
+        ];
+        for (said, sent, expected) in cases {
+            assert_eq!(predates(said, sent), expected, "{said} vs {sent:?}");
+        }
+        let d = pregnancy(
+            serde_json::json!({"whoIsPregnant": "PARTNER"}),
+            sent - Duration::days(90),
+        );
+        assert!(
+            d.validate(sent).is_ok(),
+            "a date before the referral is not an error"
+        );
     }
 
     #[test]
@@ -322,7 +339,7 @@ mod tests {
             serde_json::json!({"whoIsPregnant": "PARTNER", "expectedDueDate": "2027-03-01"}),
             now,
         );
-        let errors = d.validate(now, None).unwrap_err().into_vec();
+        let errors = d.validate(now).unwrap_err().into_vec();
         assert_eq!(errors[0].field, "details.expectedDueDate");
     }
 
@@ -330,10 +347,7 @@ mod tests {
     fn a_pregnancy_needs_to_say_who_is_pregnant() {
         let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         let d = pregnancy(serde_json::json!({"partnerName": "Jane"}), now);
-        assert_eq!(
-            d.validate(now, None).unwrap_err().into_vec()[0].field,
-            "details"
-        );
+        assert_eq!(d.validate(now).unwrap_err().into_vec()[0].field, "details");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::db::people;
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
-use crate::domain::disclosure::{NewDisclosure, PregnancyDetails};
+use crate::domain::disclosure::{predates, NewDisclosure, PregnancyDetails};
 use crate::domain::events::{DisclosureRecorded, DomainEvent};
 use crate::domain::household::HouseholdDeclaration;
 use crate::domain::ids::ReferralId;
@@ -87,7 +87,7 @@ pub fn record_on_referral(
         ));
     }
     let pregnancy = body
-        .validate(w.now, referral.sent_at.map(|t| t.and_utc()))
+        .validate(w.now)
         .map_err(|e| ApiError::Validation(e.into_vec()))?;
     let (crn, probation_org) = (referral.crn.clone(), referral.probation_org.clone());
     let (row, raised) = record(w, &crn, &probation_org, Some(&referral), body, pregnancy)?;
@@ -217,6 +217,10 @@ fn record(
         recorded_at: w.now.naive_utc(),
         recorded_by: w.me.caller.sub.clone(),
         recorded_by_org: w.me.org().to_string(),
+        predates_referral: predates(
+            body.disclosed_at,
+            referral.and_then(|r| r.sent_at).map(|t| t.and_utc()),
+        ),
     };
     rows::insert(w.conn, &row)?;
 

@@ -300,10 +300,9 @@ async fn impossible_disclosures_are_refused_and_nothing_is_raised() {
     let mut future = pregnancy_disclosure();
     future["disclosedAt"] = json!("2026-03-09T10:00:00Z");
     problem(app.post(&path, &app.worker(), &future).await, 422).await;
-    let mut before_referral = pregnancy_disclosure();
-    before_referral["disclosedAt"] = json!("2025-12-01T10:00:00Z");
-    let p = problem(app.post(&path, &app.worker(), &before_referral).await, 422).await;
-    assert_eq!(p["errors"][0]["code"], "before_referral");
+    let mut before_1900 = pregnancy_disclosure();
+    before_1900["disclosedAt"] = json!("1899-12-31T10:00:00Z");
+    problem(app.post(&path, &app.worker(), &before_1900).await, 422).await;
     let mut no_details = pregnancy_disclosure();
     no_details.as_object_mut().unwrap().remove("details");
     problem(app.post(&path, &app.worker(), &no_details).await, 422).await;
@@ -311,6 +310,36 @@ async fn impossible_disclosures_are_refused_and_nothing_is_raised() {
     unknown["type"] = json!("GOSSIP");
     problem(app.post(&path, &app.worker(), &unknown).await, 422).await;
     assert!(prompts(&app, &app.pp(), "").await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_disclosure_from_before_the_referral_is_kept_marked_and_raises_its_prompts() {
+    let app = spawn_app().await;
+    let case = app.case(true).await;
+    next_morning(&app);
+    let path = format!("/api/v1/referrals/{}/disclosures", case.referral_id);
+    let mut early = pregnancy_disclosure();
+    early["disclosedAt"] = json!("2025-12-01T10:00:00Z");
+    let recorded = expect(
+        app.post(&path, &app.worker(), &early).await,
+        201,
+        "a disclosure the provider heard before the referral",
+    )
+    .await;
+    assert_eq!(recorded["predatesReferral"], true);
+    assert!(
+        recorded["promptsRaisedCount"].as_u64().unwrap() > 0,
+        "{recorded}"
+    );
+    assert!(!prompts(&app, &app.pp(), "").await.is_empty());
+    let on_time = expect(
+        app.post(&path, &app.worker(), &pregnancy_disclosure())
+            .await,
+        201,
+        "a disclosure after the referral",
+    )
+    .await;
+    assert_eq!(on_time["predatesReferral"], false);
 }
 
 #[actix_web::test]

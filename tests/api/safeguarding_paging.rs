@@ -46,6 +46,7 @@ fn disclosure(i: usize, base: NaiveDateTime) -> DisclosureRow {
         recorded_at: base,
         recorded_by: "jsmith".into(),
         recorded_by_org: PROBATION.into(),
+        predates_referral: false,
     }
 }
 
