@@ -19,6 +19,10 @@ step "tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --locked 2>&1 | tee /tmp/rarlink-test-sqlite.log
 echo "SQLite: $(grep -E '^test result' /tmp/rarlink-test-sqlite.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
 
+step "the README's examples, run as written (scripts/readme_example.sh)"
+: > /tmp/rarlink-faults.log
+bash scripts/readme_example.sh | tee -a /tmp/rarlink-faults.log
+
 if [[ "${RARLINK_SKIP_POSTGRES:-}" == "1" ]]; then
   echo "RARLINK_SKIP_POSTGRES=1: PostgreSQL run skipped"
   exit 0
@@ -35,7 +39,6 @@ step "tests on PostgreSQL (${TEST_DATABASE_URL%%@*}@…)"
 cargo test --locked 2>&1 | tee /tmp/rarlink-test-postgres.log
 echo "PostgreSQL: $(grep -E '^test result' /tmp/rarlink-test-postgres.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')"
 
-: > /tmp/rarlink-faults.log
 if [[ "${RARLINK_SKIP_FAULTS:-}" != "1" ]]; then
   step "fault tests on the built binary (kill -9, overload, two instances, PostgreSQL stopped)"
   # The suite already built target/debug/rarlink (the integration tests run it).
@@ -76,4 +79,4 @@ if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" ]]; then
 fi
 
 echo "total: $(cat <(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{print $4, $6}') \
-  <(grep -hE '^(faults|fuzz):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"
+  <(grep -hE '^(faults|fuzz|readme):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"
