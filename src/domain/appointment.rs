@@ -219,14 +219,6 @@ impl AppointmentChange {
     }
 }
 
-/// The text of a unit enum as serde writes it (its JSON name).
-pub fn enum_str<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// Body of `POST /referrals/{id}/appointments`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -43,3 +43,40 @@ macro_rules! stored_as_text {
         }
     };
 }
+
+/// The name a unit enum variant has on the wire (its serde name), for enums that are not stored.
+/// Anything that does not serialise to a string is an internal error, never an empty name.
+pub fn wire_name<T: serde::Serialize + std::fmt::Debug>(
+    value: &T,
+) -> Result<String, crate::error::ApiError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        Ok(other) => Err(crate::error::ApiError::internal(format!(
+            "{value:?} is not a unit variant (serialises as {other})"
+        ))),
+        Err(e) => Err(crate::error::ApiError::internal_from(
+            format!("{value:?} has no wire name"),
+            e,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_variant_has_its_serde_name_and_anything_else_is_an_error() {
+        #[derive(Debug, serde::Serialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        enum Kind {
+            EndedEarly,
+        }
+        #[derive(Debug, serde::Serialize)]
+        struct NotAVariant {
+            x: u8,
+        }
+        assert_eq!(wire_name(&Kind::EndedEarly).unwrap(), "ENDED_EARLY");
+        assert!(wire_name(&NotAVariant { x: 1 }).is_err());
+    }
+}

@@ -8,12 +8,12 @@ use super::referrals::{apply, content, emit};
 use crate::db::referrals::{self as referral_rows, ReferralRow};
 use crate::db::reports::{self as rows, EndOfServiceRow, ProgressRow};
 use crate::db::{from_json, orders, to_json};
-use crate::domain::appointment::enum_str;
 use crate::domain::events::{DomainEvent, Nothing, ProgressReportSubmitted, ReferralEnded};
 use crate::domain::ids::ReferralId;
 use crate::domain::prompt::TriggerKind;
 use crate::domain::referral::{Action, EndReason, ReferralStatus};
 use crate::domain::report::{EndOfServiceReport, EndReferral, ProgressReport};
+use crate::domain::stored::wire_name;
 use crate::error::{ApiError, BlockingItem};
 use crate::rules::attendance::ended_early;
 use crate::work::Work;
@@ -172,7 +172,7 @@ pub fn end_referral(
             }],
         });
     }
-    let reason = enum_str(&end.reason);
+    let reason = wire_name(&end.reason)?;
     let now = w.now.naive_utc();
     referral.end_reason = Some(reason.clone());
     referral.end_note = end.note.clone().map(|n| n.trim().to_string());

@@ -12,7 +12,6 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
 use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
-use crate::domain::appointment::enum_str;
 use crate::domain::events::{
     DomainEvent, OrderTerminated, ReferralWithdrawn, ReviewCompleted, ReviewItemConfirmed,
     ReviewSignedOff,
@@ -21,6 +20,7 @@ use crate::domain::ids::OrderId;
 use crate::domain::order::OrderStatus;
 use crate::domain::prompt::{PromptStatus, TriggerKind};
 use crate::domain::referral::{Action, ReferralStatus};
+use crate::domain::stored::wire_name;
 use crate::domain::OrgKind;
 use crate::error::{ApiError, BlockingItem};
 use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
@@ -61,12 +61,12 @@ fn review_event(order: &OrderRow, payload: DomainEvent, description: String) -> 
     }
 }
 
-fn blocking(item: &Item) -> BlockingItem {
-    BlockingItem {
-        kind: enum_str(&item.kind),
+fn blocking(item: &Item) -> Result<BlockingItem, ApiError> {
+    Ok(BlockingItem {
+        kind: wire_name(&item.kind)?,
         description: format!("{}: {}", item.description, item.evidence),
         link: item.link.clone(),
-    }
+    })
 }
 
 /// `409` when the order is terminated: its review no longer changes.
@@ -114,7 +114,7 @@ pub fn confirm_item(
                     } else {
                         "this item cannot be confirmed; act on it (e.g. resolve the prompt)"
                     },
-                    enum_str(&item.state),
+                    wire_name(&item.state)?,
                 ));
             }
             let note = note.trim();
@@ -159,7 +159,10 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
                 return Err(ApiError::Conflict {
                     detail: format!("{} review item(s) are outstanding", outstanding.len()),
                     current_state: None,
-                    blocking_items: outstanding.into_iter().map(blocking).collect(),
+                    blocking_items: outstanding
+                        .into_iter()
+                        .map(blocking)
+                        .collect::<Result<_, _>>()?,
                 });
             }
             let reasons = sign_off_reasons(
@@ -173,8 +176,8 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
                     order_id: order.id.clone(),
                     completed_at: w.now.naive_utc(),
                     completed_by: w.me.sub().to_string(),
-                    risk_of_reoffending_change: enum_str(&judgement.risk_of_reoffending),
-                    risk_of_serious_harm_change: enum_str(&judgement.risk_of_serious_harm),
+                    risk_of_reoffending_change: wire_name(&judgement.risk_of_reoffending)?,
+                    risk_of_serious_harm_change: wire_name(&judgement.risk_of_serious_harm)?,
                     evidence: judgement.evidence.trim().to_string(),
                     agencies_notified: to_json(&judgement.agencies_notified)?,
                     sign_off_required: !reasons.is_empty(),
@@ -217,7 +220,7 @@ pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
             ) {
                 return Err(ApiError::invalid_state(
                     "only a completed review can be signed off",
-                    enum_str(&current),
+                    wire_name(&current)?,
                 ));
             }
             let mut row = record
@@ -249,7 +252,7 @@ fn refuse_unless_complete(order: &OrderRow, review: &Review) -> Result<(), ApiEr
         .iter()
         .filter(|i| i.state == ItemState::Outstanding)
         .map(blocking)
-        .collect();
+        .collect::<Result<_, _>>()?;
     let link = Some(format!("/api/v1/orders/{}/termination-review", order.id));
     items.push(match review.status {
         ReviewStatus::AwaitingSignOff => BlockingItem {
@@ -272,7 +275,7 @@ fn refuse_unless_complete(order: &OrderRow, review: &Review) -> Result<(), ApiEr
             "the order cannot be terminated: {} item(s) block it",
             items.len()
         ),
-        current_state: Some(enum_str(&review.status)),
+        current_state: Some(wire_name(&review.status)?),
         blocking_items: items,
     })
 }
