@@ -6,130 +6,38 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Gives a stored enum its text (the same names it has in JSON), `ALL`, `as_str` and `parse`,
-/// and its mapping to a `TEXT` column.
-macro_rules! stored_names {
-    ($t:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $t {
-            pub const ALL: &'static [$t] = &[$($t::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($t::$variant => $text),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|x| x.as_str() == s)
-            }
-        }
-
-        crate::stored_as_text!($t);
-    };
+crate::text_enum! {
+    /// Whether a session still stands.
+    pub enum AppointmentStatus {
+        Scheduled = "SCHEDULED",
+        Cancelled = "CANCELLED",
+    }
 }
 
-/// Whether a session still stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AppointmentStatus {
-    Scheduled,
-    Cancelled,
+crate::text_enum! {
+    pub enum AppointmentKind {
+        /// Does not count as a RAR day.
+        Assessment = "ASSESSMENT",
+        /// Counts as a RAR day when attended.
+        Delivery = "DELIVERY",
+    }
 }
 
-stored_names!(AppointmentStatus {
-    Scheduled => "SCHEDULED",
-    Cancelled => "CANCELLED",
-});
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AppointmentKind {
-    /// Does not count as a RAR day.
-    Assessment,
-    /// Counts as a RAR day when attended.
-    Delivery,
+crate::text_enum! {
+    pub enum Method {
+        InPerson = "IN_PERSON",
+        Phone = "PHONE",
+        Video = "VIDEO",
+    }
 }
 
-stored_names!(AppointmentKind {
-    Assessment => "ASSESSMENT",
-    Delivery => "DELIVERY",
-});
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Method {
-    InPerson,
-    Phone,
-    Video,
+crate::text_enum! {
+    pub enum Attended {
+        Yes = "YES",
+        Late = "LATE",
+        No = "NO",
+    }
 }
-
-stored_names!(Method {
-    InPerson => "IN_PERSON",
-    Phone => "PHONE",
-    Video => "VIDEO",
-});
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Attended {
-    Yes,
-    Late,
-    No,
-}
-
-stored_names!(Attended {
-    Yes => "YES",
-    Late => "LATE",
-    No => "NO",
-});
 
 impl Attended {
     pub fn attended(self) -> bool {
@@ -137,62 +45,26 @@ impl Attended {
     }
 }
 
-/// Why a session did not happen.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum NoAttendanceReason {
-    /// The person had an acceptable reason (in the provider's view; the RO decides finally).
-    PopAcceptable,
-    /// The person had no acceptable reason.
-    PopUnacceptable,
-    /// The provider's side: staff illness, room, technology.
-    Logistics,
+crate::text_enum! {
+    /// Why a session did not happen.
+    pub enum NoAttendanceReason {
+        /// The person had an acceptable reason (in the provider's view; the RO decides finally).
+        PopAcceptable = "POP_ACCEPTABLE",
+        /// The person had no acceptable reason.
+        PopUnacceptable = "POP_UNACCEPTABLE",
+        /// The provider's side: staff illness, room, technology.
+        Logistics = "LOGISTICS",
+    }
 }
 
-stored_names!(NoAttendanceReason {
-    PopAcceptable => "POP_ACCEPTABLE",
-    PopUnacceptable => "POP_UNACCEPTABLE",
-    Logistics => "LOGISTICS",
-});
-
-/// Who asked for a change to an appointment.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RequestedBy {
-    PersonOnProbation,
-    Provider,
-    Probation,
+crate::text_enum! {
+    /// Who asked for a change to an appointment.
+    pub enum RequestedBy {
+        PersonOnProbation = "PERSON_ON_PROBATION",
+        Provider = "PROVIDER",
+        Probation = "PROBATION",
+    }
 }
-
-stored_names!(RequestedBy {
-    PersonOnProbation => "PERSON_ON_PROBATION",
-    Provider => "PROVIDER",
-    Probation => "PROBATION",
-});
 
 /// What an entry of an appointment's history records. The history column stays text: tools
 /// outside the service (the benchmark floor) write entries of their own.

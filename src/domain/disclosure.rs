@@ -5,83 +5,27 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DisclosureType {
-    Pregnancy,
-    NewRelationship,
-    ChildrenInHousehold,
-    ContactWithChildren,
-    ChangeOfAddress,
-    DomesticAbuseIncident,
-    HarmToChild,
-    SelfHarm,
-    SuicidalIdeation,
-    SubstanceMisuse,
-    MentalHealthDeterioration,
-    NewOffence,
-    Weapon,
-    Other,
+crate::text_enum! {
+    #[derive(PartialOrd, Ord)]
+    pub enum DisclosureType {
+        Pregnancy = "PREGNANCY",
+        NewRelationship = "NEW_RELATIONSHIP",
+        ChildrenInHousehold = "CHILDREN_IN_HOUSEHOLD",
+        ContactWithChildren = "CONTACT_WITH_CHILDREN",
+        ChangeOfAddress = "CHANGE_OF_ADDRESS",
+        DomesticAbuseIncident = "DOMESTIC_ABUSE_INCIDENT",
+        HarmToChild = "HARM_TO_CHILD",
+        SelfHarm = "SELF_HARM",
+        SuicidalIdeation = "SUICIDAL_IDEATION",
+        SubstanceMisuse = "SUBSTANCE_MISUSE",
+        MentalHealthDeterioration = "MENTAL_HEALTH_DETERIORATION",
+        NewOffence = "NEW_OFFENCE",
+        Weapon = "WEAPON",
+        Other = "OTHER",
+    }
 }
 
-crate::stored_as_text!(DisclosureType);
-
 impl DisclosureType {
-    pub const ALL: [DisclosureType; 14] = [
-        Self::Pregnancy,
-        Self::NewRelationship,
-        Self::ChildrenInHousehold,
-        Self::ContactWithChildren,
-        Self::ChangeOfAddress,
-        Self::DomesticAbuseIncident,
-        Self::HarmToChild,
-        Self::SelfHarm,
-        Self::SuicidalIdeation,
-        Self::SubstanceMisuse,
-        Self::MentalHealthDeterioration,
-        Self::NewOffence,
-        Self::Weapon,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pregnancy => "PREGNANCY",
-            Self::NewRelationship => "NEW_RELATIONSHIP",
-            Self::ChildrenInHousehold => "CHILDREN_IN_HOUSEHOLD",
-            Self::ContactWithChildren => "CONTACT_WITH_CHILDREN",
-            Self::ChangeOfAddress => "CHANGE_OF_ADDRESS",
-            Self::DomesticAbuseIncident => "DOMESTIC_ABUSE_INCIDENT",
-            Self::HarmToChild => "HARM_TO_CHILD",
-            Self::SelfHarm => "SELF_HARM",
-            Self::SuicidalIdeation => "SUICIDAL_IDEATION",
-            Self::SubstanceMisuse => "SUBSTANCE_MISUSE",
-            Self::MentalHealthDeterioration => "MENTAL_HEALTH_DETERIORATION",
-            Self::NewOffence => "NEW_OFFENCE",
-            Self::Weapon => "WEAPON",
-            Self::Other => "OTHER",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// Disclosures that say something about who lives in, or is in contact with, the household.
     pub fn changes_household(self) -> bool {
         matches!(
@@ -103,41 +47,11 @@ impl DisclosureType {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DisclosedBy {
-    PersonOnProbation,
-    ThirdParty,
-    Observed,
-}
-
-crate::stored_as_text!(DisclosedBy);
-
-impl DisclosedBy {
-    pub const ALL: [DisclosedBy; 3] = [Self::PersonOnProbation, Self::ThirdParty, Self::Observed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PersonOnProbation => "PERSON_ON_PROBATION",
-            Self::ThirdParty => "THIRD_PARTY",
-            Self::Observed => "OBSERVED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s)
+crate::text_enum! {
+    pub enum DisclosedBy {
+        PersonOnProbation = "PERSON_ON_PROBATION",
+        ThirdParty = "THIRD_PARTY",
+        Observed = "OBSERVED",
     }
 }
 
@@ -272,11 +186,11 @@ mod tests {
 
     #[test]
     fn types_and_sources_serialise_as_their_stored_text() {
-        for t in DisclosureType::ALL {
+        for &t in DisclosureType::ALL {
             assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
         }
-        for by in DisclosedBy::ALL {
+        for &by in DisclosedBy::ALL {
             assert_eq!(DisclosedBy::parse(by.as_str()), Some(by));
             assert_eq!(serde_json::to_value(by).unwrap(), by.as_str());
         }
@@ -352,7 +266,7 @@ mod tests {
 
     #[test]
     fn types_round_trip_through_their_names() {
-        for t in DisclosureType::ALL {
+        for &t in DisclosureType::ALL {
             assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
         }
     }

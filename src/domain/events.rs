@@ -97,7 +97,7 @@ impl DomainEvent {
 /// The Markdown table of every event type and its meaning, as `docs/api-conventions.md` shows it.
 pub fn markdown_table() -> String {
     let mut table = String::from("| event type | what happened |\n|---|---|\n");
-    for t in EventType::ALL {
+    for &t in EventType::ALL {
         table.push_str(&format!("| `{}` | {} |\n", t.as_str(), t.meaning()));
     }
     table

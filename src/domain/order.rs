@@ -5,77 +5,18 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderType {
-    CommunityOrder,
-    SuspendedSentenceOrder,
-}
-
-crate::stored_as_text!(OrderType);
-
-impl OrderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CommunityOrder => "COMMUNITY_ORDER",
-            Self::SuspendedSentenceOrder => "SUSPENDED_SENTENCE_ORDER",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "COMMUNITY_ORDER" => Some(Self::CommunityOrder),
-            "SUSPENDED_SENTENCE_ORDER" => Some(Self::SuspendedSentenceOrder),
-            _ => None,
-        }
+crate::text_enum! {
+    pub enum OrderType {
+        CommunityOrder = "COMMUNITY_ORDER",
+        SuspendedSentenceOrder = "SUSPENDED_SENTENCE_ORDER",
     }
 }
 
-/// Where an order is in its life: active until it is terminated after its review.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    Active,
-    Terminated,
-}
-
-crate::stored_as_text!(OrderStatus);
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 2] = [Self::Active, Self::Terminated];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Terminated => "TERMINATED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+crate::text_enum! {
+    /// Where an order is in its life: active until it is terminated after its review.
+    pub enum OrderStatus {
+        Active = "ACTIVE",
+        Terminated = "TERMINATED",
     }
 }
 

@@ -1,47 +1,12 @@
 //! Organisations and the side of a case each kind is on: probation manages, providers deliver.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 // Published as `OrganisationKind`, the name the API has always given it.
-/// The kind of a registered organisation, and so the side of a case its staff act for.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-#[schema(as = OrganisationKind)]
-pub enum OrgKind {
-    Probation,
-    Provider,
-}
-
-crate::stored_as_text!(OrgKind);
-
-impl OrgKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "probation" => Some(Self::Probation),
-            "provider" => Some(Self::Provider),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Probation => "probation",
-            Self::Provider => "provider",
-        }
+crate::text_enum! {
+    /// The kind of a registered organisation, and so the side of a case its staff act for.
+    #[schema(as = OrganisationKind)]
+    pub enum OrgKind {
+        Probation = "probation",
+        Provider = "provider",
     }
 }
 

@@ -7,64 +7,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Where a referral is in its life.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ReferralStatus {
-    Draft,
-    Sent,
-    Accepted,
-    Declined,
-    InProgress,
-    Completed,
-    EndedEarly,
-    Withdrawn,
+crate::text_enum! {
+    /// Where a referral is in its life.
+    pub enum ReferralStatus {
+        Draft = "DRAFT",
+        Sent = "SENT",
+        Accepted = "ACCEPTED",
+        Declined = "DECLINED",
+        InProgress = "IN_PROGRESS",
+        Completed = "COMPLETED",
+        EndedEarly = "ENDED_EARLY",
+        Withdrawn = "WITHDRAWN",
+    }
 }
 
-crate::stored_as_text!(ReferralStatus);
-
 impl ReferralStatus {
-    pub const ALL: [ReferralStatus; 8] = [
-        Self::Draft,
-        Self::Sent,
-        Self::Accepted,
-        Self::Declined,
-        Self::InProgress,
-        Self::Completed,
-        Self::EndedEarly,
-        Self::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Sent => "SENT",
-            Self::Accepted => "ACCEPTED",
-            Self::Declined => "DECLINED",
-            Self::InProgress => "IN_PROGRESS",
-            Self::Completed => "COMPLETED",
-            Self::EndedEarly => "ENDED_EARLY",
-            Self::Withdrawn => "WITHDRAWN",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// Sent and not finished: the provider is (or may be) working with the person.
     pub fn is_live(self) -> bool {
         matches!(self, Self::Sent | Self::Accepted | Self::InProgress)
@@ -467,7 +424,7 @@ mod tests {
 
     #[test]
     fn only_live_referrals_can_be_withdrawn() {
-        for s in ReferralStatus::ALL {
+        for &s in ReferralStatus::ALL {
             let allowed = transition(s, Action::Withdraw).is_ok();
             assert_eq!(
                 allowed,
@@ -479,7 +436,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_names() {
-        for s in ReferralStatus::ALL {
+        for &s in ReferralStatus::ALL {
             assert_eq!(ReferralStatus::parse(s.as_str()), Some(s));
         }
     }

@@ -1,9 +1,70 @@
-//! Domain enums stored as text: [`stored_as_text!`] gives an enum with `as_str` and `parse` its
-//! diesel mapping to a `TEXT` column on every backend, so rows hold the enum, not a string.
-//!
-//! The enum also needs `#[derive(diesel::AsExpression, diesel::FromSqlRow)]` and
-//! `#[diesel(sql_type = diesel::sql_types::Text)]`. A stored value the enum does not know is a
-//! deserialisation error (a `500` with the value logged), never a silent default.
+//! Domain enums stored as text. [`text_enum!`] declares one whole (derives, names, `ALL`,
+//! `as_str`, `parse`, diesel mapping); [`stored_as_text!`] gives the diesel mapping to an enum
+//! declared otherwise (it needs `#[derive(diesel::AsExpression, diesel::FromSqlRow)]` and
+//! `#[diesel(sql_type = diesel::sql_types::Text)]`). Rows hold the enum, not a string; a stored
+//! value the enum does not know is a deserialisation error (a `500` with the value logged), never
+//! a silent default.
+
+/// Declares a unit enum whose variants have fixed text names, used alike in JSON, in the OpenAPI
+/// document and in the database: the derives, `ALL`, `as_str`, `parse` and the diesel mapping,
+/// written once.
+///
+/// ```ignore
+/// crate::text_enum! {
+///     /// Whether a session still stands.
+///     pub enum AppointmentStatus {
+///         Scheduled = "SCHEDULED",
+///         Cancelled = "CANCELLED",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            // `tt`, not `literal`: a literal fragment reaches derives wrapped in an invisible
+            // group, and utoipa then ignores the `serde(rename)` it sits in.
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt, )+
+        }
+    ) => {
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+            diesel::AsExpression,
+            diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
+
+            /// The variant's name, as sent and stored.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $text, )+ }
+            }
+
+            /// The variant with this name, if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        $crate::stored_as_text!($name);
+    };
+}
 
 /// Implements `ToSql<Text>` and `FromSql<Text>` for a `Copy` enum with `as_str(self) -> &'static str`
 /// and `parse(&str) -> Option<Self>`.

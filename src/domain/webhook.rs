@@ -1,56 +1,24 @@
 //! Webhook deliveries: the states a delivery goes through, and what one attempt's result means
 //! for it (delivered, retried later with exponential back-off, or given up).
 
-use serde::{Deserialize, Serialize};
-
-/// Where a delivery of one event to one subscription is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DeliveryStatus {
-    /// Waiting for its next attempt.
-    Pending,
-    /// Leased to an instance that is sending it.
-    InFlight,
-    /// The receiver answered `2xx`.
-    Delivered,
-    /// Given up after [`MAX_ATTEMPTS`] attempts.
-    Failed,
+crate::text_enum! {
+    /// Where a delivery of one event to one subscription is.
+    pub enum DeliveryStatus {
+        /// Waiting for its next attempt.
+        Pending = "PENDING",
+        /// Leased to an instance that is sending it.
+        InFlight = "IN_FLIGHT",
+        /// The receiver answered `2xx`.
+        Delivered = "DELIVERED",
+        /// Given up after [`MAX_ATTEMPTS`] attempts.
+        Failed = "FAILED",
+    }
 }
 
-crate::stored_as_text!(DeliveryStatus);
-
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 4] =
-        [Self::Pending, Self::InFlight, Self::Delivered, Self::Failed];
-
     /// The states an attempt may be due in: waiting, or in flight with a lease that may have
     /// expired (the instance sending it died).
     pub const DUE: [DeliveryStatus; 2] = [Self::Pending, Self::InFlight];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::InFlight => "IN_FLIGHT",
-            Self::Delivered => "DELIVERED",
-            Self::Failed => "FAILED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
 }
 
 /// After this many failed attempts a delivery is given up (its log says why).
@@ -90,7 +58,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_stored_text_and_json() {
-        for s in DeliveryStatus::ALL {
+        for &s in DeliveryStatus::ALL {
             assert_eq!(DeliveryStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }

@@ -103,7 +103,7 @@ fn rules(prompts: &[PromptSpec]) -> Vec<RuleId> {
 #[test]
 fn every_rule_that_fires_is_a_known_rule_id() {
     let profiles = [None, Some(no_flags()), Some(da_perpetrator())];
-    for kind in DisclosureType::ALL {
+    for &kind in DisclosureType::ALL {
         for profile in &profiles {
             let prompts = evaluate(
                 &disclosure(kind, true),
@@ -123,7 +123,7 @@ fn every_rule_that_fires_is_a_known_rule_id() {
 #[test]
 fn every_disclosure_type_raises_at_least_one_prompt_whatever_the_flags() {
     let profiles = [None, Some(no_flags()), Some(da_perpetrator())];
-    for kind in DisclosureType::ALL {
+    for &kind in DisclosureType::ALL {
         for profile in &profiles {
             for provider in [false, true] {
                 let prompts = evaluate(&disclosure(kind, provider), &case(profile.as_ref(), None));
