@@ -66,8 +66,7 @@ pub struct NewSubscription {
 pub struct SubscriptionView {
     pub id: uuid::Uuid,
     pub url: String,
-    #[schema(value_type = Vec<String>)]
-    pub event_types: Vec<EventType>,
+    pub event_types: Vec<String>,
     pub org: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,

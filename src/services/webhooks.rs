@@ -80,9 +80,17 @@ pub fn deliveries(
     Ok(rows::deliveries(w.conn, &id, after, limit)?)
 }
 
-/// The event types a subscription sends; empty for all.
-pub fn event_types(row: &SubscriptionRow) -> Result<Vec<EventType>, ApiError> {
+/// The event type names a subscription asked for, as stored; empty for all. New subscriptions
+/// name only types rarlink publishes, but one saved before names were checked may hold a name no
+/// event has: it is kept as written and matches nothing (it must neither fail the subscription
+/// nor widen it to every event).
+pub fn event_types(row: &SubscriptionRow) -> Result<Vec<String>, ApiError> {
     from_json(&row.event_types, "event types")
+}
+
+/// Whether a subscription asking for `types` (from [`event_types`]) is sent an event of `event_type`.
+pub fn wants(types: &[String], event_type: &str) -> bool {
+    types.is_empty() || types.iter().any(|t| t == event_type)
 }
 
 /// Creates a subscription secret in the Standard Webhooks form `whsec_<base64 of 32 bytes>`.
@@ -122,7 +130,7 @@ pub fn fan_out(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, Api
             let events = rows::events_after(conn, &sub.org, sub.cursor, 500)?;
             let mut n = 0;
             for e in &events {
-                if !types.is_empty() && !types.iter().any(|t| t.as_str() == e.event_type) {
+                if !wants(&types, &e.event_type) {
                     continue;
                 }
                 rows::insert_delivery(
@@ -268,6 +276,20 @@ pub async fn send(client: &reqwest::Client, o: &Outgoing) -> (Option<u16>, Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subscription_gets_the_types_it_named_and_an_unknown_stored_name_matches_nothing() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&[], "rarlink.referral.sent", true),
+            (&["rarlink.referral.sent"], "rarlink.referral.sent", true),
+            (&["rarlink.referral.sent"], "rarlink.person.upserted", false),
+            (&["rarlink.referal.snet"], "rarlink.referral.sent", false),
+        ];
+        for (types, event, expected) in cases {
+            assert_eq!(wants(&names(types), event), *expected, "{types:?} {event}");
+        }
+    }
 
     #[test]
     fn signatures_follow_the_standard_webhooks_scheme() {
