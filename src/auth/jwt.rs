@@ -20,11 +20,27 @@ pub struct Claims {
     #[serde(default)]
     pub roles: Vec<String>,
     pub iss: String,
-    pub aud: String,
+    /// One audience, or several (as many identity providers send); it must include ours.
+    pub aud: Audience,
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
     pub iat: u64,
+}
+
+/// The `aud` claim: one string or an array of them (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The `typ` header values accepted when present (RFC 8725 §3.11; RFC 9068 access tokens).
+fn typ_accepted(typ: &str) -> bool {
+    ["JWT", "at+jwt", "application/at+jwt"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(typ))
 }
 
 enum Keys {
@@ -47,6 +63,7 @@ pub struct Authenticator {
     issuer: String,
     audience: String,
     leeway: u64,
+    max_lifetime: u64,
 }
 
 impl Authenticator {
@@ -89,6 +106,7 @@ impl Authenticator {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             leeway: settings.leeway_secs,
+            max_lifetime: settings.max_lifetime_secs,
         })
     }
 
@@ -140,6 +158,9 @@ impl Authenticator {
         if header.alg != algorithm {
             return Err(invalid("algorithm not accepted"));
         }
+        if header.typ.as_deref().is_some_and(|typ| !typ_accepted(typ)) {
+            return Err(invalid("typ must be JWT or at+jwt"));
+        }
         let mut validation = Validation::new(algorithm);
         validation.algorithms = vec![algorithm];
         validation.leeway = self.leeway;
@@ -147,7 +168,7 @@ impl Authenticator {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -160,7 +181,14 @@ impl Authenticator {
                     ErrorKind::MissingRequiredClaim(c) => invalid(&format!("missing claim {c}")),
                     _ => invalid("cannot be verified"),
                 }
-            })
+            })?;
+        if claims.exp.saturating_sub(claims.iat) > self.max_lifetime {
+            return Err(invalid(&format!(
+                "it lives longer than the {} s this service accepts",
+                self.max_lifetime
+            )));
+        }
+        Ok(claims)
     }
 
     /// Mints a token for the embedded default (HS256 only).
@@ -173,6 +201,12 @@ impl Authenticator {
                 )
             }
         };
+        if request.ttl_secs > self.max_lifetime {
+            return Err(format!(
+                "a token may live at most {} s here (RARLINK_JWT_MAX_LIFETIME_SECS); ask for less",
+                self.max_lifetime
+            ));
+        }
         let claims = Claims {
             sub: request.sub.clone(),
             name: request.name.clone(),
@@ -183,7 +217,7 @@ impl Authenticator {
                 .map(|r| r.as_str().to_string())
                 .collect(),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             exp: now_epoch + request.ttl_secs,
             nbf: Some(now_epoch),
             iat: now_epoch,
@@ -283,6 +317,7 @@ fn load_or_create_secret(path: &Path) -> Result<Secret, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::path::PathBuf;
 
     fn settings(secret: &str) -> JwtSettings {
@@ -294,7 +329,78 @@ mod tests {
             issuer: "rarlink".into(),
             audience: "rarlink".into(),
             leeway_secs: 0,
+            max_lifetime_secs: 12 * 3600,
         }
+    }
+
+    /// A token signed with `secret`, with the claims and `typ` a case asks for.
+    fn signed(secret: &str, typ: Option<&str>, aud: serde_json::Value, lifetime: u64) -> String {
+        let now = now();
+        let claims = serde_json::json!({
+            "sub": "jsmith", "org": "PDU-CAMBS", "roles": ["probation_practitioner"],
+            "iss": "rarlink", "aud": aud, "iat": now, "nbf": now, "exp": now + lifetime,
+        });
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = typ.map(str::to_string);
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn typ_audience_and_lifetime_are_checked_as_rfc_8725_advises() {
+        let secret = "k".repeat(40);
+        let auth = Authenticator::from_settings(&settings(&secret)).unwrap();
+        let cases = [
+            ("typ JWT", Some("JWT"), json!("rarlink"), 3600, true),
+            ("typ at+jwt", Some("at+jwt"), json!("rarlink"), 3600, true),
+            ("no typ", None, json!("rarlink"), 3600, true),
+            (
+                "typ of another kind",
+                Some("dpop+jwt"),
+                json!("rarlink"),
+                3600,
+                false,
+            ),
+            (
+                "aud array with ours",
+                Some("JWT"),
+                json!(["other", "rarlink"]),
+                3600,
+                true,
+            ),
+            (
+                "aud array without ours",
+                Some("JWT"),
+                json!(["other"]),
+                3600,
+                false,
+            ),
+            (
+                "twelve hours",
+                Some("JWT"),
+                json!("rarlink"),
+                12 * 3600,
+                true,
+            ),
+            ("a day", Some("JWT"), json!("rarlink"), 24 * 3600, false),
+        ];
+        for (case, typ, aud, lifetime, accepted) in cases {
+            let token = signed(&secret, typ, aud, lifetime);
+            let outcome = auth.authenticate(Some(&format!("Bearer {token}")));
+            assert_eq!(outcome.is_ok(), accepted, "{case}: {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn the_cli_mints_no_token_longer_than_the_service_accepts() {
+        let auth = Authenticator::from_settings(&settings(&"k".repeat(40))).unwrap();
+        let mut long = request();
+        long.ttl_secs = 24 * 3600;
+        assert!(auth.mint(&long, now()).is_err());
     }
 
     fn now() -> u64 {

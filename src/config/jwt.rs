@@ -30,6 +30,8 @@ pub struct JwtSettings {
     pub issuer: String,
     pub audience: String,
     pub leeway_secs: u64,
+    /// The longest a token may live (`exp - iat`); longer ones are refused, and not minted.
+    pub max_lifetime_secs: u64,
 }
 
 pub(super) fn jwt_keys(

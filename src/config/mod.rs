@@ -69,6 +69,7 @@ struct FileConfig {
     jwt_issuer: Option<String>,
     jwt_audience: Option<String>,
     jwt_leeway_secs: Option<u64>,
+    jwt_max_lifetime_secs: Option<u64>,
     background_interval_secs: Option<u64>,
     background: Option<String>,
     platform_org: Option<String>,
@@ -205,6 +206,14 @@ impl Settings {
             0..=300,
             &mut errors,
         );
+        let max_lifetime_secs = number(
+            env,
+            "RARLINK_JWT_MAX_LIFETIME_SECS",
+            file.jwt_max_lifetime_secs,
+            12 * 3600,
+            60..=7 * 86_400,
+            &mut errors,
+        );
 
         let review_lead_days = number(
             env,
@@ -323,6 +332,7 @@ impl Settings {
                 audience: pick("RARLINK_JWT_AUDIENCE", &file.jwt_audience)
                     .unwrap_or_else(|| "rarlink".into()),
                 leeway_secs,
+                max_lifetime_secs,
             },
             background_interval,
             background,

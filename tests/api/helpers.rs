@@ -87,6 +87,7 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
             issuer: "rarlink".into(),
             audience: "rarlink".into(),
             leeway_secs: 5,
+            max_lifetime_secs: 12 * 3600,
         },
         background_interval: Duration::from_secs(3600),
         background: false,

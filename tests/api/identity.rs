@@ -197,3 +197,20 @@ async fn a_provider_role_cannot_act_for_a_probation_organisation() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn an_audience_array_that_names_us_is_accepted_and_a_day_long_token_is_not() {
+    let app = spawn_app().await;
+    let mut with_array = claims("admin", "RARLINK", &["admin"]);
+    with_array["aud"] = json!(["https://idp.example", "rarlink"]);
+    assert_eq!(
+        status_with(&app, &sign_hs256(&with_array, SECRET)).await,
+        200
+    );
+    let mut not_ours = claims("admin", "RARLINK", &["admin"]);
+    not_ours["aud"] = json!(["https://idp.example"]);
+    assert_eq!(status_with(&app, &sign_hs256(&not_ours, SECRET)).await, 401);
+    let mut day_long = claims("admin", "RARLINK", &["admin"]);
+    day_long["exp"] = json!(day_long["iat"].as_u64().unwrap() + 24 * 3600);
+    assert_eq!(status_with(&app, &sign_hs256(&day_long, SECRET)).await, 401);
+}

@@ -42,6 +42,7 @@ fn token(sub: &str, org: &str, role: Role) -> String {
         issuer: "rarlink".into(),
         audience: "rarlink".into(),
         leeway_secs: 30,
+        max_lifetime_secs: 12 * 3600,
     })
     .expect("bench keys");
     auth.mint(
