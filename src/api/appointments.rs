@@ -4,9 +4,9 @@
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{self, Page, PageQuery};
-use super::parse::stored_id;
 use crate::auth::Permission;
 use crate::db::appointments::{AppointmentRow, HistoryRow};
+use crate::db::stored_id;
 use crate::domain::appointment::{
     AppointmentKind, Attended, Cancel, Method, NewAppointment, NoAttendanceReason, Reschedule,
 };

@@ -124,10 +124,7 @@ impl TryFrom<AuditRow> for AuditEntry {
             sequence: r.seq.ok_or_else(unsealed)?,
             prev_hash: r.prev_hash.clone().ok_or_else(unsealed)?,
             hash: r.hash.clone().ok_or_else(unsealed)?,
-            id: r
-                .id
-                .parse()
-                .map_err(|e| ApiError::internal_from("stored audit entry id", e))?,
+            id: crate::db::stored_id(&r.id)?,
             at: r.at.and_utc(),
             actor: Actor {
                 sub: r.actor_sub,

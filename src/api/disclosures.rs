@@ -84,10 +84,7 @@ impl TryFrom<DisclosureRecord> for DisclosureView {
     fn try_from(record: DisclosureRecord) -> Result<Self, ApiError> {
         let DisclosureRecord { row, prompt_ids } = record;
         Ok(DisclosureView {
-            id: row
-                .id
-                .parse()
-                .map_err(|e| ApiError::internal_from("stored disclosure id", e))?,
+            id: crate::db::stored_id(&row.id)?,
             disclosure_type: row.disclosure_type,
             disclosed_by: row.disclosed_by,
             details: row

@@ -4,10 +4,11 @@
 use super::operations::Reach::Case;
 use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{self, Page, PageQuery};
-use super::parse::{crn_param, stored_id};
+use super::parse::crn_param;
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::people::MemberRow;
+use crate::db::stored_id;
 use crate::domain::household::{HouseholdDeclaration, HouseholdMember};
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::{etag_of, tagged, IfMatch};

@@ -3,8 +3,9 @@
 use super::operations::Reach::Case;
 use super::operations::{op, Access, CASE_RECORD};
 use super::pagination::{self, Page, PageQuery};
-use super::parse::{crn_param, stored_id};
+use super::parse::crn_param;
 use crate::auth::Permission;
+use crate::db::stored_id;
 use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
 use crate::error::ApiError;

@@ -63,10 +63,7 @@ impl TryFrom<Organisation> for OrganisationView {
 
     fn try_from(o: Organisation) -> Result<Self, ApiError> {
         Ok(Self {
-            id: o
-                .id
-                .parse()
-                .map_err(|e| ApiError::internal_from("stored organisation id", e))?,
+            id: crate::db::stored_id(&o.id)?,
             code: o.code,
             name: o.name,
             kind: o.kind,

@@ -113,10 +113,7 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         _ => None,
     };
     Ok(PromptView {
-        id: row
-            .id
-            .parse()
-            .map_err(|e| ApiError::internal_from("stored prompt id", e))?,
+        id: crate::db::stored_id(&row.id)?,
         guidance: from_json(&row.guidance, "prompt guidance")?,
         assignee_role: row.assignee_role,
         overdue: row.status == PromptStatus::Open && row.due_at.and_utc() < now,

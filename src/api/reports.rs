@@ -4,9 +4,9 @@
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{self, Page, PageQuery};
-use super::parse::stored_id;
 use super::referrals::{referral_view, ReferralView};
 use crate::auth::Permission;
+use crate::db::stored_id;
 use crate::domain::ids::ReferralId;
 use crate::domain::report::{EndOfServiceReport, EndReferral, ProgressReport};
 use crate::error::ApiError;

@@ -3,8 +3,8 @@
 
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
-use super::parse::stored_id;
 use crate::auth::Permission;
+use crate::db::stored_id;
 use crate::domain::ids::OrderId;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;

@@ -77,10 +77,7 @@ pub struct SubscriptionView {
 
 fn view(row: SubscriptionRow, with_secret: bool) -> Result<SubscriptionView, ApiError> {
     Ok(SubscriptionView {
-        id: row
-            .id
-            .parse()
-            .map_err(|e| ApiError::internal_from("stored subscription id", e))?,
+        id: crate::db::stored_id(&row.id)?,
         event_types: webhooks::event_types(&row)?,
         secret: with_secret.then_some(row.secret),
         url: row.url,
@@ -203,10 +200,7 @@ impl TryFrom<DeliveryRow> for DeliveryView {
 
     fn try_from(d: DeliveryRow) -> Result<Self, ApiError> {
         Ok(Self {
-            id: d
-                .id
-                .parse()
-                .map_err(|e| ApiError::internal_from("stored delivery id", e))?,
+            id: crate::db::stored_id(&d.id)?,
             event_id: d.event_id,
             event_type: d.event_type,
             status: d.status,

@@ -276,6 +276,13 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Resu
         .map_err(|e| ApiError::internal_from(format!("stored {what} is corrupt"), e))
 }
 
+/// An id read back from a text column. Every id is written as a UUID, so one that does not
+/// parse is corrupt data: an internal error, never a nil id sent to a client.
+pub fn stored_id(text: &str) -> Result<uuid::Uuid, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::internal_from(format!("stored id {text:?}"), e))
+}
+
 /// The right to write on SQLite (a no-op on PostgreSQL, which has no single writer).
 pub struct WriterTurn(Option<std::sync::Arc<std::sync::Mutex<()>>>);
 
@@ -336,6 +343,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_id_that_is_not_a_uuid_is_an_internal_error() {
+        assert!(stored_id("0190a0a0-0000-7000-8000-000000000000").is_ok());
+        for bad in ["not-a-uuid", ""] {
+            assert!(
+                matches!(stored_id(bad), Err(ApiError::Internal { .. })),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn postgres_urls_get_a_connect_timeout_unless_they_set_one() {

@@ -41,20 +41,13 @@ pub struct ReferralRow {
 impl ReferralRow {
     /// The referral's id as a UUID.
     pub fn uuid(&self) -> Result<uuid::Uuid, ApiError> {
-        stored_id(&self.id)
+        super::stored_id(&self.id)
     }
 
     /// The order's id as a UUID.
     pub fn order_uuid(&self) -> Result<uuid::Uuid, ApiError> {
-        stored_id(&self.order_id)
+        super::stored_id(&self.order_id)
     }
-}
-
-/// An id read back from a text column. Every id is written as a UUID, so one that does not
-/// parse is corrupt data: an internal error, never a nil id sent to a client.
-pub fn stored_id(text: &str) -> Result<uuid::Uuid, ApiError> {
-    text.parse()
-        .map_err(|e| ApiError::internal_from(format!("stored id {text:?}"), e))
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {

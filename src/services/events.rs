@@ -52,10 +52,7 @@ impl TryFrom<EventRow> for EventEnvelope {
     /// zero id or a `null` in the feed.
     fn try_from(row: EventRow) -> Result<Self, ApiError> {
         Ok(Self {
-            id: row
-                .id
-                .parse()
-                .map_err(|e| ApiError::internal_from("stored event id", e))?,
+            id: crate::db::stored_id(&row.id)?,
             sequence: row
                 .seq
                 .ok_or_else(|| ApiError::internal(format!("event {} is not sealed", row.id)))?,

@@ -1,7 +1,8 @@
 //! RAR day accounting for an order: maximum, allocated to referrals, delivered, remaining.
 
 use crate::db::orders::OrderRow;
-use crate::db::referrals::{stored_id, ReferralRow};
+use crate::db::referrals::ReferralRow;
+use crate::db::stored_id;
 use crate::domain::referral::ReferralStatus;
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
