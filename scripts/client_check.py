@@ -174,8 +174,10 @@ def drive(d):
         # Each envelope was read as the model of its own type, payload included.
         assert str(event.event_type) == event.to_dict()["eventType"], event
         assert type(event.additional_information).__name__.endswith("AdditionalInformation"), event
-    sent = next(e for e in events.items if type(e).__name__ == "ReferralSentEvent")
-    assert str(sent.additional_information.referral_id) == str(referral.id), sent
+    sent = d.call("events of one type", "events.list_events", 200, M.EventPage, client=integration,
+                  type_=M.EventType.RARLINK_REFERRAL_SENT).items
+    assert [type(e).__name__ for e in sent] == ["ReferralSentEvent"], sent
+    assert str(sent[0].additional_information.referral_id) == str(referral.id), sent
 
 
 def main():

@@ -13,7 +13,8 @@ pub fn envelope_name(t: EventType) -> String {
 }
 
 /// Replaces the derived `EventEnvelope` (whose `additionalInformation` is any object) by the
-/// typed `oneOf`, and adds `EventType`.
+/// typed `oneOf`, and adds `EventType`, which the feed's `type` filter and a webhook
+/// subscription's `eventTypes` refer to.
 pub fn type_event_envelope(doc: &mut OpenApiDoc) {
     let Some(components) = doc.components.as_mut() else {
         return;
@@ -39,6 +40,19 @@ pub fn type_event_envelope(doc: &mut OpenApiDoc) {
             .into(),
     );
     refer_to_event_type(components.schemas.get_mut("NewSubscription"));
+    let feed_type = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/events")
+        .and_then(|item| item.get.as_mut())
+        .and_then(|op| op.parameters.as_mut())
+        .and_then(|params| params.iter_mut().find(|p| p.name == "type"));
+    if let Some(param) = feed_type {
+        param.schema = Some(Ref::from_schema_name("EventType").into());
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
     let mut one_of = OneOfBuilder::new().description(Some(
         "One domain event; `eventType` says which, and so what `additionalInformation` carries.",
     ));

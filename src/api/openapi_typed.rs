@@ -192,6 +192,22 @@ fn the_document_lists_every_event_type() {
         .collect();
     let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
     assert_eq!(listed, all);
+    let feed_filter = doc["paths"]["/api/v1/events"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "type")
+        .expect("the feed filters by type")
+        .clone();
+    assert_eq!(
+        feed_filter["schema"]["$ref"],
+        "#/components/schemas/EventType"
+    );
+    let subscribed = &doc["components"]["schemas"]["NewSubscription"]["properties"]["eventTypes"];
+    assert_eq!(
+        subscribed["items"]["$ref"],
+        "#/components/schemas/EventType"
+    );
 }
 
 #[test]

@@ -142,3 +142,34 @@ async fn a_household_merge_patch_refuses_a_field_a_member_does_not_have() {
         (json!(true), json!("seen"))
     );
 }
+
+#[actix_web::test]
+async fn the_event_feed_filters_by_a_listed_type_and_refuses_an_unknown_one_by_name() {
+    let app = spawn_app().await;
+    app.setup_orgs().await;
+    app.create_person(CRN).await;
+    let typo = app
+        .get("/api/v1/events?type=rarlink.person.upsertd", &app.pp())
+        .await;
+    assert_eq!(fields(&problem(typo, 422).await), ["type"]);
+    let page = body(
+        app.get("/api/v1/events?type=rarlink.person.upserted", &app.pp())
+            .await,
+    )
+    .await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["eventType"], "rarlink.person.upserted");
+    assert_eq!(items[0]["additionalInformation"], json!({"created": true}));
+    let everything = body(app.get("/api/v1/events?type=", &app.pp()).await).await;
+    let types: Vec<&str> = everything["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.len() > 1 && types.contains(&"rarlink.person.upserted"),
+        "{types:?}"
+    );
+}
