@@ -78,5 +78,20 @@ if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" ]]; then
   rm -rf "$fuzz_dir"
 fi
 
+if [[ "${RARLINK_SKIP_CLIENT:-}" != "1" ]]; then
+  step "typed client: a client generated from openapi/openapi.json drives a case, on both backends"
+  export RARLINK_BIN="$PWD/target/debug/rarlink"
+  client_venv="$PWD/target/client-venv"
+  if [[ ! -x "$client_venv/bin/openapi-python-client" ]]; then
+    python3 -m venv "$client_venv"
+    "$client_venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-client.txt
+  fi
+  client_dir="$(mktemp -d /tmp/rarlink-client.XXXXXX)"
+  PATH="$client_venv/bin:$PATH" "$client_venv/bin/python" scripts/client_check.py --database "sqlite:$client_dir/client.db" | tee -a /tmp/rarlink-faults.log
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS client" -c "CREATE DATABASE client"
+  PATH="$client_venv/bin:$PATH" "$client_venv/bin/python" scripts/client_check.py --database "${TEST_DATABASE_URL%/*}/client" | tee -a /tmp/rarlink-faults.log
+  rm -rf "$client_dir"
+fi
+
 echo "total: $(cat <(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{print $4, $6}') \
-  <(grep -hE '^(faults|fuzz|readme):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"
+  <(grep -hE '^(faults|fuzz|readme|client):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"

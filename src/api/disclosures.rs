@@ -8,7 +8,7 @@ use super::parse::crn_param;
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::from_json;
-use crate::domain::disclosure::{DisclosedBy, DisclosureType, NewDisclosure};
+use crate::domain::disclosure::{DisclosedBy, DisclosureDetails, DisclosureType, NewDisclosure};
 use crate::domain::ids::ReferralId;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
@@ -58,7 +58,8 @@ pub struct DisclosureView {
     pub disclosed_at: DateTime<Utc>,
     pub disclosed_by: DisclosedBy,
     pub summary: String,
-    #[schema(value_type = Option<Object>)]
+    /// As recorded: `PregnancyDetails` for `PREGNANCY`, `OtherDisclosureDetails` otherwise.
+    #[schema(value_type = Option<DisclosureDetails>)]
     pub details: Option<serde_json::Value>,
     pub immediate_action_taken: Option<String>,
     pub corrects: Option<String>,

@@ -5,6 +5,7 @@ use super::operations::Reach::OwnOrganisation;
 use super::operations::{op, Access};
 use super::pagination::check_limit;
 use crate::auth::Permission;
+use crate::domain::events::EventType;
 use crate::error::{ApiError, FieldError};
 use crate::http::Ctx;
 use crate::services::events::{self, EventEnvelope};
@@ -34,7 +35,8 @@ pub struct EventQuery {
     /// At most this many events (1 to 200, default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Only events of this type, e.g. `rarlink.referral.sent`.
+    /// Only events of this type, e.g. `rarlink.referral.sent` (one of `EventType`; an unknown
+    /// name is `422`).
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub event_type: Option<String>,
@@ -85,10 +87,19 @@ pub async fn list_events(
             "after must be zero or more",
         )]));
     }
-    let event_type = query.event_type.clone();
+    let event_type = match query.event_type.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(name) => Some(EventType::parse(name).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "type",
+                "invalid",
+                format!("{name:?} is not an event type this service publishes"),
+            )])
+        })?),
+    };
     let page = ctx
         .read(Permission::ReadEvents, "event.list", move |w| {
-            let items = events::feed(w, event_type.as_deref(), after, limit)?
+            let items = events::feed(w, event_type.map(EventType::as_str), after, limit)?
                 .into_iter()
                 .map(EventEnvelope::try_from)
                 .collect::<Result<Vec<_>, _>>()?;

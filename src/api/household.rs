@@ -135,6 +135,33 @@ fn recorded_view(
     })
 }
 
+/// The body of `PATCH …/household-members/{id}` in the document: the fields of
+/// `HouseholdMember` that may change, all optional (generated from that schema, so a field added
+/// there can be patched too).
+pub struct HouseholdMemberPatch;
+
+impl utoipa::PartialSchema for HouseholdMemberPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::openapi_doc::merge_patch_of(
+            HouseholdMember::schema(),
+            "A JSON merge patch (RFC 7386) of a household member: each field given replaces the \
+             stored one, `null` clears an optional field, fields not given are kept; nothing \
+             else is accepted. The member it makes must be valid as a whole.",
+        )
+    }
+}
+
+impl ToSchema for HouseholdMemberPatch {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        HouseholdMember::schemas(schemas);
+    }
+}
+
 /// A JSON merge patch (RFC 7386) of a household member, as the client sent it.
 struct MemberPatch(serde_json::Value);
 
@@ -239,7 +266,7 @@ pub async fn list_members(
         ("crn" = String, Path, description = "Case reference number"),
         ("id" = uuid::Uuid, Path, description = "Household member id"),
     ),
-    request_body(content = Object, description = "Merge patch of HouseholdMember fields"),
+    request_body = HouseholdMemberPatch,
     responses(
         (status = 200, description = "Updated", body = MemberView),
         (status = 404, description = "No such person or member in your organisation"),

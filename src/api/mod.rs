@@ -14,6 +14,9 @@ pub mod events;
 pub mod health;
 pub mod household;
 pub mod openapi_doc;
+pub mod openapi_events;
+#[cfg(test)]
+mod openapi_typed;
 pub mod operations;
 pub mod orders;
 pub mod organisations;

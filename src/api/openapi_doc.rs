@@ -17,31 +17,8 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     ProblemResponses.modify(&mut doc);
     open_extended_schemas(&mut doc);
     declare_access(&mut doc);
-    describe_event_types(&mut doc);
+    super::openapi_events::type_event_envelope(&mut doc);
     doc
-}
-
-/// The envelope's `eventType` lists every type the service publishes (`EventType::ALL`), so
-/// integrators read the one list from the contract.
-fn describe_event_types(doc: &mut OpenApiDoc) {
-    use crate::domain::events::EventType;
-    let Some(components) = doc.components.as_mut() else {
-        return;
-    };
-    let Some(RefOr::T(Schema::Object(envelope))) = components.schemas.get_mut("EventEnvelope")
-    else {
-        return;
-    };
-    if let Some(RefOr::T(Schema::Object(event_type))) = envelope.properties.get_mut("eventType") {
-        let names: Vec<String> = EventType::ALL
-            .iter()
-            .map(|t| format!("`{}`", t.as_str()))
-            .collect();
-        event_type.description = Some(format!(
-            "What happened, as `rarlink.<resource>.<past-tense-verb>`; one of {}.",
-            names.join(", ")
-        ));
-    }
 }
 
 pub const BEARER: &str = "bearer";
@@ -143,6 +120,7 @@ impl Modify for ProblemResponses {
             let api = path.starts_with("/api/");
             for op in operations_mut(item) {
                 constrain_crn_parameters(op);
+                describe_cursor_parameters(op);
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
                 Self::describe(op, secured, has_body, api);
@@ -214,6 +192,42 @@ fn constrain_crn_parameters(op: &mut Operation) {
                     .schema_type(Type::String)
                     .pattern(Some(crate::domain::crn::PATTERN))
                     .examples(["X123456"])
+                    .into(),
+            ));
+        }
+    }
+}
+
+/// The schema of a JSON merge patch of `schema` (an object): the same properties, none required,
+/// and nothing else accepted. A property the object requires stays non-nullable (`null` would
+/// remove it, and the result would be refused).
+pub fn merge_patch_of(schema: RefOr<Schema>, description: &str) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = schema else {
+        return schema;
+    };
+    object.required.clear();
+    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    object.description = Some(description.to_string());
+    RefOr::T(Schema::Object(object))
+}
+
+/// Every `cursor` query parameter is an opaque string the API returned as `nextCursor`; its
+/// pattern lets contract tests tell one that cannot be a cursor.
+fn describe_cursor_parameters(op: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    for param in op.parameters.iter_mut().flatten() {
+        if param.name == "cursor" && param.parameter_in == ParameterIn::Query {
+            param.description = Some(
+                "The `nextCursor` of the previous page, exactly as returned (opaque; empty or \
+                 absent for the first page). One the API did not issue is `422` naming `cursor`."
+                    .into(),
+            );
+            param.schema = Some(RefOr::T(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(super::pagination::CURSOR_PATTERN))
+                    .max_length(Some(1024))
                     .into(),
             ));
         }

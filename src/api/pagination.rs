@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub const DEFAULT_LIMIT: i64 = 50;
+/// What a cursor looks like (unpadded URL-safe base64; empty for the first page), as the
+/// OpenAPI document states it on every `cursor` parameter.
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]*$";
 pub const MAX_LIMIT: i64 = 200;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -241,6 +244,23 @@ mod tests {
             after_key::<NaiveDate>(page.next_cursor.as_deref()).unwrap(),
             Some((day, "b".to_string()))
         );
+    }
+
+    #[test]
+    fn every_cursor_issued_fits_the_documented_pattern() {
+        let at = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_nano_opt(9, 0, 0, 123_456_789)
+            .unwrap();
+        for key in [key(&at, &"0190a5c8-8f00-7000"), "é/?+>|~id".to_string()] {
+            let cursor = encode_cursor(&key);
+            assert!(
+                cursor
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                "{cursor} does not fit {CURSOR_PATTERN}"
+            );
+        }
     }
 
     #[test]

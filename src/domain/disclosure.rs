@@ -62,18 +62,67 @@ pub enum WhoIsPregnant {
     PersonOnProbation,
 }
 
-/// Details of a pregnancy disclosure.
+/// Details of a `PREGNANCY` disclosure (the safeguarding rules read them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PregnancyDetails {
+    /// At most 43 weeks after the disclosure and not more than 4 weeks before it.
     #[serde(default)]
     pub expected_due_date: Option<NaiveDate>,
     pub who_is_pregnant: WhoIsPregnant,
     /// Whether the person says they are the parent.
     #[serde(default)]
     pub claims_parentage: Option<bool>,
+    /// The pregnant partner's name, if it is the partner (up to 200 characters).
     #[serde(default)]
     pub partner_name: Option<String>,
+}
+
+/// Details of a disclosure of any type but `PREGNANCY`; every field is optional and nothing
+/// else is accepted (say the rest in `summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtherDisclosureDetails {
+    /// For `NEW_RELATIONSHIP`: the new partner's name (up to 200 characters).
+    #[serde(default)]
+    pub partner_name: Option<String>,
+}
+
+// Only for the document: `NewDisclosure::validate` reads `details` by the disclosure's type,
+// naming any field that type does not define.
+/// The `details` of a disclosure, by its `type`: `PregnancyDetails` for `PREGNANCY` (required
+/// there), `OtherDisclosureDetails` for every other type (optional).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum DisclosureDetails {
+    Pregnancy(PregnancyDetails),
+    Other(OtherDisclosureDetails),
+}
+
+/// Reads `details` as a `T`, naming the field that does not fit as `details.<field>`.
+fn read_details<T: serde::de::DeserializeOwned>(
+    details: &serde_json::Value,
+    e: &mut Errors,
+) -> Option<T> {
+    if !details.is_object() {
+        // serde would read a struct from an array too
+        e.add("details", "invalid", "details must be a JSON object");
+        return None;
+    }
+    match serde_path_to_error::deserialize(details) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            let path = err.path().to_string();
+            let field = if path == "." {
+                "details".to_string()
+            } else {
+                format!("details.{path}")
+            };
+            e.add(&field, "invalid", err.inner().to_string());
+            None
+        }
+    }
 }
 
 /// Body of `POST /referrals/{id}/disclosures` and `POST /people/{crn}/disclosures`.
@@ -87,10 +136,10 @@ pub struct NewDisclosure {
     pub disclosed_by: DisclosedBy,
     #[schema(example = "Said he is going to be a dad soon; partner due in August")]
     pub summary: String,
-    /// For `PREGNANCY`: `{expectedDueDate?, whoIsPregnant, claimsParentage?, partnerName?}`;
-    /// for other types, any object of further detail.
+    /// `PregnancyDetails` for `PREGNANCY` (required), `OtherDisclosureDetails` for any other
+    /// type (optional); a field neither defines is refused, naming it (`details.<field>`).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<DisclosureDetails>)]
     pub details: Option<serde_json::Value>,
     /// What the worker already did (e.g. "informed our safeguarding lead").
     #[serde(default)]
@@ -134,31 +183,28 @@ impl NewDisclosure {
         let mut pregnancy = None;
         match (&self.details, self.disclosure_type) {
             (Some(d), DisclosureType::Pregnancy) => {
-                match serde_json::from_value::<PregnancyDetails>(d.clone()) {
-                    Ok(p) => {
-                        if let Some(due) = p
-                            .expected_due_date
-                            .filter(|d| e.plausible_date("details.expectedDueDate", *d))
-                        {
-                            let said = self.disclosed_at.date_naive();
-                            if due > said + Duration::weeks(43) {
-                                e.add(
-                                    "details.expectedDueDate",
-                                    "out_of_range",
-                                    "expectedDueDate is more than 43 weeks after the disclosure",
-                                );
-                            } else if due < said - Duration::weeks(4) {
-                                e.add(
-                                    "details.expectedDueDate",
-                                    "out_of_range",
-                                    "expectedDueDate was long before the disclosure; record a birth as a household member",
-                                );
-                            }
+                if let Some(p) = read_details::<PregnancyDetails>(d, &mut e) {
+                    if let Some(due) = p
+                        .expected_due_date
+                        .filter(|d| e.plausible_date("details.expectedDueDate", *d))
+                    {
+                        let said = self.disclosed_at.date_naive();
+                        if due > said + Duration::weeks(43) {
+                            e.add(
+                                "details.expectedDueDate",
+                                "out_of_range",
+                                "expectedDueDate is more than 43 weeks after the disclosure",
+                            );
+                        } else if due < said - Duration::weeks(4) {
+                            e.add(
+                                "details.expectedDueDate",
+                                "out_of_range",
+                                "expectedDueDate was long before the disclosure; record a birth as a household member",
+                            );
                         }
-                        e.optional_text("details.partnerName", p.partner_name.as_deref(), 200);
-                        pregnancy = Some(p);
                     }
-                    Err(err) => e.add("details", "invalid", err.to_string()),
+                    e.optional_text("details.partnerName", p.partner_name.as_deref(), 200);
+                    pregnancy = Some(p);
                 }
             }
             (None, DisclosureType::Pregnancy) => e.add(
@@ -166,10 +212,12 @@ impl NewDisclosure {
                 "required",
                 "a pregnancy disclosure needs details.whoIsPregnant",
             ),
-            (Some(d), _) if !d.is_object() => {
-                e.add("details", "invalid", "details must be a JSON object")
+            (Some(d), _) => {
+                if let Some(other) = read_details::<OtherDisclosureDetails>(d, &mut e) {
+                    e.optional_text("details.partnerName", other.partner_name.as_deref(), 200);
+                }
             }
-            _ => {}
+            (None, _) => {}
         }
         if e.is_empty() {
             Ok(pregnancy)
@@ -262,6 +310,35 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         let d = pregnancy(serde_json::json!({"partnerName": "Jane"}), now);
         assert_eq!(d.validate(now).unwrap_err().into_vec()[0].field, "details");
+    }
+
+    #[test]
+    fn an_unknown_field_in_details_is_refused_by_its_name_for_every_type() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let typo = pregnancy(
+            serde_json::json!({"whoIsPregnant": "PARTNER", "expectedDueDat": "2026-09-01"}),
+            now,
+        );
+        let errors = typo.validate(now).unwrap_err().into_vec();
+        assert_eq!(errors[0].field, "details.expectedDueDat");
+        let mut other = pregnancy(serde_json::json!({"partnerName": "Ann", "mood": "x"}), now);
+        other.disclosure_type = DisclosureType::NewRelationship;
+        assert_eq!(
+            other.validate(now).unwrap_err().into_vec()[0].field,
+            "details.mood"
+        );
+        other.details = Some(serde_json::json!({"partnerName": "Ann"}));
+        assert!(other.validate(now).is_ok());
+        other.details = Some(serde_json::json!(["Ann"]));
+        assert_eq!(
+            other.validate(now).unwrap_err().into_vec()[0].field,
+            "details"
+        );
+        let wrong = pregnancy(serde_json::json!({"whoIsPregnant": "AUNT"}), now);
+        assert_eq!(
+            wrong.validate(now).unwrap_err().into_vec()[0].field,
+            "details.whoIsPregnant"
+        );
     }
 
     #[test]

@@ -11,21 +11,22 @@ use super::rule_id::RuleId;
 use super::OrgKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationCreated {
     pub code: String,
     pub kind: OrgKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonUpserted {
     pub created: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskAssessed {
     pub assessment_id: String,
@@ -34,13 +35,13 @@ pub struct RiskAssessed {
 }
 
 /// A household member or declaration recorded or changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HouseholdRecord {
     pub id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCreated {
     pub order_id: String,
@@ -49,7 +50,7 @@ pub struct OrderCreated {
     pub domestic_abuse_related: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderTerminated {
     pub order_id: String,
@@ -64,7 +65,7 @@ pub struct OrderTerminated {
 }
 
 /// The referral an event is about, with what the event adds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OnReferral<T> {
     pub referral_id: String,
@@ -72,71 +73,72 @@ pub struct OnReferral<T> {
     pub status: ReferralStatus,
     pub provider_org: String,
     #[serde(flatten)]
+    #[schema(inline)]
     pub detail: T,
 }
 
 /// An event that adds nothing to the resource it names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Nothing {}
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralSent {
     pub rar_days: Option<i32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralAccepted {
     pub accepted_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralDeclined {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralAssigned {
     pub worker: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralWithdrawn {
     pub code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralRiskUpdated {
     pub context_version: i32,
     pub rosh_raised: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContextVersion {
     pub context_version: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralEnded {
     pub reason: EndReason,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgressReportSubmitted {
     pub report_id: String,
 }
 
 /// A session and what is known of its attendance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppointmentFacts {
     pub appointment_id: String,
@@ -147,7 +149,7 @@ pub struct AppointmentFacts {
     pub no_attendance_reason: Option<NoAttendanceReason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbsenceDecided {
     pub appointment_id: String,
@@ -155,14 +157,14 @@ pub struct AbsenceDecided {
     pub outcome: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WarningIssued {
     pub warning_id: String,
     pub appointment_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DisclosureRecorded {
     pub disclosure_id: String,
@@ -173,10 +175,12 @@ pub struct DisclosureRecorded {
 }
 
 /// A safeguarding prompt: its rule, who must act, by when, and where it stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptFacts {
     pub prompt_id: String,
+    /// The rule that raised it, e.g. `pregnancy-da-mash-referral`.
+    #[schema(value_type = String)]
     pub rule: RuleId,
     pub assignee_role: AssigneeRole,
     pub assignee: Option<String>,
@@ -186,14 +190,14 @@ pub struct PromptFacts {
     pub outcome: Option<Outcome>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewItemConfirmed {
     pub item_id: String,
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewCompleted {
     pub risk_of_reoffending_change: RiskChange,
@@ -201,7 +205,7 @@ pub struct ReviewCompleted {
     pub sign_off_required: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewSignedOff {
     pub signed_off_by: String,

@@ -41,6 +41,18 @@ macro_rules! domain_events {
                 match self { $( Self::$variant(_) => EventType::$variant, )* }
             }
         }
+
+        /// Each event type with the OpenAPI schema of what it carries (its
+        /// `additionalInformation`), in the order of [`EventType::ALL`]; the schemas those refer
+        /// to are added to `refs`. The OpenAPI document types the event envelope from this.
+        pub fn payload_schemas(
+            refs: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        ) -> Vec<(EventType, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)> {
+            vec![ $( {
+                <$payload as utoipa::ToSchema>::schemas(refs);
+                (EventType::$variant, <$payload as utoipa::PartialSchema>::schema())
+            }, )* ]
+        }
     };
 }
 

@@ -42,28 +42,41 @@ pub struct Officer {
     pub name: Option<String>,
 }
 
+/// The responsible officer as a request names them: their subject id (`"jsmith"`) or
+/// `{sub, name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OfficerRef {
+    /// The officer's subject id (the `sub` of their token).
+    #[schema(example = "jsmith")]
+    Sub(String),
+    Named(NamedOfficer),
+}
+
+/// The responsible officer with their name for display.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamedOfficer {
+    /// The officer's subject id (the `sub` of their token).
+    #[schema(example = "jsmith")]
+    pub sub: String,
+    #[serde(default)]
+    #[schema(example = "J Smith")]
+    pub name: Option<String>,
+}
+
 impl<'de> Deserialize<'de> for Officer {
-    /// Accepts `"jsmith"` or `{"sub": "jsmith", "name": "J Smith"}`.
+    /// Accepts `"jsmith"` or `{"sub": "jsmith", "name": "J Smith"}` (nothing else in it).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            Sub(String),
-            Full {
-                sub: String,
-                #[serde(default)]
-                name: Option<String>,
-            },
-        }
-        let form = Form::deserialize(d).map_err(|_| {
+        let form = OfficerRef::deserialize(d).map_err(|_| {
             serde::de::Error::custom(
                 "expected the officer's subject as a string (\"jsmith\") or an object \
-                 {\"sub\": \"jsmith\", \"name\": \"J Smith\"}",
+                 {\"sub\": \"jsmith\", \"name\": \"J Smith\"} with no other fields",
             )
         })?;
         Ok(match form {
-            Form::Sub(sub) => Officer { sub, name: None },
-            Form::Full { sub, name } => Officer { sub, name },
+            OfficerRef::Sub(sub) => Officer { sub, name: None },
+            OfficerRef::Named(NamedOfficer { sub, name }) => Officer { sub, name },
         })
     }
 }
@@ -81,7 +94,7 @@ pub struct NewOrder {
     #[schema(minimum = 1, example = 20)]
     pub rar_max_days: u32,
     /// The officer's subject id, or `{sub, name}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = OfficerRef)]
     pub responsible_officer: Officer,
 }
 

@@ -86,7 +86,7 @@ impl Rosh {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RiskToSelf {
     #[serde(default)]
     pub suicide: bool,
@@ -97,7 +97,7 @@ pub struct RiskToSelf {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mappa {
     /// 1 to 3.
     pub category: u8,

@@ -18,4 +18,5 @@ mod safeguarding;
 mod safeguarding_paging;
 mod scenario;
 mod termination;
+mod typed_contract;
 mod webhooks;

@@ -1,0 +1,232 @@
+//! Checks that the generated OpenAPI document types everything a generated client sends or
+//! reads: every request field (no object without properties, none accepting unknown fields), the
+//! event envelope per event type, and the cursor parameters. Later additions stay typed.
+
+use crate::domain::events::EventType;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+fn document() -> Value {
+    serde_json::from_str(&crate::api::openapi_json()).expect("the document is JSON")
+}
+
+/// Where a schema does not type what it describes, as `<where>: <what is wrong>`.
+struct Walk<'a> {
+    doc: &'a Value,
+    /// Whether objects must refuse unknown fields (request bodies do).
+    closed: bool,
+    seen: BTreeSet<String>,
+    problems: Vec<String>,
+}
+
+impl Walk<'_> {
+    fn schema(&mut self, at: &str, schema: &Value) {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            if self.seen.insert(reference.to_string()) {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                match self.doc["components"]["schemas"].get(name) {
+                    Some(target) => self.schema(name, &target.clone()),
+                    None => self.problems.push(format!("{at}: {reference} is missing")),
+                }
+            }
+            return;
+        }
+        let mut typed = false;
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(items) = schema.get(key).and_then(Value::as_array) {
+                typed = !items.is_empty();
+                if !typed {
+                    self.problems.push(format!("{at}: empty {key}"));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    self.schema(&format!("{at}/{key}/{i}"), item);
+                }
+            }
+        }
+        let types: Vec<&str> = match schema.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        if types.is_empty() && !typed && schema.get("enum").is_none() {
+            self.problems.push(format!("{at}: no type"));
+        }
+        if types.contains(&"object") {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            match properties {
+                Some(properties) if !properties.is_empty() => {
+                    for (name, property) in properties {
+                        self.schema(&format!("{at}.{name}"), property);
+                    }
+                }
+                _ => self
+                    .problems
+                    .push(format!("{at}: an object without properties")),
+            }
+            if self.closed && schema.get("additionalProperties") != Some(&Value::Bool(false)) {
+                self.problems
+                    .push(format!("{at}: accepts fields it does not define"));
+            }
+        }
+        if types.contains(&"array") {
+            match schema.get("items") {
+                Some(items) => self.schema(&format!("{at}[]"), items),
+                None => self.problems.push(format!("{at}: an array of anything")),
+            }
+        }
+    }
+}
+
+fn problems(doc: &Value, closed: bool, schemas: &[(String, Value)]) -> Vec<String> {
+    let mut walk = Walk {
+        doc,
+        closed,
+        seen: BTreeSet::new(),
+        problems: Vec::new(),
+    };
+    for (at, schema) in schemas {
+        walk.schema(at, schema);
+    }
+    walk.problems
+}
+
+/// Every request body's schema, as `METHOD path`.
+fn request_bodies(doc: &Value) -> Vec<(String, Value)> {
+    let mut bodies = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                for media in content.values() {
+                    bodies.push((format!("{method} {path}"), media["schema"].clone()));
+                }
+            }
+        }
+    }
+    bodies
+}
+
+#[test]
+fn every_request_body_types_every_field_and_refuses_unknown_ones() {
+    let doc = document();
+    let bodies = request_bodies(&doc);
+    assert!(
+        bodies.len() > 20,
+        "found only {} request bodies",
+        bodies.len()
+    );
+    let problems = problems(&doc, true, &bodies);
+    assert!(
+        problems.is_empty(),
+        "untyped request schemas:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_walk_reports_an_untyped_object_and_one_open_to_unknown_fields() {
+    let doc = serde_json::json!({"components": {"schemas": {
+        "Loose": {"type": "object"},
+        "Open": {"type": "object", "properties": {"a": {"type": "string"}}},
+        "Anything": {"type": "object", "properties": {"a": {}},
+            "additionalProperties": false},
+    }}});
+    let refs = ["Loose", "Open", "Anything"].map(|n| {
+        (
+            n.to_string(),
+            serde_json::json!({"$ref": format!("#/components/schemas/{n}")}),
+        )
+    });
+    assert_eq!(
+        problems(&doc, true, &refs),
+        [
+            "Loose: an object without properties",
+            "Loose: accepts fields it does not define",
+            "Open: accepts fields it does not define",
+            "Anything.a: no type",
+        ]
+    );
+}
+
+#[test]
+fn every_event_type_has_an_envelope_whose_additional_information_is_typed() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let envelope = &schemas["EventEnvelope"];
+    let branches = envelope["oneOf"]
+        .as_array()
+        .expect("EventEnvelope is a oneOf");
+    assert_eq!(branches.len(), EventType::ALL.len());
+    assert_eq!(envelope["discriminator"]["propertyName"], "eventType");
+    let mut informations = Vec::new();
+    for &t in EventType::ALL {
+        let name = super::openapi_events::envelope_name(t);
+        assert_eq!(
+            envelope["discriminator"]["mapping"][t.as_str()],
+            format!("#/components/schemas/{name}")
+        );
+        let branch = &schemas[name.as_str()];
+        assert_eq!(
+            branch["properties"]["eventType"]["enum"],
+            serde_json::json!([t.as_str()])
+        );
+        let information = branch["properties"]["additionalInformation"].clone();
+        assert_eq!(information["type"], "object", "{t}: {information}");
+        informations.push((t.as_str().to_string(), information));
+    }
+    let problems = problems(&doc, false, &informations);
+    assert!(
+        problems.is_empty(),
+        "untyped event payloads:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_document_lists_every_event_type() {
+    let doc = document();
+    let listed: Vec<&str> = doc["components"]["schemas"]["EventType"]["enum"]
+        .as_array()
+        .expect("EventType lists the names")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+    assert_eq!(listed, all);
+    let feed_filter = doc["paths"]["/api/v1/events"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "type")
+        .expect("the feed filters by type")
+        .clone();
+    assert_eq!(
+        feed_filter["schema"]["$ref"],
+        "#/components/schemas/EventType"
+    );
+    let subscribed = &doc["components"]["schemas"]["NewSubscription"]["properties"]["eventTypes"];
+    assert_eq!(
+        subscribed["items"]["$ref"],
+        "#/components/schemas/EventType"
+    );
+}
+
+#[test]
+fn every_cursor_parameter_is_an_opaque_string_with_its_pattern() {
+    let doc = document();
+    let mut cursors = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["name"] == "cursor" {
+                    cursors += 1;
+                    assert_eq!(param["schema"]["type"], "string");
+                    assert_eq!(
+                        param["schema"]["pattern"],
+                        crate::api::pagination::CURSOR_PATTERN
+                    );
+                }
+            }
+        }
+    }
+    assert!(cursors > 10, "found only {cursors} cursor parameters");
+}
