@@ -8,6 +8,7 @@
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
+pub mod case_notes;
 pub mod chronology;
 pub mod disclosures;
 pub mod events;
@@ -55,6 +56,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "referrals", description = "Commissioning a provider with offence and risk context; the provider's shared view."),
         (name = "appointments", description = "Sessions, attendance and the officer's absence decisions."),
         (name = "reports", description = "Progress and end-of-service reports; ending a referral."),
+        (name = "case-notes", description = "The running two-way record on a referral; a note that sounds like a disclosure raises a prompt."),
         (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
         (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
         (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
@@ -92,6 +94,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(appointments::configure)
             .configure(attendance::configure)
             .configure(reports::configure)
+            .configure(case_notes::configure)
             .configure(disclosures::configure)
             .configure(prompts::configure)
             .configure(termination::configure)

@@ -75,6 +75,7 @@ const MODULES: &[&[Access]] = &[
     super::attendance::ACCESS,
     super::audit::ACCESS,
     super::chronology::ACCESS,
+    super::case_notes::ACCESS,
     super::disclosures::ACCESS,
     super::events::ACCESS,
     super::health::ACCESS,

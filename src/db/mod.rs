@@ -6,6 +6,7 @@
 
 pub mod appointments;
 pub mod audit;
+pub mod case_notes;
 pub mod disclosures;
 pub mod events;
 pub mod idempotency;

@@ -204,6 +204,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        provider_org -> Text,
+        author_org -> Text,
+        author_sub -> Text,
+        author_name -> Text,
+        subject -> Text,
+        body -> Text,
+        sensitivity -> Text,
+        corrects -> Nullable<Text>,
+        disclosure_id -> Nullable<Text>,
+        not_a_disclosure_reason -> Nullable<Text>,
+        possible_disclosure -> Nullable<Text>,
+        prompt_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     safeguarding_prompts (id) {
         id -> Text,
         crn -> Text,
@@ -387,6 +409,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     referral_contexts,
     disclosures,
+    case_notes,
     safeguarding_prompts,
     appointments,
     appointment_history,

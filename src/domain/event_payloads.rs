@@ -2,6 +2,7 @@
 //! resource it concerns; `detailUrl` says where to read the rest.
 
 use super::appointment::{AppointmentKind, Attended, NoAttendanceReason};
+use super::case_note::Sensitivity;
 use super::disclosure::DisclosureType;
 use super::order::RiskChange;
 use super::prompt::{AssigneeRole, Outcome, PromptStatus};
@@ -160,6 +161,22 @@ pub struct AbsenceDecided {
 pub struct WarningIssued {
     pub warning_id: String,
     pub appointment_id: String,
+}
+
+/// A case note, without its subject or body (an event may reach roles that may not read them).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseNoteAdded {
+    pub case_note_id: String,
+    pub sensitivity: Sensitivity,
+    /// The side that wrote it.
+    pub written_by: OrgKind,
+    /// The earlier note it corrects.
+    pub corrects: Option<String>,
+    /// The detector found words that may mean a disclosure.
+    pub possible_disclosure: bool,
+    /// A `case-note-possible-disclosure` prompt was raised.
+    pub prompt_raised: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

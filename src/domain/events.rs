@@ -72,6 +72,7 @@ domain_events! {
     WarningIssued(WarningIssued) = "rarlink.warning.issued", "The officer issued a warning for an unacceptable absence.";
     ProgressReportSubmitted(OnReferral<ProgressReportSubmitted>) = "rarlink.progress-report.submitted", "The provider reported progress.";
     EndOfServiceReportSubmitted(OnReferral<Nothing>) = "rarlink.end-of-service-report.submitted", "The provider submitted its end-of-service report.";
+    CaseNoteAdded(OnReferral<CaseNoteAdded>) = "rarlink.case-note.added", "A case note was added to a referral (the event never carries its subject or body).";
     DisclosureRecorded(DisclosureRecorded) = "rarlink.disclosure.recorded", "A disclosure was recorded.";
     SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
     SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";

@@ -67,6 +67,10 @@ uuid_id!(
     /// A disclosure.
     DisclosureId
 );
+uuid_id!(
+    /// A case note on a referral.
+    CaseNoteId
+);
 
 #[cfg(test)]
 mod tests {

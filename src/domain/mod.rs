@@ -2,6 +2,7 @@
 //! referral state machine.
 
 pub mod appointment;
+pub mod case_note;
 pub mod crn;
 pub mod disclosure;
 pub mod event_payloads;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod audit_and_events;
+mod case_notes;
 mod case_record_paging;
 mod commissioning;
 mod delivery;
