@@ -5,6 +5,7 @@
 //! status; [`openapi_doc::finish`] then completes the document in one place (problem bodies, the
 //! errors every operation can return, security, parameter patterns).
 
+pub mod amendments;
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
@@ -91,6 +92,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(orders::configure)
             .configure(referrals::configure)
             .configure(referral_actions::configure)
+            .configure(amendments::configure)
             .configure(appointments::configure)
             .configure(attendance::configure)
             .configure(reports::configure)

@@ -226,6 +226,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    referral_amendments (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        reason -> Text,
+        changes -> Text,
+        amended_at -> Timestamp,
+        amended_by -> Text,
+        amended_by_name -> Text,
+    }
+}
+
+diesel::table! {
     safeguarding_prompts (id) {
         id -> Text,
         crn -> Text,
@@ -410,6 +423,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_contexts,
     disclosures,
     case_notes,
+    referral_amendments,
     safeguarding_prompts,
     appointments,
     appointment_history,

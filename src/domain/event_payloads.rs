@@ -80,6 +80,15 @@ pub struct OnReferral<T> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Nothing {}
 
+/// An amendment of a sent referral: which fields changed (the before and after are at
+/// `GET /referrals/{id}/amendments`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralAmended {
+    pub amendment_id: String,
+    pub fields: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralSent {

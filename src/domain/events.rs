@@ -62,6 +62,7 @@ domain_events! {
     ReferralWithdrawn(OnReferral<ReferralWithdrawn>) = "rarlink.referral.withdrawn", "Probation withdrew a referral.";
     ReferralRiskUpdated(OnReferral<ReferralRiskUpdated>) = "rarlink.referral.risk-updated", "Risk information changed; the provider must acknowledge the new version.";
     ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
+    ReferralAmended(OnReferral<ReferralAmended>) = "rarlink.referral.amended", "Probation amended a sent referral (deadline, RAR days, outcomes, needs or history), with a reason.";
     ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
     AppointmentBooked(AppointmentFacts) = "rarlink.appointment.booked", "The provider booked a session.";
     AppointmentRescheduled(AppointmentFacts) = "rarlink.appointment.rescheduled", "A session was moved.";
