@@ -71,6 +71,7 @@ pub const CASE_RECORD: &[Caller] = &[Probation, Integration];
 
 /// Every module's declarations.
 const MODULES: &[&[Access]] = &[
+    super::action_plans::ACCESS,
     super::amendments::ACCESS,
     super::appointments::ACCESS,
     super::attendance::ACCESS,

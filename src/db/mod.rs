@@ -4,6 +4,7 @@
 //! in the crate is written once against [`DbConnection`]. Diesel calls block, so handlers reach the
 //! database only through [`Db::run`], which moves the work onto actix's blocking thread pool.
 
+pub mod action_plans;
 pub mod amendments;
 pub mod appointments;
 pub mod audit;

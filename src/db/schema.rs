@@ -271,6 +271,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    action_plans (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        version -> Integer,
+        status -> Text,
+        activities -> Text,
+        number_of_sessions -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        change_request_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     appointments (id) {
         id -> Text,
         referral_id -> Text,
@@ -425,6 +444,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_notes,
     referral_amendments,
     safeguarding_prompts,
+    action_plans,
     appointments,
     appointment_history,
     warnings,

@@ -172,6 +172,15 @@ pub struct WarningIssued {
     pub appointment_id: String,
 }
 
+/// A version of an action plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionPlanFacts {
+    pub action_plan_id: String,
+    pub version: i32,
+    pub number_of_sessions: i32,
+}
+
 /// A case note, without its subject or body (an event may reach roles that may not read them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

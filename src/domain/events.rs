@@ -64,6 +64,9 @@ domain_events! {
     ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
     ReferralAmended(OnReferral<ReferralAmended>) = "rarlink.referral.amended", "Probation amended a sent referral (deadline, RAR days, outcomes, needs or history), with a reason.";
     ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
+    ActionPlanSubmitted(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.submitted", "The provider submitted a version of its action plan for approval.";
+    ActionPlanApproved(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.approved", "The officer approved a version of the action plan; it replaces any earlier approved version.";
+    ActionPlanChangesRequested(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.changes-requested", "The officer sent a submitted action plan back with a note.";
     AppointmentBooked(AppointmentFacts) = "rarlink.appointment.booked", "The provider booked a session.";
     AppointmentRescheduled(AppointmentFacts) = "rarlink.appointment.rescheduled", "A session was moved.";
     AppointmentCancelled(AppointmentFacts) = "rarlink.appointment.cancelled", "A session was cancelled.";

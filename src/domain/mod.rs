@@ -1,6 +1,7 @@
 //! Domain types parsed from input, so invalid values cannot reach the rest of the code, and the
 //! referral state machine.
 
+pub mod action_plan;
 pub mod amendment;
 pub mod appointment;
 pub mod case_note;

@@ -3,6 +3,7 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod action_plans;
 pub mod amendments;
 pub mod appointments;
 pub mod attendance;

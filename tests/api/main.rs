@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod action_plans;
 mod amendments;
 mod audit_and_events;
 mod case_notes;
