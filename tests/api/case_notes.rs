@@ -350,3 +350,100 @@ async fn notes_stop_28_days_after_the_referral_ends_and_drafts_take_none() {
     .await;
     assert_eq!(p["currentState"], "WITHDRAWN");
 }
+
+#[actix_web::test]
+async fn the_chronology_shows_notes_with_their_text_plan_approvals_and_amendments() {
+    let (app, case) = app().await;
+    add_note(&app, &case, &app.worker(), &note(GIRLFRIEND)).await;
+    let referral = expect(
+        app.get(
+            &format!("/api/v1/referrals/{}", case.referral_id),
+            &app.pp(),
+        )
+        .await,
+        200,
+        "referral",
+    )
+    .await;
+    let plans = format!("/api/v1/referrals/{}/action-plans", case.referral_id);
+    let plan = id_of(
+        &expect(
+            app.post(
+                &plans,
+                &app.worker(),
+                &json!({"activities": [{"description": "One-to-one",
+                        "desiredOutcomeId": referral["desiredOutcomes"][0]["id"]}],
+                        "numberOfSessions": 6}),
+            )
+            .await,
+            201,
+            "draft plan",
+        )
+        .await,
+    );
+    for (action, token) in [("submit", app.worker()), ("approve", app.pp())] {
+        expect(
+            app.post(&format!("{plans}/{plan}/{action}"), &token, &json!({}))
+                .await,
+            200,
+            action,
+        )
+        .await;
+    }
+    expect(
+        app.post(
+            &format!("/api/v1/referrals/{}/amendments", case.referral_id),
+            &app.pp(),
+            &json!({"changes": {"rarDays": 12}, "reason": "More sessions needed"}),
+        )
+        .await,
+        201,
+        "amend",
+    )
+    .await;
+
+    let chronology = expect(
+        app.get(
+            &format!("/api/v1/people/{}/chronology", case.crn),
+            &app.pp(),
+        )
+        .await,
+        200,
+        "chronology",
+    )
+    .await;
+    let entries = chronology.as_array().unwrap();
+    let find = |what: &str| {
+        entries
+            .iter()
+            .find(|e| e["what"] == what)
+            .unwrap_or_else(|| panic!("no {what} in {chronology}"))
+    };
+    let noted = find("case-note.added");
+    assert_eq!(noted["agency"], PROVIDER);
+    assert_eq!(noted["note"]["subject"], "Session 3");
+    assert_eq!(noted["note"]["body"], GIRLFRIEND);
+    assert_eq!(noted["note"]["sensitivity"], "STANDARD");
+    assert!(noted["description"].as_str().unwrap().contains("Session 3"));
+    assert!(find("action-plan.approved")["description"]
+        .as_str()
+        .unwrap()
+        .contains("version 1 approved"));
+    assert!(find("referral.amended")["description"]
+        .as_str()
+        .unwrap()
+        .contains("rarDays"));
+    let csv = app
+        .get(
+            &format!("/api/v1/people/{}/chronology?format=csv", case.crn),
+            &app.pp(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("case-note.added") && csv.contains("Session 3"),
+        "{csv}"
+    );
+}
