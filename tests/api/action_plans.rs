@@ -228,3 +228,34 @@ async fn another_organisation_sees_no_plan_and_each_side_does_only_its_part() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn the_termination_review_notes_planned_activities_never_delivered() {
+    let (app, case, outcome) = app().await;
+    approved(&app, &case, &outcome, 4).await;
+    let review = expect(
+        app.get(
+            &format!("/api/v1/orders/{}/termination-review", case.order_id),
+            &app.pp(),
+        )
+        .await,
+        200,
+        "termination review",
+    )
+    .await;
+    let item = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "ACTION_PLAN")
+        .unwrap_or_else(|| panic!("no action plan item in {review}"));
+    assert_eq!(item["id"], format!("action-plan-{}", case.referral_id));
+    assert_eq!(item["state"], "OUTSTANDING");
+    assert!(item["confirmable"].as_bool().unwrap());
+    let evidence = item["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("never delivered")
+            && evidence.contains("Weekly one-to-one on escalation in relationships"),
+        "{evidence}"
+    );
+}
