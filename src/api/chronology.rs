@@ -6,9 +6,10 @@ use super::operations::{op, Access, PROBATION};
 use super::parse::crn_param;
 use crate::auth::Permission;
 use crate::db::events::EventRow;
+use crate::domain::case_note::Sensitivity;
 use crate::error::ApiError;
 use crate::http::Ctx;
-use crate::services::chronology::of_person;
+use crate::services::chronology::{of_person, Chronology};
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,21 @@ pub struct ChronologyEntry {
     pub what: String,
     pub description: String,
     pub link: String,
+    /// For `case-note.added`: the note's subject, sensitivity and (for roles that may read
+    /// notes) body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<NoteInChronology>,
+}
+
+/// What a case note says, as the chronology shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteInChronology {
+    pub subject: String,
+    pub sensitivity: Sensitivity,
+    /// Absent for roles that may not read case notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 impl From<EventRow> for ChronologyEntry {
@@ -62,8 +78,38 @@ impl From<EventRow> for ChronologyEntry {
             what: row.event_type.trim_start_matches("rarlink.").to_string(),
             description: row.description,
             link: row.detail_url,
+            note: None,
         }
     }
+}
+
+/// The entries of a chronology: each event, and for a case note its subject (in the description
+/// too, so the CSV shows it) and, where the caller may read it, its body.
+pub fn entries(recorded: Chronology) -> Vec<ChronologyEntry> {
+    let Chronology {
+        events,
+        mut notes,
+        note_bodies,
+    } = recorded;
+    events
+        .into_iter()
+        .map(|row| {
+            let note = row
+                .detail_url
+                .strip_prefix("/api/v1/case-notes/")
+                .and_then(|id| notes.remove(id));
+            let mut entry = ChronologyEntry::from(row);
+            if let Some(n) = note {
+                entry.description = format!("{}: {}", entry.description, n.subject);
+                entry.note = Some(NoteInChronology {
+                    subject: n.subject,
+                    sensitivity: n.sensitivity,
+                    body: note_bodies.then_some(n.body),
+                });
+            }
+            entry
+        })
+        .collect()
 }
 
 /// Quotes a field for RFC 4180 CSV; a leading `=`, `+`, `-`, `@`, tab or carriage return is
@@ -103,7 +149,8 @@ pub fn to_csv(entries: &[ChronologyEntry]) -> String {
 ///
 /// Everything recorded about the person, by every agency, in time order: commissioning, risk,
 /// household facts and declarations, sessions and attendance, disclosures, prompts and their
-/// resolutions, decisions, reports and the termination review. Probation only.
+/// resolutions, decisions, reports and the termination review; case notes (subject, sensitivity
+/// and body), action plan decisions and referral amendments. Probation only.
 #[utoipa::path(
     tag = "chronology",
     params(("crn" = String, Path, description = "Case reference number"), ChronologyQuery),
@@ -125,12 +172,12 @@ pub async fn chronology(
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let format = query.format.unwrap_or_default();
-    let rows = ctx
+    let recorded = ctx
         .read(Permission::ReadCasework, "chronology.read", move |w| {
             of_person(w, &crn)
         })
         .await?;
-    let entries: Vec<ChronologyEntry> = rows.into_iter().map(ChronologyEntry::from).collect();
+    let entries = entries(recorded);
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(entries),
         Format::Csv => HttpResponse::Ok()

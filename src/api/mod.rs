@@ -5,9 +5,12 @@
 //! status; [`openapi_doc::finish`] then completes the document in one place (problem bodies, the
 //! errors every operation can return, security, parameter patterns).
 
+pub mod action_plans;
+pub mod amendments;
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
+pub mod case_notes;
 pub mod chronology;
 pub mod disclosures;
 pub mod events;
@@ -58,6 +61,8 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "referrals", description = "Commissioning a provider with offence and risk context; the provider's shared view."),
         (name = "appointments", description = "Sessions, attendance and the officer's absence decisions."),
         (name = "reports", description = "Progress and end-of-service reports; ending a referral."),
+        (name = "action-plans", description = "The provider's activities and sessions against the desired outcomes, approved by the officer; every version kept."),
+        (name = "case-notes", description = "The running two-way record on a referral; a note that sounds like a disclosure raises a prompt."),
         (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
         (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
         (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
@@ -92,9 +97,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(orders::configure)
             .configure(referrals::configure)
             .configure(referral_actions::configure)
+            .configure(amendments::configure)
+            .configure(action_plans::configure)
             .configure(appointments::configure)
             .configure(attendance::configure)
             .configure(reports::configure)
+            .configure(case_notes::configure)
             .configure(disclosures::configure)
             .configure(prompts::configure)
             .configure(termination::configure)

@@ -71,10 +71,13 @@ pub const CASE_RECORD: &[Caller] = &[Probation, Integration];
 
 /// Every module's declarations.
 const MODULES: &[&[Access]] = &[
+    super::action_plans::ACCESS,
+    super::amendments::ACCESS,
     super::appointments::ACCESS,
     super::attendance::ACCESS,
     super::audit::ACCESS,
     super::chronology::ACCESS,
+    super::case_notes::ACCESS,
     super::disclosures::ACCESS,
     super::events::ACCESS,
     super::health::ACCESS,

@@ -47,7 +47,8 @@ pub const ACCESS: &[Access] = &[
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
-    /// `DISCLOSURE`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL` or `ORDER`.
+    /// `DISCLOSURE`, `DECLARATION`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`, `ORDER` or
+    /// `CASE_NOTE`.
     #[schema(value_type = String)]
     pub kind: TriggerKind,
     pub id: String,

@@ -4,7 +4,9 @@
 
 use crate::db::referrals::ReferralRow;
 use crate::domain::order::Officer;
-use crate::domain::referral::{ReferralContent, ReferralStatus, SharedContextVersion};
+use crate::domain::referral::{
+    DesiredOutcome, ReferralContent, ReferralStatus, SharedContextVersion,
+};
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, IfMatch};
 use crate::services::referrals::{self, Audience, ProviderContext, ReferralRecord};
@@ -82,6 +84,9 @@ pub struct SharedReferralView {
     pub completion_deadline: Option<NaiveDate>,
     pub relevant_history: Option<String>,
     pub additional_needs: Option<String>,
+    /// The desired outcomes as they stand now, amendments included (`sharedContext` keeps them
+    /// as they were when that version was shared).
+    pub desired_outcomes: Vec<DesiredOutcome>,
     pub assigned_worker: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -209,6 +214,7 @@ fn shared_view(
         completion_deadline: content.completion_deadline,
         relevant_history: content.relevant_history,
         additional_needs: content.additional_needs,
+        desired_outcomes: content.desired_outcomes,
         sent_at: row.sent_at.map(|t| t.and_utc()),
         accepted_at: row.accepted_at.map(|t| t.and_utc()),
         ending: ending(&row),

@@ -85,6 +85,8 @@ pub enum Permission {
     ReadReferrals,
     /// Accept, decline, book sessions, record attendance, progress and disclosures.
     DeliverReferral,
+    /// Write case notes on a referral (either side).
+    WriteCaseNotes,
     /// Assign provider workers.
     AssignWorker,
     /// Resolve and read safeguarding prompts.
@@ -109,6 +111,7 @@ impl Permission {
             Permission::Commission => "commission",
             Permission::ReadReferrals => "read-referrals",
             Permission::DeliverReferral => "deliver-referral",
+            Permission::WriteCaseNotes => "write-case-notes",
             Permission::AssignWorker => "assign-worker",
             Permission::ReadPrompts => "read-prompts",
             Permission::ResolvePrompts => "resolve-prompts",
@@ -141,6 +144,12 @@ impl Permission {
                 ProviderManager,
             ],
             Permission::DeliverReferral => &[ProviderWorker, ProviderManager],
+            Permission::WriteCaseNotes => &[
+                ProbationPractitioner,
+                ProbationManager,
+                ProviderWorker,
+                ProviderManager,
+            ],
             Permission::AssignWorker => &[ProviderManager],
             Permission::ReadPrompts => &[ProbationPractitioner, ProbationManager, ProviderManager],
             Permission::ResolvePrompts => {

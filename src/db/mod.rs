@@ -4,8 +4,11 @@
 //! in the crate is written once against [`DbConnection`]. Diesel calls block, so handlers reach the
 //! database only through [`Db::run`], which moves the work onto actix's blocking thread pool.
 
+pub mod action_plans;
+pub mod amendments;
 pub mod appointments;
 pub mod audit;
+pub mod case_notes;
 pub mod disclosures;
 pub mod events;
 pub mod idempotency;

@@ -204,6 +204,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        probation_org -> Text,
+        provider_org -> Text,
+        author_org -> Text,
+        author_sub -> Text,
+        author_name -> Text,
+        subject -> Text,
+        body -> Text,
+        sensitivity -> Text,
+        corrects -> Nullable<Text>,
+        disclosure_id -> Nullable<Text>,
+        not_a_disclosure_reason -> Nullable<Text>,
+        possible_disclosure -> Nullable<Text>,
+        prompt_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_amendments (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        reason -> Text,
+        changes -> Text,
+        amended_at -> Timestamp,
+        amended_by -> Text,
+        amended_by_name -> Text,
+    }
+}
+
+diesel::table! {
     safeguarding_prompts (id) {
         id -> Text,
         crn -> Text,
@@ -232,6 +267,25 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         resolved_by -> Nullable<Text>,
         resolved_by_role -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    action_plans (id) {
+        id -> Text,
+        referral_id -> Text,
+        crn -> Text,
+        version -> Integer,
+        status -> Text,
+        activities -> Text,
+        number_of_sessions -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        change_request_note -> Nullable<Text>,
     }
 }
 
@@ -387,7 +441,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     referral_contexts,
     disclosures,
+    case_notes,
+    referral_amendments,
     safeguarding_prompts,
+    action_plans,
     appointments,
     appointment_history,
     warnings,

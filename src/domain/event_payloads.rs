@@ -2,6 +2,7 @@
 //! resource it concerns; `detailUrl` says where to read the rest.
 
 use super::appointment::{AppointmentKind, Attended, NoAttendanceReason};
+use super::case_note::Sensitivity;
 use super::disclosure::DisclosureType;
 use super::order::RiskChange;
 use super::prompt::{AssigneeRole, Outcome, PromptStatus};
@@ -80,6 +81,15 @@ pub struct OnReferral<T> {
 /// An event that adds nothing to the resource it names.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Nothing {}
+
+/// An amendment of a sent referral: which fields changed (the before and after are at
+/// `GET /referrals/{id}/amendments`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralAmended {
+    pub amendment_id: String,
+    pub fields: Vec<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -162,6 +172,31 @@ pub struct AbsenceDecided {
 pub struct WarningIssued {
     pub warning_id: String,
     pub appointment_id: String,
+}
+
+/// A version of an action plan.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionPlanFacts {
+    pub action_plan_id: String,
+    pub version: i32,
+    pub number_of_sessions: i32,
+}
+
+/// A case note, without its subject or body (an event may reach roles that may not read them).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseNoteAdded {
+    pub case_note_id: String,
+    pub sensitivity: Sensitivity,
+    /// The side that wrote it.
+    pub written_by: OrgKind,
+    /// The earlier note it corrects.
+    pub corrects: Option<String>,
+    /// The detector found words that may mean a disclosure.
+    pub possible_disclosure: bool,
+    /// A `case-note-possible-disclosure` prompt was raised.
+    pub prompt_raised: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

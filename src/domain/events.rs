@@ -74,7 +74,11 @@ domain_events! {
     ReferralWithdrawn(OnReferral<ReferralWithdrawn>) = "rarlink.referral.withdrawn", "Probation withdrew a referral.";
     ReferralRiskUpdated(OnReferral<ReferralRiskUpdated>) = "rarlink.referral.risk-updated", "Risk information changed; the provider must acknowledge the new version.";
     ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
+    ReferralAmended(OnReferral<ReferralAmended>) = "rarlink.referral.amended", "Probation amended a sent referral (deadline, RAR days, outcomes, needs or history), with a reason.";
     ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
+    ActionPlanSubmitted(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.submitted", "The provider submitted a version of its action plan for approval.";
+    ActionPlanApproved(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.approved", "The officer approved a version of the action plan; it replaces any earlier approved version.";
+    ActionPlanChangesRequested(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.changes-requested", "The officer sent a submitted action plan back with a note.";
     AppointmentBooked(AppointmentFacts) = "rarlink.appointment.booked", "The provider booked a session.";
     AppointmentRescheduled(AppointmentFacts) = "rarlink.appointment.rescheduled", "A session was moved.";
     AppointmentCancelled(AppointmentFacts) = "rarlink.appointment.cancelled", "A session was cancelled.";
@@ -84,6 +88,7 @@ domain_events! {
     WarningIssued(WarningIssued) = "rarlink.warning.issued", "The officer issued a warning for an unacceptable absence.";
     ProgressReportSubmitted(OnReferral<ProgressReportSubmitted>) = "rarlink.progress-report.submitted", "The provider reported progress.";
     EndOfServiceReportSubmitted(OnReferral<Nothing>) = "rarlink.end-of-service-report.submitted", "The provider submitted its end-of-service report.";
+    CaseNoteAdded(OnReferral<CaseNoteAdded>) = "rarlink.case-note.added", "A case note was added to a referral (the event never carries its subject or body).";
     DisclosureRecorded(DisclosureRecorded) = "rarlink.disclosure.recorded", "A disclosure was recorded.";
     SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
     SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";

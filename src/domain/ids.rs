@@ -67,6 +67,14 @@ uuid_id!(
     /// A disclosure.
     DisclosureId
 );
+uuid_id!(
+    /// A case note on a referral.
+    CaseNoteId
+);
+uuid_id!(
+    /// A version of a referral's action plan.
+    ActionPlanId
+);
 
 #[cfg(test)]
 mod tests {

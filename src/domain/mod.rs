@@ -1,7 +1,10 @@
 //! Domain types parsed from input, so invalid values cannot reach the rest of the code, and the
 //! referral state machine.
 
+pub mod action_plan;
+pub mod amendment;
 pub mod appointment;
+pub mod case_note;
 pub mod crn;
 pub mod disclosure;
 pub mod event_payloads;

@@ -45,6 +45,8 @@ crate::text_enum! {
         Appointment = "APPOINTMENT",
         Referral = "REFERRAL",
         Order = "ORDER",
+        /// A case note that sounded like a disclosure.
+        CaseNote = "CASE_NOTE",
     }
 }
 

@@ -3,11 +3,13 @@
 //! - [`working_days`]: deadlines in London working days (weekends and E&W bank holidays skipped);
 //! - [`prompt`]: what a rule produces, and per-rule deadline overrides;
 //! - [`disclosure`]: the safeguarding rules for disclosures;
+//! - [`case_note`]: a case note that sounds like a disclosure (a word list) and its prompt;
 //! - [`attendance`]: absences, the disengagement pattern, warnings and breach, provider concerns;
 //! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent;
 //! - [`termination`]: the termination review checklist, its status and when a manager signs off.
 
 pub mod attendance;
+pub mod case_note;
 pub mod disclosure;
 pub mod prompt;
 pub mod risk_change;

@@ -16,6 +16,8 @@ pub enum ItemKind {
     SafeguardingPrompt,
     Household,
     AgenciesNotified,
+    /// The activities of the referral's approved action plan, and whether they were delivered.
+    ActionPlan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -52,6 +54,19 @@ pub struct ReferralFact {
     pub rar_days: u32,
     pub delivered: u32,
     pub end_of_service_at: Option<DateTime<Utc>>,
+    /// The referral's current approved action plan, if it has one.
+    pub plan: Option<PlanFact>,
+}
+
+/// A referral's approved action plan and the delivery sessions attended under the referral.
+#[derive(Debug, Clone)]
+pub struct PlanFact {
+    pub version: i32,
+    pub sessions: u32,
+    /// Attended delivery sessions on the referral.
+    pub attended: u32,
+    pub activities: Vec<String>,
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +254,39 @@ pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
             None,
         ));
     }
+    for (r, plan) in f
+        .referrals
+        .iter()
+        .filter_map(|r| r.plan.as_ref().map(|p| (r, p)))
+    {
+        let delivered = plan.attended >= plan.sessions;
+        items.push(f.item(
+            format!("action-plan-{}", r.id),
+            ItemKind::ActionPlan,
+            format!("Action plan (version {}) of {} delivered", plan.version, r.provider_org),
+            if delivered {
+                format!("{} of {} planned sessions attended", plan.attended, plan.sessions)
+            } else if plan.attended == 0 {
+                format!(
+                    "No planned session was attended: these activities were never delivered: {}",
+                    plan.activities.join("; ")
+                )
+            } else {
+                format!(
+                    "{} of {} planned sessions attended; sessions are not linked to activities, so record which of these were never delivered: {}",
+                    plan.attended,
+                    plan.sessions,
+                    plan.activities.join("; ")
+                )
+            },
+            r.provider_org.clone(),
+            Some(format!("/api/v1/referrals/{}/action-plans", r.id)),
+            delivered,
+            true,
+            plan.approved_at,
+            plan.approved_at,
+        ));
+    }
     for d in &f.disclosures {
         items.push(f.item(
             format!("disclosure-{}", d.id),
@@ -415,6 +463,7 @@ mod tests {
                 rar_days: 10,
                 delivered: 2,
                 end_of_service_at: None,
+                plan: None,
             }],
             disclosures: vec![DisclosureFact {
                 id: "d1".into(),
@@ -560,6 +609,47 @@ mod tests {
             sign_off_reasons(&f, RiskChange::Same, RiskChange::Same).len(),
             1
         );
+    }
+
+    #[test]
+    fn activities_of_the_approved_plan_never_delivered_are_noted_until_the_officer_confirms() {
+        let plan = |attended: u32| PlanFact {
+            version: 2,
+            sessions: 6,
+            attended,
+            activities: vec!["Anger work".into(), "Relationships".into()],
+            approved_at: Some(t(1)),
+        };
+        let cases = [
+            (
+                0,
+                ItemState::Outstanding,
+                "never delivered: Anger work; Relationships",
+            ),
+            (
+                3,
+                ItemState::Outstanding,
+                "3 of 6 planned sessions attended; sessions are not linked",
+            ),
+            (6, ItemState::Satisfied, "6 of 6 planned sessions attended"),
+        ];
+        for (attended, state, evidence) in cases {
+            let mut f = facts();
+            f.referrals[0].plan = Some(plan(attended));
+            let items = checklist(&f);
+            let item = items.iter().find(|i| i.id == "action-plan-r1").unwrap();
+            assert_eq!(item.kind, ItemKind::ActionPlan);
+            assert_eq!(item.state, state, "{attended}");
+            assert!(item.evidence.contains(evidence), "{}", item.evidence);
+        }
+        let mut f = facts();
+        f.referrals[0].plan = Some(plan(0));
+        confirm(&mut f, "action-plan-r1", 2);
+        let items = checklist(&f);
+        assert!(!outstanding(&items).contains(&"action-plan-r1".to_string()));
+        assert!(checklist(&facts())
+            .iter()
+            .all(|i| i.kind != ItemKind::ActionPlan));
     }
 
     #[test]

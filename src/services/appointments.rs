@@ -167,6 +167,7 @@ pub fn book(
         ));
     }
     check_time(w, &referral, new.starts_at)?;
+    super::action_plans::check_room_for_session(w, &referral, new.kind)?;
     let row = AppointmentRow {
         id: uuid::Uuid::now_v7().to_string(),
         referral_id: referral.id.clone(),

@@ -3,9 +3,12 @@
 //! rules and the queries they use live in `domain/`, `rules/` and `db/`.
 
 pub mod access;
+pub mod action_plans;
+pub mod amendments;
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
+pub mod case_notes;
 pub mod change;
 pub mod chronology;
 pub mod delivery;

@@ -6,11 +6,13 @@ use super::delivery::{delivered_days, order_delivered_days};
 use crate::db::orders::OrderRow;
 use crate::db::prompts as prompt_rows;
 use crate::db::termination::{self as rows, ReviewRow};
+use crate::db::{action_plans, appointments};
 use crate::db::{disclosures, from_json, referrals, reports, DbConnection};
+use crate::domain::action_plan::{Activity, PlanStatus};
 use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
 use crate::rules::termination::{
-    checklist, sign_off_reasons, status, Completion, Confirmation, DisclosureFact, Item,
+    checklist, sign_off_reasons, status, Completion, Confirmation, DisclosureFact, Item, PlanFact,
     PromptFact, ReferralFact, ReviewFacts, ReviewStatus, RiskChange,
 };
 use crate::rules::working_days::london_date;
@@ -80,7 +82,25 @@ fn facts(
         if r.accepted_at.is_none() {
             continue;
         }
+        let plan = match action_plans::with_status(conn, &r.id, PlanStatus::Approved)?
+            .into_iter()
+            .next()
+        {
+            None => None,
+            Some(p) => Some(PlanFact {
+                version: p.version,
+                sessions: p.number_of_sessions.max(0) as u32,
+                attended: appointments::attended_delivery_starts(conn, &[r.id.as_str()])?.len()
+                    as u32,
+                activities: from_json::<Vec<Activity>>(&p.activities, "action plan activities")?
+                    .into_iter()
+                    .map(|a| a.description)
+                    .collect(),
+                approved_at: p.decided_at.map(|t| t.and_utc()),
+            }),
+        };
         referral_facts.push(ReferralFact {
+            plan,
             delivered: delivered_days(conn, &r)?,
             end_of_service_at: reports::end_of_service(conn, &r.id)?
                 .map(|e| e.submitted_at.and_utc()),

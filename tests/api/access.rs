@@ -26,10 +26,15 @@ fn case_operations() -> Vec<(String, String)> {
                 "{prompt}"
             } else if path.starts_with("/api/v1/orders") {
                 "{order}"
+            } else if path.starts_with("/api/v1/case-notes") {
+                "{note}"
             } else {
                 "{referral}"
             };
-            let template = path.replace("{id}", resource).replace("{itemId}", "{item}");
+            let template = path
+                .replace("{id}", resource)
+                .replace("{itemId}", "{item}")
+                .replace("{planId}", "{plan}");
             found.push((method.to_uppercase(), template));
         }
     }
@@ -68,6 +73,38 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
     let appointment_id = app
         .book_session(&case.referral_id, "2026-03-04T10:00:00Z")
         .await;
+    let referral = body(
+        app.get(
+            &format!("/api/v1/referrals/{}", case.referral_id),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    let plan_id = id_of(
+        &body(
+            app.post(
+                &format!("/api/v1/referrals/{}/action-plans", case.referral_id),
+                &app.worker(),
+                &json!({"activities": [{"description": "One-to-one",
+                        "desiredOutcomeId": referral["desiredOutcomes"][0]["id"]}],
+                        "numberOfSessions": 6}),
+            )
+            .await,
+        )
+        .await,
+    );
+    let note_id = id_of(
+        &body(
+            app.post(
+                &format!("/api/v1/referrals/{}/case-notes", case.referral_id),
+                &app.worker(),
+                &json!({"subject": "Session", "body": "Stephen attended", "sensitivity": "STANDARD"}),
+            )
+            .await,
+        )
+        .await,
+    );
     let outsiders = [
         ("other probation practitioner", app.other_pp()),
         ("other provider worker", app.other_worker()),
@@ -84,6 +121,8 @@ async fn another_organisation_gets_404_or_403_and_no_data_from_every_case_endpoi
             .replace("{member}", &member_id)
             .replace("{prompt}", &prompt_id)
             .replace("{appointment}", &appointment_id)
+            .replace("{plan}", &plan_id)
+            .replace("{note}", &note_id)
             .replace("{item}", "household");
         for (who, token) in &outsiders {
             let method = Method::from_bytes(method.as_bytes()).unwrap();

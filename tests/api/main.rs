@@ -4,7 +4,10 @@
 mod helpers;
 
 mod access;
+mod action_plans;
+mod amendments;
 mod audit_and_events;
+mod case_notes;
 mod case_record_paging;
 mod commissioning;
 mod delivery;
