@@ -47,7 +47,8 @@ pub const ACCESS: &[Access] = &[
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
-    /// `DISCLOSURE`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL` or `ORDER`.
+    /// `DISCLOSURE`, `DECLARATION`, `HOUSEHOLD_MEMBER`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL` or
+    /// `ORDER`.
     #[schema(value_type = String)]
     pub kind: TriggerKind,
     pub id: String,

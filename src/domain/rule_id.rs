@@ -62,6 +62,13 @@ rule_ids! {
     ProviderNotification = "provider-notification",
     ReferralEndedEarly = "referral-ended-early",
     TerminationReviewDue = "termination-review-due",
+    HouseholdChildAdded = "household-child-added",
+    HouseholdChangeReview = "household-change-review",
+    RiskIncreasedReview = "risk-increased-review",
+    RiskIncreasedOversight = "risk-increased-oversight",
+    PregnancyPartnerChange = "pregnancy-partner-change",
+    DomesticIncidentsPattern = "domestic-incidents-pattern",
+    MissedSessionHighRisk = "missed-session-high-risk",
 }
 
 crate::stored_as_text!(RuleId);
@@ -96,7 +103,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 29);
+        assert_eq!(RuleId::ALL.len(), 36);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

@@ -4,10 +4,13 @@
 //! - [`prompt`]: what a rule produces, and per-rule deadline overrides;
 //! - [`disclosure`]: the safeguarding rules for disclosures;
 //! - [`attendance`]: absences, the disengagement pattern, warnings and breach, provider concerns;
+//! - [`case`]: rules over the case itself (household, rising risk, partner change in pregnancy,
+//!   incidents seen together, a missed session when risk is high);
 //! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent;
 //! - [`termination`]: the termination review checklist, its status and when a manager signs off.
 
 pub mod attendance;
+pub mod case;
 pub mod disclosure;
 pub mod prompt;
 pub mod risk_change;

@@ -2,12 +2,12 @@
 //! what each calls for: absence decisions, the disengagement pattern, provider concerns,
 //! warnings and breach referrals.
 
-use super::access;
 use super::appointments::{self, event, history, AppointmentRecord};
 use super::change::{self, CaseResource, Expect};
 use super::delivery::{case_ref, raise_on_referral};
 use super::prompts::{self, Raised};
 use super::referrals::apply;
+use super::{access, case_rules};
 use crate::db::appointments::{self as rows, AppointmentRow, WarningRow};
 use crate::db::orders;
 use crate::db::prompts::{self as prompt_rows, PromptRow};
@@ -185,6 +185,17 @@ fn record(
             &appointment.id,
             &concern_words(&attendance),
         ));
+    }
+    if attendance.person_missed()
+        && attendance.no_attendance_reason != Some(NoAttendanceReason::PopAcceptable)
+    {
+        specs.extend(case_rules::missed_session(
+            w,
+            &referral.crn,
+            &appointment.id,
+            appointment.starts_at.and_utc(),
+            &referral.provider_org,
+        )?);
     }
     if attendance.person_missed() {
         let sessions = rows::for_referral(w.conn, &referral.id)?;

@@ -3,7 +3,7 @@
 //! a page at a time; and checking a new household declaration against what was disclosed.
 
 use super::prompts::{self, Origin, Raised};
-use super::{access, referrals, risk};
+use super::{access, case_rules, referrals, risk};
 use crate::db::disclosures::{self as rows, DisclosureRow};
 use crate::db::orders::{self, OrderRow};
 use crate::db::people;
@@ -262,7 +262,10 @@ fn record(
         kind: TriggerKind::Disclosure,
         id: &row.id,
     };
-    let raised = prompts::raise(w, specs, &origin)?;
+    let mut raised = prompts::raise(w, specs, &origin)?;
+    let case_wide = case_rules::after_disclosure(w, &row, &origin)?;
+    raised.new.extend(case_wide.new);
+    raised.already_open.extend(case_wide.already_open);
     let mut row = row;
     if raised.new.is_empty() {
         let reason = format!(

@@ -6,6 +6,7 @@ pub mod access;
 pub mod appointments;
 pub mod attendance;
 pub mod audit;
+pub mod case_rules;
 pub mod change;
 pub mod chronology;
 pub mod delivery;

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit_and_events;
 mod case_record_paging;
+mod case_rules;
 mod commissioning;
 mod delivery;
 mod delivery_lists;
