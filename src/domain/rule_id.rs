@@ -69,6 +69,11 @@ rule_ids! {
     PregnancyPartnerChange = "pregnancy-partner-change",
     DomesticIncidentsPattern = "domestic-incidents-pattern",
     MissedSessionHighRisk = "missed-session-high-risk",
+    ReferralNotAccepted = "referral-not-accepted",
+    NoFirstAppointment = "no-first-appointment",
+    AttendanceNotRecorded = "attendance-not-recorded",
+    ReferralOverdue = "referral-overdue",
+    OrderPastEnd = "order-past-end",
 }
 
 crate::stored_as_text!(RuleId);
@@ -103,7 +108,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 36);
+        assert_eq!(RuleId::ALL.len(), 41);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

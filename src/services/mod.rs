@@ -22,6 +22,7 @@ pub mod rar;
 pub mod referrals;
 pub mod reports;
 pub mod risk;
+pub mod silence;
 pub mod termination;
 pub mod termination_review;
 pub mod webhooks;

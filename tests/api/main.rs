@@ -18,5 +18,6 @@ mod referrals_preconditions;
 mod safeguarding;
 mod safeguarding_paging;
 mod scenario;
+mod silence;
 mod termination;
 mod webhooks;
