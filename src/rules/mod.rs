@@ -17,6 +17,7 @@ pub mod prompt;
 pub mod risk_change;
 pub mod silence;
 pub mod termination;
+pub mod termination_items;
 pub mod working_days;
 
 /// Every rule id a prompt can carry; deadline overrides must name one of these.

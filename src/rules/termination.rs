@@ -16,6 +16,18 @@ pub enum ItemKind {
     SafeguardingPrompt,
     Household,
     AgenciesNotified,
+    /// A referral declined, withdrawn or never accepted.
+    ReferralNotDelivered,
+    /// An outcome not (or partly) achieved: the officer comments on it.
+    OutcomeNotAchieved,
+    /// Children or a pregnancy are known: children's social care told of the ending.
+    ChildrensSocialCare,
+    /// The risk assessment is stale or older than the last disclosure that raised a prompt.
+    RiskReview,
+    /// A breach referral not yet decided, or a warning in the last 12 months.
+    Enforcement,
+    /// The order is past its end date.
+    PastEndDate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -103,6 +115,8 @@ pub struct ReviewFacts {
     pub order_rar: (u32, u32),
     pub completion: Option<Completion>,
     pub terminated: bool,
+    /// What the case-wide items are derived from.
+    pub case: super::termination_items::CaseReviewFacts,
 }
 
 /// One checklist item.
@@ -131,6 +145,34 @@ pub struct Item {
 }
 
 impl ReviewFacts {
+    /// A judgement item the officer confirms with a note; a confirmation older than
+    /// `changed_at` does not count.
+    #[allow(clippy::too_many_arguments)] // each call site lists the fields in order
+    pub(super) fn item_for(
+        &self,
+        id: String,
+        kind: ItemKind,
+        description: String,
+        evidence: String,
+        source: String,
+        link: Option<String>,
+        satisfied: bool,
+        changed_at: Option<DateTime<Utc>>,
+    ) -> Item {
+        self.item(
+            id,
+            kind,
+            description,
+            evidence,
+            source,
+            link,
+            satisfied,
+            true,
+            changed_at,
+            changed_at,
+        )
+    }
+
     fn confirmed(&self, id: &str, after: Option<DateTime<Utc>>) -> Option<&Confirmation> {
         self.confirmations
             .get(id)
@@ -312,6 +354,7 @@ pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
             last_household_change,
         ),
     );
+    items.extend(super::termination_items::items(f));
     let agencies = f
         .completion
         .as_ref()
@@ -334,11 +377,18 @@ pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
     items
 }
 
-/// Items that stop the review being completed (the agencies item is completed by the review itself).
+/// Items that stop the review being completed (the agencies items are completed by the review
+/// itself).
 pub fn blocking_completion(items: &[Item]) -> Vec<&Item> {
     items
         .iter()
-        .filter(|i| i.state == ItemState::Outstanding && i.kind != ItemKind::AgenciesNotified)
+        .filter(|i| {
+            i.state == ItemState::Outstanding
+                && !matches!(
+                    i.kind,
+                    ItemKind::AgenciesNotified | ItemKind::ChildrensSocialCare
+                )
+        })
         .collect()
 }
 
@@ -385,6 +435,13 @@ pub fn status(f: &ReviewFacts, items: &[Item], sign_off_required: bool) -> Revie
         return ReviewStatus::InProgress;
     }
     let latest_change = items.iter().filter_map(|i| i.changed_at).max();
+    // A completion that did not record children's social care being told must be made again.
+    let untold = items
+        .iter()
+        .any(|i| i.kind == ItemKind::ChildrensSocialCare && i.state == ItemState::Outstanding);
+    if untold {
+        return ReviewStatus::ReadyToComplete;
+    }
     match &f.completion {
         Some(c) if latest_change.is_none_or(|l| c.completed_at >= l) => {
             if sign_off_required && c.signed_off_at.is_none_or(|s| s < c.completed_at) {

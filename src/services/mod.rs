@@ -24,5 +24,6 @@ pub mod reports;
 pub mod risk;
 pub mod silence;
 pub mod termination;
+pub mod termination_case;
 pub mod termination_review;
 pub mod webhooks;

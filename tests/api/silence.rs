@@ -3,7 +3,6 @@
 //! two instances at once. The clock starts on Monday 2 March 2026, 09:00 UTC.
 
 use crate::helpers::*;
-use crate::scenario::*;
 use chrono::{TimeZone, Utc};
 use rarlink::startup::Application;
 use serde_json::Value;
