@@ -176,6 +176,30 @@ pub fn breach_referral(
     )
 }
 
+/// The officer went straight to a breach referral, without a prior warning.
+pub fn breach_without_warning(
+    case: &CaseRef,
+    appointment_id: &str,
+    failure_at: DateTime<Utc>,
+    note: &str,
+) -> PromptSpec {
+    ro_prompt(
+        case,
+        RuleId::BreachReferral,
+        "Refer for breach",
+        "Start breach proceedings: you decided this failure goes to court without a prior warning.".into(),
+        DeadlinePolicy::WorkingDays(2),
+        true,
+        format!(
+            "The absence of {} was judged unacceptable and referred for breach without a prior warning: \"{}\".",
+            failure_at.format("%Y-%m-%d"),
+            note.trim()
+        ),
+        vec![SCH10],
+        appointment_id,
+    )
+}
+
 /// The provider flagged a behaviour concern or asked that the officer be told.
 pub fn provider_notification(case: &CaseRef, appointment_id: &str, words: &str) -> PromptSpec {
     ro_prompt(
@@ -327,5 +351,19 @@ mod tests {
         let p = ended_early(&case(), "NON_ENGAGEMENT", 2, 10, Some("stopped attending"));
         assert!(p.action.contains("8 undelivered"));
         assert!(p.rationale.contains("2 of 10"));
+    }
+
+    #[test]
+    fn straight_to_breach_is_mandatory_for_the_officer_and_quotes_the_note() {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 4, 10, 0, 0).unwrap();
+        let p = breach_without_warning(&case(), "ap1", at, " Threatened staff ");
+        assert_eq!(p.rule, RuleId::BreachReferral);
+        assert_eq!(p.assignee_role, AssigneeRole::ResponsibleOfficer);
+        assert!(p.mandatory);
+        assert_eq!(p.deadline, DeadlinePolicy::WorkingDays(2));
+        assert!(p
+            .rationale
+            .contains("without a prior warning: \"Threatened staff\""));
+        assert!(p.dedup_key.ends_with("|ap1"));
     }
 }

@@ -10,6 +10,7 @@ mod case_rules;
 mod commissioning;
 mod delivery;
 mod delivery_lists;
+mod enforcement;
 mod identity;
 mod platform;
 mod platform_paging;
