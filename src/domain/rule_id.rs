@@ -74,6 +74,7 @@ rule_ids! {
     AttendanceNotRecorded = "attendance-not-recorded",
     ReferralOverdue = "referral-overdue",
     OrderPastEnd = "order-past-end",
+    PregnancyProviderReview = "pregnancy-provider-review",
 }
 
 crate::stored_as_text!(RuleId);
@@ -108,7 +109,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 41);
+        assert_eq!(RuleId::ALL.len(), 42);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

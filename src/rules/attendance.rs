@@ -38,6 +38,20 @@ pub struct CaseRef<'a> {
     pub referral_id: &'a str,
     pub provider_org: &'a str,
     pub responsible_officer: Option<&'a str>,
+    /// The order is a suspended sentence order (breach under Sch. 16, not Sch. 10).
+    pub suspended_sentence: bool,
+}
+
+impl CaseRef<'_> {
+    /// The enforcement schedule for the order: Sch. 16 for a suspended sentence order, Sch. 10
+    /// for a community order.
+    fn enforcement_law(&self) -> Guidance {
+        if self.suspended_sentence {
+            SCH16
+        } else {
+            SCH10
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // a private constructor; every call names its fields in order
@@ -86,7 +100,7 @@ pub fn absence_decision(
             starts_at.format("%Y-%m-%d %H:%M UTC"),
             detail.map(|d| format!(": \"{}\"", d.trim())).unwrap_or_default()
         ),
-        vec![SCH10],
+        vec![case.enforcement_law()],
         appointment_id,
     )
 }
@@ -123,7 +137,7 @@ pub fn disengagement(
             case.provider_org,
             dates.join(", ")
         ),
-        vec![SCH10, CASE_REVIEW],
+        vec![case.enforcement_law(), CASE_REVIEW],
         case.referral_id,
     ))
 }
@@ -171,7 +185,7 @@ pub fn breach_referral(
             failure_at.format("%Y-%m-%d"),
             warning_at.format("%Y-%m-%d")
         ),
-        vec![SCH10],
+        vec![case.enforcement_law()],
         appointment_id,
     )
 }
@@ -195,7 +209,7 @@ pub fn breach_without_warning(
             failure_at.format("%Y-%m-%d"),
             note.trim()
         ),
-        vec![SCH10],
+        vec![case.enforcement_law()],
         appointment_id,
     )
 }
@@ -242,7 +256,7 @@ pub fn ended_early(
             case.provider_org,
             note.map(|n| format!(": \"{}\"", n.trim())).unwrap_or_default()
         ),
-        vec![SCH10, CASE_REVIEW],
+        vec![case.enforcement_law(), CASE_REVIEW],
         case.referral_id,
     )
 }
@@ -258,6 +272,7 @@ mod tests {
             referral_id: "r1",
             provider_org: "MIND-CAMBS",
             responsible_officer: Some("jsmith"),
+            suspended_sentence: false,
         }
     }
 
@@ -365,5 +380,25 @@ mod tests {
             .rationale
             .contains("without a prior warning: \"Threatened staff\""));
         assert!(p.dedup_key.ends_with("|ap1"));
+    }
+
+    #[test]
+    fn a_suspended_sentence_order_cites_schedule_16_and_a_community_order_schedule_10() {
+        let at = day(4);
+        let co = breach_referral(&case(), "ap1", at, at);
+        assert_eq!(co.guidance, vec![SCH10]);
+        let sso = CaseRef {
+            suspended_sentence: true,
+            ..case()
+        };
+        assert_eq!(breach_referral(&sso, "ap1", at, at).guidance, vec![SCH16]);
+        assert_eq!(
+            breach_without_warning(&sso, "ap1", at, "note").guidance,
+            vec![SCH16]
+        );
+        assert_eq!(
+            absence_decision(&sso, "ap1", at, None).guidance,
+            vec![SCH16]
+        );
     }
 }

@@ -480,6 +480,33 @@ pub fn missed_session_high_risk(
     ))
 }
 
+// ---------------------------------------------------------------------------------------------
+// A pregnancy probation recorded, for a provider working with the person
+
+/// Probation recorded a pregnancy while `provider_org` works with the person on a live referral:
+/// its safeguarding lead reviews staff safety and the support it gives. One per referral and
+/// disclosure.
+pub fn pregnancy_provider_review(
+    case: &Case,
+    provider_org: &str,
+    referral_id: &str,
+    disclosure_id: &str,
+    summary: &str,
+) -> PromptSpec {
+    spec(
+        case,
+        RuleId::PregnancyProviderReview,
+        AssigneeRole::ProviderSafeguardingLead,
+        "A pregnancy is known: review staff safety and support",
+        "Probation has recorded a pregnancy in the household of a person you are working with: review your staff safety arrangements and the support you give, and tell the officer of anything you know.".into(),
+        DeadlinePolicy::WorkingDays(1),
+        false,
+        format!("Probation recorded a pregnancy: \"{}\"; {provider_org} is working with the person.", summary.trim()),
+        vec![WORKING_TOGETHER, CASE_REVIEW],
+        &format!("{referral_id}|disclosure:{disclosure_id}"),
+    )
+}
+
 #[cfg(test)]
 #[path = "case_tests.rs"]
 mod tests;

@@ -501,3 +501,18 @@ fn a_missed_session_is_urgent_only_when_risk_is_high() {
         }
     }
 }
+
+#[test]
+fn a_pregnancy_probation_recorded_asks_the_providers_lead_to_review_staff_safety() {
+    let p = pregnancy_provider_review(&CASE, "MIND", "r1", "d1", " Partner is pregnant ");
+    assert_eq!(p.rule, RuleId::PregnancyProviderReview);
+    assert_eq!(p.assignee_role, AssigneeRole::ProviderSafeguardingLead);
+    assert_eq!(p.assignee, None);
+    assert_eq!(p.deadline, DeadlinePolicy::WorkingDays(1));
+    assert!(!p.mandatory);
+    assert!(p.rationale.contains("\"Partner is pregnant\""));
+    assert_eq!(
+        p.dedup_key,
+        "pregnancy-provider-review|X123456|r1|disclosure:d1"
+    );
+}

@@ -273,11 +273,53 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             &[],
         ),
         (
-            "substance misuse",
+            "substance misuse, DA profile",
             DisclosureType::SubstanceMisuse,
             false,
-            None,
+            Some(da_perpetrator()),
             &[RuleId::SubstanceMisuseRiskReview],
+            &[RuleId::DisclosureConsider],
+        ),
+        (
+            "substance misuse, low risk: only considered",
+            DisclosureType::SubstanceMisuse,
+            false,
+            Some(no_flags()),
+            &[RuleId::DisclosureConsider],
+            &[RuleId::SubstanceMisuseRiskReview],
+        ),
+        (
+            "pregnancy, child protection registration without DA",
+            DisclosureType::Pregnancy,
+            true,
+            Some(risk(
+                &[RiskFlag::ChildProtection],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[
+                RuleId::PregnancyDaMashReferral,
+                RuleId::PregnancyDaPreBirthProtocol,
+                RuleId::ProviderSafeguardingProcedure,
+            ],
+            &[
+                RuleId::DaClaresLaw,
+                RuleId::DaChangeRiskReview,
+                RuleId::DaMaracRereferral,
+            ],
+        ),
+        (
+            "pregnancy, child concerns flag",
+            DisclosureType::Pregnancy,
+            false,
+            Some(risk(
+                &[RiskFlag::ChildConcerns],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[RuleId::PregnancyDaMashReferral],
             &[],
         ),
         (
@@ -297,12 +339,25 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             &[],
         ),
         (
-            "mental health",
+            "mental health, risk to self on record",
+            DisclosureType::MentalHealthDeterioration,
+            false,
+            Some(risk(
+                &[RiskFlag::SuicideSelfHarm],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[RuleId::MentalHealthRiskReview],
+            &[],
+        ),
+        (
+            "mental health, no risk profile: only considered",
             DisclosureType::MentalHealthDeterioration,
             false,
             None,
+            &[RuleId::DisclosureConsider],
             &[RuleId::MentalHealthRiskReview],
-            &[],
         ),
         (
             "other",
@@ -527,5 +582,48 @@ fn deadlines_fall_on_working_days_in_london() {
     ];
     for (name, raised, rule, kind, expected) in table {
         assert_eq!(due_for(raised, rule, kind), expected, "{name}");
+    }
+}
+
+#[test]
+fn marac_is_mandatory_only_at_high_risk_to_a_known_adult_and_children_referral_for_da() {
+    let find = |prompts: &[PromptSpec], rule: RuleId| {
+        prompts
+            .iter()
+            .find(|p| p.rule == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule}"))
+    };
+    let medium = da_perpetrator();
+    let high = risk(
+        &[RiskFlag::DomesticAbusePerpetrator, RiskFlag::Marac],
+        RoshLevel::Medium,
+        RoshLevel::High,
+        5,
+    );
+    for (r, mandatory) in [(&medium, false), (&high, true)] {
+        let prompts = evaluate(
+            &disclosure(DisclosureType::Pregnancy, false),
+            &case(Some(r), None),
+        );
+        let marac = find(&prompts, RuleId::DaMaracRereferral);
+        assert_eq!(marac.mandatory, mandatory);
+        assert!(marac.title.contains("MARAC coordinator"));
+    }
+    let child_only = risk(
+        &[RiskFlag::ChildConcerns],
+        RoshLevel::Low,
+        RoshLevel::Low,
+        0,
+    );
+    for (r, mandatory) in [(&medium, true), (&child_only, false)] {
+        let prompts = evaluate(
+            &disclosure(DisclosureType::ChildrenInHousehold, false),
+            &case(Some(r), None),
+        );
+        assert_eq!(
+            find(&prompts, RuleId::ChildrenSafeguardingReferral).mandatory,
+            mandatory
+        );
     }
 }

@@ -8,6 +8,7 @@ use crate::db::disclosures::{self as disclosure_rows, DisclosureRow};
 use crate::db::from_json;
 use crate::db::orders::{self, OrderRow};
 use crate::db::people::{self, PersonRow};
+use crate::db::referrals as referral_rows;
 use crate::domain::disclosure::DisclosureType;
 use crate::domain::household::{HouseholdDeclaration, HouseholdMember, Relationship};
 use crate::domain::order::OrderStatus;
@@ -200,6 +201,42 @@ pub fn after_disclosure(
         _ => Vec::new(),
     };
     prompts::raise(w, specs, origin)
+}
+
+/// After probation recorded a pregnancy: each provider with a live referral for the person is
+/// asked, through its safeguarding lead, to review staff safety and support.
+pub fn after_probation_pregnancy(
+    w: &mut Work,
+    disclosure: &DisclosureRow,
+) -> Result<Raised, ApiError> {
+    let known = known(w, &disclosure.crn)?;
+    let case = known.case(&disclosure.crn);
+    let mut raised = Raised::default();
+    for r in referral_rows::for_person(w.conn, &disclosure.crn)? {
+        if !r.status.is_live() {
+            continue;
+        }
+        let spec = rules::pregnancy_provider_review(
+            &case,
+            &r.provider_org,
+            &r.id,
+            &disclosure.id,
+            &disclosure.summary,
+        );
+        let origin = Origin {
+            crn: &r.crn,
+            probation_org: &r.probation_org,
+            provider_org: Some(&r.provider_org),
+            order_id: Some(&r.order_id),
+            referral_id: Some(&r.id),
+            kind: TriggerKind::Disclosure,
+            id: &disclosure.id,
+        };
+        let more = prompts::raise(w, vec![spec], &origin)?;
+        raised.new.extend(more.new);
+        raised.already_open.extend(more.already_open);
+    }
+    Ok(raised)
 }
 
 /// The officer's same-day prompt for an unexcused absence when risk is high, if it applies.

@@ -293,3 +293,67 @@ async fn a_missed_session_in_a_da_case_with_a_pregnancy_asks_the_officer_to_make
         "the same working day"
     );
 }
+
+#[actix_web::test]
+async fn a_pregnancy_probation_records_reaches_the_providers_lead_and_marac_is_advisory_at_medium()
+{
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let out = probation_disclosure(
+        &app,
+        &json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T08:00:00Z", "disclosedBy": "PERSON_ON_PROBATION",
+                "summary": "His partner is pregnant", "details": {"whoIsPregnant": "PARTNER"}}),
+    )
+    .await;
+    let raised = out["promptsRaised"].as_array().unwrap();
+    let marac = raised
+        .iter()
+        .find(|p| p["rule"] == "da-marac-rereferral")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(marac["mandatory"], false, "RoSH to a known adult is MEDIUM");
+    let page = expect(
+        app.get(
+            "/api/v1/safeguarding-prompts?status=OPEN",
+            &app.provider_manager(),
+        )
+        .await,
+        200,
+        "provider prompts",
+    )
+    .await;
+    let review: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["rule"] == "pregnancy-provider-review")
+        .collect();
+    assert_eq!(review.len(), 1, "{page}");
+    assert_eq!(review[0]["assigneeRole"], "PROVIDER_SAFEGUARDING_LEAD");
+}
+
+#[actix_web::test]
+async fn a_pregnancy_for_a_person_with_children_on_plans_before_is_referred_to_social_care() {
+    let app = TestApp::builder().seeded(Seed::Organisations).spawn().await;
+    app.create_person(CRN).await;
+    let mut risk = risk_body();
+    risk["flags"] = json!(["CHILD_PROTECTION"]);
+    risk["roshChildren"] = json!("LOW");
+    risk["roshKnownAdult"] = json!("LOW");
+    risk["maracCount"] = json!(0);
+    app.record_risk(CRN, &risk).await;
+    probation_disclosure(
+        &app,
+        &json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T08:00:00Z", "disclosedBy": "PERSON_ON_PROBATION",
+                "summary": "His partner is pregnant", "details": {"whoIsPregnant": "PARTNER"}}),
+    )
+    .await;
+    let open = open_prompts(&app).await;
+    assert_eq!(
+        with_rule(&open, "pregnancy-da-mash-referral").len(),
+        1,
+        "{open:?}"
+    );
+    assert!(with_rule(&open, "da-clares-law").is_empty());
+}
