@@ -548,3 +548,7 @@ pub fn contradiction_on_declaration(
 #[cfg(test)]
 #[path = "disclosure_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "disclosure_gates_tests.rs"]
+mod gates_tests;

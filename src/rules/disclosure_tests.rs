@@ -6,7 +6,7 @@ use crate::domain::risk::{RiskAssessment, RiskFlag, RiskToSelf, RoshLevel};
 use crate::rules::working_days::{due_at, HolidayCalendar, WorkingHours};
 use chrono::{NaiveDate, TimeZone, Utc};
 
-fn risk(
+pub(super) fn risk(
     flags: &[RiskFlag],
     children: RoshLevel,
     known_adult: RoshLevel,
@@ -32,7 +32,7 @@ fn risk(
     }
 }
 
-fn da_perpetrator() -> RiskAssessment {
+pub(super) fn da_perpetrator() -> RiskAssessment {
     risk(
         &[RiskFlag::DomesticAbusePerpetrator, RiskFlag::Marac],
         RoshLevel::Medium,
@@ -56,7 +56,7 @@ const PARTNER_PREGNANT: PregnancyDetails = PregnancyDetails {
     partner_name: None,
 };
 
-fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> {
+pub(super) fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> {
     DisclosureFacts {
         id: "d-1",
         kind,
@@ -73,7 +73,7 @@ fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> 
     }
 }
 
-fn case<'a>(
+pub(super) fn case<'a>(
     risk: Option<&'a RiskAssessment>,
     declaration: Option<DeclarationFacts<'a>>,
 ) -> CaseFacts<'a> {
@@ -582,48 +582,5 @@ fn deadlines_fall_on_working_days_in_london() {
     ];
     for (name, raised, rule, kind, expected) in table {
         assert_eq!(due_for(raised, rule, kind), expected, "{name}");
-    }
-}
-
-#[test]
-fn marac_is_mandatory_only_at_high_risk_to_a_known_adult_and_children_referral_for_da() {
-    let find = |prompts: &[PromptSpec], rule: RuleId| {
-        prompts
-            .iter()
-            .find(|p| p.rule == rule)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {rule}"))
-    };
-    let medium = da_perpetrator();
-    let high = risk(
-        &[RiskFlag::DomesticAbusePerpetrator, RiskFlag::Marac],
-        RoshLevel::Medium,
-        RoshLevel::High,
-        5,
-    );
-    for (r, mandatory) in [(&medium, false), (&high, true)] {
-        let prompts = evaluate(
-            &disclosure(DisclosureType::Pregnancy, false),
-            &case(Some(r), None),
-        );
-        let marac = find(&prompts, RuleId::DaMaracRereferral);
-        assert_eq!(marac.mandatory, mandatory);
-        assert!(marac.title.contains("MARAC coordinator"));
-    }
-    let child_only = risk(
-        &[RiskFlag::ChildConcerns],
-        RoshLevel::Low,
-        RoshLevel::Low,
-        0,
-    );
-    for (r, mandatory) in [(&medium, true), (&child_only, false)] {
-        let prompts = evaluate(
-            &disclosure(DisclosureType::ChildrenInHousehold, false),
-            &case(Some(r), None),
-        );
-        assert_eq!(
-            find(&prompts, RuleId::ChildrenSafeguardingReferral).mandatory,
-            mandatory
-        );
     }
 }

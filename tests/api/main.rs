@@ -21,4 +21,5 @@ mod safeguarding_paging;
 mod scenario;
 mod silence;
 mod termination;
+mod termination_items;
 mod webhooks;
