@@ -88,7 +88,9 @@ pub struct NewDisclosure {
     #[schema(example = "Said he is going to be a dad soon; partner due in August")]
     pub summary: String,
     /// For `PREGNANCY`: `{expectedDueDate?, whoIsPregnant, claimsParentage?, partnerName?}`;
-    /// for other types, any object of further detail.
+    /// for `NEW_RELATIONSHIP`: `{partnerName?, relationshipStartedOn?}` (a `YYYY-MM-DD` date no
+    /// later than the disclosure; read by the partner-change rule); for other types, any object
+    /// of further detail.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
@@ -168,6 +170,30 @@ impl NewDisclosure {
             ),
             (Some(d), _) if !d.is_object() => {
                 e.add("details", "invalid", "details must be a JSON object")
+            }
+            (Some(d), DisclosureType::NewRelationship) => {
+                // Read by the partner-change rule: a start date must be a real, past date.
+                if let Some(v) = d.get("relationshipStartedOn") {
+                    let field = "details.relationshipStartedOn";
+                    match v.as_str().map(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d")) {
+                        Some(Ok(started)) => {
+                            if e.plausible_date(field, started)
+                                && started > self.disclosed_at.date_naive()
+                            {
+                                e.add(
+                                    field,
+                                    "in_future",
+                                    "relationshipStartedOn cannot be after the disclosure",
+                                );
+                            }
+                        }
+                        _ => e.add(
+                            field,
+                            "invalid",
+                            "relationshipStartedOn must be a YYYY-MM-DD date",
+                        ),
+                    }
+                }
             }
             _ => {}
         }
@@ -268,6 +294,32 @@ mod tests {
     fn types_round_trip_through_their_names() {
         for &t in DisclosureType::ALL {
             assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
+        }
+    }
+
+    #[test]
+    fn a_relationship_start_date_must_be_a_real_date_no_later_than_the_disclosure() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let body = |started: serde_json::Value| NewDisclosure {
+            disclosure_type: DisclosureType::NewRelationship,
+            disclosed_at: now,
+            disclosed_by: DisclosedBy::PersonOnProbation,
+            summary: "New girlfriend".into(),
+            details: Some(
+                serde_json::json!({"partnerName": "Ann", "relationshipStartedOn": started}),
+            ),
+            immediate_action_taken: None,
+            corrects: None,
+        };
+        assert!(body(serde_json::json!("2026-01-10")).validate(now).is_ok());
+        for (bad, code) in [
+            (serde_json::json!("2026-04-01"), "in_future"),
+            (serde_json::json!("last spring"), "invalid"),
+            (serde_json::json!(20260110), "invalid"),
+        ] {
+            let errors = body(bad.clone()).validate(now).unwrap_err().into_vec();
+            assert_eq!(errors[0].field, "details.relationshipStartedOn", "{bad}");
+            assert_eq!(errors[0].code, code, "{bad}");
         }
     }
 }
