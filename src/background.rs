@@ -1,5 +1,5 @@
 //! Background work: sealing the audit chain and event feed, delivering webhooks, escalating
-//! overdue safeguarding prompts, raising termination-review prompts, and housekeeping.
+//! overdue safeguarding prompts, raising termination-review and silence prompts, and housekeeping.
 //!
 //! Every task is safe with several instances on one PostgreSQL: sealing locks the ledger head row,
 //! and housekeeping is idempotent. Nothing here keeps state between runs.
@@ -41,6 +41,17 @@ pub async fn termination_reviews_due(state: &AppState) -> Result<usize, ApiError
     state
         .db
         .run(move |conn| crate::services::termination::raise_due_review_prompts(conn, now, &rules))
+        .await
+}
+
+/// Raises the silence prompts (unanswered referrals, no first session, unrecorded attendance,
+/// overdue referrals, orders past their end), each once per fact (safe with several instances).
+pub async fn silence(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let rules = state.rules.clone();
+    state
+        .db
+        .run(move |conn| crate::services::silence::check(conn, now, &rules))
         .await
 }
 
@@ -126,6 +137,11 @@ pub async fn run(state: web::Data<AppState>) {
                 }
                 if let Err(e) = termination_reviews_due(&state).await {
                     tracing::warn!(error = %e, "raising termination review prompts failed; will retry");
+                }
+                match silence(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(raised = n, "silence prompts raised"),
+                    Err(e) => tracing::warn!(error = %e, "the silence checks failed; will retry"),
                 }
                 if let Err(e) = housekeeping(&state).await {
                     tracing::warn!(error = %e, "housekeeping failed; will retry");

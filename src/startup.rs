@@ -49,6 +49,7 @@ impl Application {
             window: settings.disengagement.0 as usize,
             misses: settings.disengagement.1 as usize,
         };
+        rules.silence = settings.silence;
         let rules = Arc::new(rules);
         let http_client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))

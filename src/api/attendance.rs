@@ -124,9 +124,12 @@ pub async fn put_attendance(
 
 /// Decide an absence
 ///
-/// The responsible officer decides whether a missed session was acceptable. An unacceptable
-/// absence is recorded as a warning; if a warning was given in the previous 12 months, a
-/// mandatory breach-referral prompt is raised instead (Sentencing Act 2020 Sch. 10 paras 6–7).
+/// The responsible officer decides whether a missed session was acceptable (`decision`, or
+/// `acceptable` as before). `UNACCEPTABLE` is recorded as a warning; if a warning was given under
+/// the same order in the previous 12 months, a mandatory breach-referral prompt is raised instead
+/// (Sentencing Act 2020 Sch. 10 paras 6–7). `BREACH` raises the breach-referral prompt without a
+/// prior warning. An absence the provider judged acceptable (`POP_ACCEPTABLE`) can be overturned
+/// within 5 working days of the attendance record; the decision is audited like every write.
 #[utoipa::path(
     tag = "appointments",
     params(("id" = uuid::Uuid, Path, description = "Appointment id")),
@@ -134,7 +137,8 @@ pub async fn put_attendance(
     responses(
         (status = 200, description = "Decided", body = AppointmentOutcome),
         (status = 404, description = "No such appointment in your organisation"),
-        (status = 409, description = "The person attended, attendance is not recorded, or the absence is already decided"),
+        (status = 409, description = "The person attended, attendance is not recorded, the absence is already decided, or the window to overturn the provider's acceptable judgement has closed"),
+        (status = 422, description = "No decision, a decision that contradicts `acceptable`, or no note"),
     ),
     security(("bearer" = []))
 )]

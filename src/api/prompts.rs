@@ -47,8 +47,8 @@ pub const ACCESS: &[Access] = &[
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
-    /// `DISCLOSURE`, `DECLARATION`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`, `ORDER` or
-    /// `CASE_NOTE`.
+    /// `DISCLOSURE`, `DECLARATION`, `HOUSEHOLD_MEMBER`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`,
+    /// `ORDER` or `CASE_NOTE`.
     #[schema(value_type = String)]
     pub kind: TriggerKind,
     pub id: String,

@@ -174,7 +174,10 @@ pub struct CompleteReview {
     pub risk_of_serious_harm_change: RiskChange,
     /// The evidence for both judgements, triangulated with providers and agencies.
     pub evidence: String,
-    /// Who was told of the closure (e.g. police, children's social care, the provider).
+    /// Who was told of the closure (e.g. police, children's social care, the provider). When
+    /// children or a pregnancy are known, one entry must read
+    /// `CHILDRENS_SOCIAL_CARE <YYYY-MM-DD> <reference>` (when children's social care was told of
+    /// the ending, not in the future), or the answer is `422` naming `agenciesNotified`.
     pub agencies_notified: Vec<String>,
 }
 

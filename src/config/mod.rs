@@ -48,6 +48,8 @@ pub struct Settings {
     pub review_lead_days: u32,
     /// Misses in recent sessions that make a pattern of disengagement: (window, misses).
     pub disengagement: (u32, u32),
+    /// Working days of silence before the background task raises a prompt.
+    pub silence: crate::rules::silence::SilenceThresholds,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -80,6 +82,10 @@ struct FileConfig {
     termination_review_lead_days: Option<u64>,
     disengagement_window: Option<u64>,
     disengagement_misses: Option<u64>,
+    silence_referral_not_accepted_days: Option<u64>,
+    silence_no_first_appointment_days: Option<u64>,
+    silence_attendance_provider_days: Option<u64>,
+    silence_attendance_officer_days: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -245,6 +251,8 @@ impl Settings {
             );
         }
 
+        let silence = silence_thresholds(env, &file, &mut errors);
+
         let background = match pick("RARLINK_BACKGROUND", &file.background).as_deref() {
             None | Some("on") | Some("true") => true,
             Some("off") | Some("false") => false,
@@ -342,6 +350,7 @@ impl Settings {
             extra_bank_holidays,
             review_lead_days,
             disengagement: (window, misses),
+            silence,
         })
     }
 
@@ -359,6 +368,47 @@ fn read_file_config(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read configuration file {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("configuration file {}: {e}", path.display()))
+}
+
+/// The silence thresholds (working days, 1 to 60); the officer hears of unrecorded attendance
+/// no earlier than the provider's managers.
+fn silence_thresholds(
+    env: &dyn Env,
+    file: &FileConfig,
+    errors: &mut Vec<String>,
+) -> crate::rules::silence::SilenceThresholds {
+    let d = crate::rules::silence::SilenceThresholds::default();
+    let mut days = |key: &str, value: Option<u64>, default: u32| {
+        number(env, key, value, default.into(), 1..=60, errors) as u32
+    };
+    let t = crate::rules::silence::SilenceThresholds {
+        referral_not_accepted: days(
+            "RARLINK_SILENCE_REFERRAL_NOT_ACCEPTED_DAYS",
+            file.silence_referral_not_accepted_days,
+            d.referral_not_accepted,
+        ),
+        no_first_appointment: days(
+            "RARLINK_SILENCE_NO_FIRST_APPOINTMENT_DAYS",
+            file.silence_no_first_appointment_days,
+            d.no_first_appointment,
+        ),
+        attendance_provider: days(
+            "RARLINK_SILENCE_ATTENDANCE_PROVIDER_DAYS",
+            file.silence_attendance_provider_days,
+            d.attendance_provider,
+        ),
+        attendance_officer: days(
+            "RARLINK_SILENCE_ATTENDANCE_OFFICER_DAYS",
+            file.silence_attendance_officer_days,
+            d.attendance_officer,
+        ),
+    };
+    if t.attendance_officer < t.attendance_provider {
+        errors.push(
+            "RARLINK_SILENCE_ATTENDANCE_OFFICER_DAYS cannot be less than RARLINK_SILENCE_ATTENDANCE_PROVIDER_DAYS".into(),
+        );
+    }
+    t
 }
 
 fn number(
@@ -482,5 +532,37 @@ mod tests {
         );
         let err = Settings::from_env(&env(&[("RARLINK_DEADLINE_NO_SUCH_RULE", "2")])).unwrap_err();
         assert!(err.contains("names no rule"), "{err}");
+    }
+
+    #[test]
+    fn silence_thresholds_come_from_the_environment_and_are_checked_at_start() {
+        let s = Settings::from_env(&env(&[])).unwrap();
+        assert_eq!(
+            s.silence,
+            crate::rules::silence::SilenceThresholds::default()
+        );
+        let s = Settings::from_env(&env(&[("RARLINK_SILENCE_REFERRAL_NOT_ACCEPTED_DAYS", "3")]))
+            .unwrap();
+        assert_eq!(s.silence.referral_not_accepted, 3);
+        for (key, value, says) in [
+            (
+                "RARLINK_SILENCE_NO_FIRST_APPOINTMENT_DAYS",
+                "0",
+                "between 1 and 60",
+            ),
+            (
+                "RARLINK_SILENCE_ATTENDANCE_PROVIDER_DAYS",
+                "two",
+                "whole number",
+            ),
+            (
+                "RARLINK_SILENCE_ATTENDANCE_OFFICER_DAYS",
+                "1",
+                "cannot be less than",
+            ),
+        ] {
+            let err = Settings::from_env(&env(&[(key, value)])).unwrap_err();
+            assert!(err.contains(key) && err.contains(says), "{key}: {err}");
+        }
     }
 }

@@ -75,6 +75,21 @@ pub fn find_visible(
 }
 
 /// A referral's appointments by start time (then id), all of them.
+/// Sessions not cancelled, with no attendance recorded, that started before `before`: what the
+/// attendance silence check reads.
+pub fn unrecorded_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<AppointmentRow>> {
+    appointments::table
+        .filter(appointments::attended.is_null())
+        .filter(appointments::status.ne(AppointmentStatus::Cancelled))
+        .filter(appointments::starts_at.lt(before))
+        .order(appointments::id.asc())
+        .select(AppointmentRow::as_select())
+        .load(conn)
+}
+
 pub fn for_referral(
     conn: &mut DbConnection,
     referral_id: &str,

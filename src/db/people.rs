@@ -216,6 +216,18 @@ pub fn members_page(
     q.load(conn)
 }
 
+/// Every member of the person's household record, in the order they were recorded.
+pub fn members(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<MemberRow>> {
+    household_members::table
+        .filter(household_members::crn.eq(crn))
+        .order((
+            household_members::created_at.asc(),
+            household_members::id.asc(),
+        ))
+        .select(MemberRow::as_select())
+        .load(conn)
+}
+
 pub fn member(conn: &mut DbConnection, crn: &str, id: &str) -> QueryResult<Option<MemberRow>> {
     household_members::table
         .find(id)

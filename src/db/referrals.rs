@@ -121,6 +121,19 @@ pub fn list_visible(
     q.load(conn)
 }
 
+/// Every live referral (sent and not finished), oldest first: what the silence checks read.
+pub fn live(conn: &mut DbConnection) -> QueryResult<Vec<ReferralRow>> {
+    referrals::table
+        .filter(referrals::status.eq_any([
+            ReferralStatus::Sent,
+            ReferralStatus::Accepted,
+            ReferralStatus::InProgress,
+        ]))
+        .order(referrals::id.asc())
+        .select(ReferralRow::as_select())
+        .load(conn)
+}
+
 pub fn for_order(conn: &mut DbConnection, order_id: &str) -> QueryResult<Vec<ReferralRow>> {
     referrals::table
         .filter(referrals::order_id.eq(order_id))

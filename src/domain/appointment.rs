@@ -175,12 +175,30 @@ impl Cancel {
     }
 }
 
-/// Body of `POST /appointments/{id}/absence-decision`.
+crate::text_enum! {
+    /// What the responsible officer decided about an absence.
+    pub enum AbsenceVerdict {
+        /// The person had a reasonable excuse.
+        Acceptable = "ACCEPTABLE",
+        /// No reasonable excuse: a warning, or a breach referral when a warning was given under
+        /// the same order in the previous 12 months.
+        Unacceptable = "UNACCEPTABLE",
+        /// No reasonable excuse, and straight to a breach referral without a prior warning.
+        Breach = "BREACH",
+    }
+}
+
+/// Body of `POST /appointments/{id}/absence-decision`: `decision`, or (as before) `acceptable`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AbsenceDecision {
-    /// Whether the person had a reasonable excuse.
-    pub acceptable: bool,
+    /// What the officer decided; `BREACH` refers for breach without a prior warning.
+    #[serde(default)]
+    pub decision: Option<AbsenceVerdict>,
+    /// Whether the person had a reasonable excuse (the same as `decision` `ACCEPTABLE` or
+    /// `UNACCEPTABLE`); when both are sent they must agree.
+    #[serde(default)]
+    pub acceptable: Option<bool>,
     /// The reasons for the decision. Required.
     pub note: String,
 }
@@ -189,7 +207,30 @@ impl AbsenceDecision {
     pub fn validate(&self) -> Errors {
         let mut e = Errors::default();
         e.text("note", &self.note, 4000);
+        match (self.decision, self.acceptable) {
+            (None, None) => e.add(
+                "decision",
+                "required",
+                "send decision (ACCEPTABLE, UNACCEPTABLE or BREACH) or acceptable",
+            ),
+            (Some(AbsenceVerdict::Acceptable), Some(false))
+            | (Some(AbsenceVerdict::Unacceptable | AbsenceVerdict::Breach), Some(true)) => e.add(
+                "acceptable",
+                "contradicts",
+                "acceptable contradicts decision; send one of them",
+            ),
+            _ => {}
+        }
         e
+    }
+
+    /// The decision (call after [`Self::validate`]).
+    pub fn verdict(&self) -> AbsenceVerdict {
+        match (self.decision, self.acceptable) {
+            (Some(v), _) => v,
+            (None, Some(true)) => AbsenceVerdict::Acceptable,
+            _ => AbsenceVerdict::Unacceptable,
+        }
     }
 }
 

@@ -86,6 +86,10 @@ pub struct OtherDisclosureDetails {
     /// For `NEW_RELATIONSHIP`: the new partner's name (up to 200 characters).
     #[serde(default)]
     pub partner_name: Option<String>,
+    /// For `NEW_RELATIONSHIP`: when the relationship began (`YYYY-MM-DD`, no later than the
+    /// disclosure); the partner-change rule compares it with a pregnancy's likely conception.
+    #[serde(default)]
+    pub relationship_started_on: Option<NaiveDate>,
 }
 
 // Only for the document: `NewDisclosure::validate` reads `details` by the disclosure's type,
@@ -137,7 +141,8 @@ pub struct NewDisclosure {
     #[schema(example = "Said he is going to be a dad soon; partner due in August")]
     pub summary: String,
     /// `PregnancyDetails` for `PREGNANCY` (required), `OtherDisclosureDetails` for any other
-    /// type (optional); a field neither defines is refused, naming it (`details.<field>`).
+    /// type (optional; `relationshipStartedOn` is read for `NEW_RELATIONSHIP` by the
+    /// partner-change rule); a field neither defines is refused, naming it (`details.<field>`).
     #[serde(default)]
     #[schema(value_type = Option<DisclosureDetails>)]
     pub details: Option<serde_json::Value>,
@@ -215,6 +220,19 @@ impl NewDisclosure {
             (Some(d), _) => {
                 if let Some(other) = read_details::<OtherDisclosureDetails>(d, &mut e) {
                     e.optional_text("details.partnerName", other.partner_name.as_deref(), 200);
+                    // Read by the partner-change rule: a start date must be a real, past date.
+                    let field = "details.relationshipStartedOn";
+                    if let Some(started) = other.relationship_started_on {
+                        if e.plausible_date(field, started)
+                            && started > self.disclosed_at.date_naive()
+                        {
+                            e.add(
+                                field,
+                                "in_future",
+                                "relationshipStartedOn cannot be after the disclosure",
+                            );
+                        }
+                    }
                 }
             }
             (None, _) => {}
@@ -345,6 +363,32 @@ mod tests {
     fn types_round_trip_through_their_names() {
         for &t in DisclosureType::ALL {
             assert_eq!(DisclosureType::parse(t.as_str()), Some(t));
+        }
+    }
+
+    #[test]
+    fn a_relationship_start_date_must_be_a_real_date_no_later_than_the_disclosure() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let body = |started: serde_json::Value| NewDisclosure {
+            disclosure_type: DisclosureType::NewRelationship,
+            disclosed_at: now,
+            disclosed_by: DisclosedBy::PersonOnProbation,
+            summary: "New girlfriend".into(),
+            details: Some(
+                serde_json::json!({"partnerName": "Ann", "relationshipStartedOn": started}),
+            ),
+            immediate_action_taken: None,
+            corrects: None,
+        };
+        assert!(body(serde_json::json!("2026-01-10")).validate(now).is_ok());
+        for (bad, code) in [
+            (serde_json::json!("2026-04-01"), "in_future"),
+            (serde_json::json!("last spring"), "invalid"),
+            (serde_json::json!(20260110), "invalid"),
+        ] {
+            let errors = body(bad.clone()).validate(now).unwrap_err().into_vec();
+            assert_eq!(errors[0].field, "details.relationshipStartedOn", "{bad}");
+            assert_eq!(errors[0].code, code, "{bad}");
         }
     }
 }

@@ -41,6 +41,8 @@ crate::text_enum! {
         Disclosure = "DISCLOSURE",
         /// The person's household declaration to the officer.
         Declaration = "DECLARATION",
+        /// A member added to or changed on the person's household record.
+        HouseholdMember = "HOUSEHOLD_MEMBER",
         RiskAssessment = "RISK_ASSESSMENT",
         Appointment = "APPOINTMENT",
         Referral = "REFERRAL",

@@ -63,6 +63,19 @@ rule_ids! {
     ReferralEndedEarly = "referral-ended-early",
     TerminationReviewDue = "termination-review-due",
     CaseNotePossibleDisclosure = "case-note-possible-disclosure",
+    HouseholdChildAdded = "household-child-added",
+    HouseholdChangeReview = "household-change-review",
+    RiskIncreasedReview = "risk-increased-review",
+    RiskIncreasedOversight = "risk-increased-oversight",
+    PregnancyPartnerChange = "pregnancy-partner-change",
+    DomesticIncidentsPattern = "domestic-incidents-pattern",
+    MissedSessionHighRisk = "missed-session-high-risk",
+    ReferralNotAccepted = "referral-not-accepted",
+    NoFirstAppointment = "no-first-appointment",
+    AttendanceNotRecorded = "attendance-not-recorded",
+    ReferralOverdue = "referral-overdue",
+    OrderPastEnd = "order-past-end",
+    PregnancyProviderReview = "pregnancy-provider-review",
 }
 
 crate::stored_as_text!(RuleId);
@@ -97,7 +110,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 30);
+        assert_eq!(RuleId::ALL.len(), 43);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

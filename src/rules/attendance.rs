@@ -38,6 +38,20 @@ pub struct CaseRef<'a> {
     pub referral_id: &'a str,
     pub provider_org: &'a str,
     pub responsible_officer: Option<&'a str>,
+    /// The order is a suspended sentence order (breach under Sch. 16, not Sch. 10).
+    pub suspended_sentence: bool,
+}
+
+impl CaseRef<'_> {
+    /// The enforcement schedule for the order: Sch. 16 for a suspended sentence order, Sch. 10
+    /// for a community order.
+    fn enforcement_law(&self) -> Guidance {
+        if self.suspended_sentence {
+            SCH16
+        } else {
+            SCH10
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // a private constructor; every call names its fields in order
@@ -86,7 +100,7 @@ pub fn absence_decision(
             starts_at.format("%Y-%m-%d %H:%M UTC"),
             detail.map(|d| format!(": \"{}\"", d.trim())).unwrap_or_default()
         ),
-        vec![SCH10],
+        vec![case.enforcement_law()],
         appointment_id,
     )
 }
@@ -123,7 +137,7 @@ pub fn disengagement(
             case.provider_org,
             dates.join(", ")
         ),
-        vec![SCH10, CASE_REVIEW],
+        vec![case.enforcement_law(), CASE_REVIEW],
         case.referral_id,
     ))
 }
@@ -171,7 +185,31 @@ pub fn breach_referral(
             failure_at.format("%Y-%m-%d"),
             warning_at.format("%Y-%m-%d")
         ),
-        vec![SCH10],
+        vec![case.enforcement_law()],
+        appointment_id,
+    )
+}
+
+/// The officer went straight to a breach referral, without a prior warning.
+pub fn breach_without_warning(
+    case: &CaseRef,
+    appointment_id: &str,
+    failure_at: DateTime<Utc>,
+    note: &str,
+) -> PromptSpec {
+    ro_prompt(
+        case,
+        RuleId::BreachReferral,
+        "Refer for breach",
+        "Start breach proceedings: you decided this failure goes to court without a prior warning.".into(),
+        DeadlinePolicy::WorkingDays(2),
+        true,
+        format!(
+            "The absence of {} was judged unacceptable and referred for breach without a prior warning: \"{}\".",
+            failure_at.format("%Y-%m-%d"),
+            note.trim()
+        ),
+        vec![case.enforcement_law()],
         appointment_id,
     )
 }
@@ -218,7 +256,7 @@ pub fn ended_early(
             case.provider_org,
             note.map(|n| format!(": \"{}\"", n.trim())).unwrap_or_default()
         ),
-        vec![SCH10, CASE_REVIEW],
+        vec![case.enforcement_law(), CASE_REVIEW],
         case.referral_id,
     )
 }
@@ -234,6 +272,7 @@ mod tests {
             referral_id: "r1",
             provider_org: "MIND-CAMBS",
             responsible_officer: Some("jsmith"),
+            suspended_sentence: false,
         }
     }
 
@@ -327,5 +366,39 @@ mod tests {
         let p = ended_early(&case(), "NON_ENGAGEMENT", 2, 10, Some("stopped attending"));
         assert!(p.action.contains("8 undelivered"));
         assert!(p.rationale.contains("2 of 10"));
+    }
+
+    #[test]
+    fn straight_to_breach_is_mandatory_for_the_officer_and_quotes_the_note() {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 4, 10, 0, 0).unwrap();
+        let p = breach_without_warning(&case(), "ap1", at, " Threatened staff ");
+        assert_eq!(p.rule, RuleId::BreachReferral);
+        assert_eq!(p.assignee_role, AssigneeRole::ResponsibleOfficer);
+        assert!(p.mandatory);
+        assert_eq!(p.deadline, DeadlinePolicy::WorkingDays(2));
+        assert!(p
+            .rationale
+            .contains("without a prior warning: \"Threatened staff\""));
+        assert!(p.dedup_key.ends_with("|ap1"));
+    }
+
+    #[test]
+    fn a_suspended_sentence_order_cites_schedule_16_and_a_community_order_schedule_10() {
+        let at = day(4);
+        let co = breach_referral(&case(), "ap1", at, at);
+        assert_eq!(co.guidance, vec![SCH10]);
+        let sso = CaseRef {
+            suspended_sentence: true,
+            ..case()
+        };
+        assert_eq!(breach_referral(&sso, "ap1", at, at).guidance, vec![SCH16]);
+        assert_eq!(
+            breach_without_warning(&sso, "ap1", at, "note").guidance,
+            vec![SCH16]
+        );
+        assert_eq!(
+            absence_decision(&sso, "ap1", at, None).guidance,
+            vec![SCH16]
+        );
     }
 }

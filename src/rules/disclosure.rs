@@ -78,6 +78,31 @@ impl CaseFacts<'_> {
             || self.rosh_known_adult() >= Some(RoshLevel::Medium)
     }
 
+    /// A child-protection registration: earlier children on plans are a core pre-birth trigger.
+    pub fn child_flags(&self) -> bool {
+        self.has(RiskFlag::ChildProtection)
+            || self.has(RiskFlag::ChildConcerns)
+            || self.has(RiskFlag::RiskToChildren)
+    }
+
+    /// The profile for which a substance misuse relapse or a mental health deterioration is a
+    /// risk matter: a DA or child concern, or RoSH `MEDIUM` or above in any group.
+    pub fn risk_matters(&self) -> bool {
+        self.domestic_abuse_concern()
+            || self.child_concern()
+            || self
+                .risk
+                .is_some_and(|r| r.rosh().highest() >= RoshLevel::Medium)
+    }
+
+    /// Risk to self is on record (the flag, or suicide or self-harm in the assessment).
+    fn risk_to_self(&self) -> bool {
+        self.has(RiskFlag::SuicideSelfHarm)
+            || self
+                .risk
+                .is_some_and(|r| r.risk_to_self.suicide || r.risk_to_self.self_harm)
+    }
+
     pub fn child_concern(&self) -> bool {
         self.rosh_children() >= Some(RoshLevel::Medium)
             || self.has(RiskFlag::ChildConcerns)
@@ -218,8 +243,9 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
     use DisclosureType::*;
     match d.kind {
         Pregnancy | NewRelationship if c.domestic_abuse_concern() => {
-            change_of_circumstances(&mut b)
+            change_of_circumstances(&mut b, true)
         }
+        Pregnancy if c.child_flags() => change_of_circumstances(&mut b, false),
         HarmToChild => harm_to_child(&mut b),
         ChildrenInHousehold | ContactWithChildren
             if c.child_concern() || c.domestic_abuse_concern() =>
@@ -231,7 +257,7 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
             b.ro(
             Ask { rule: RuleId::ChildrenSafeguardingReferral, title: "Consider a referral to children's social care",
                 action: "Establish who the children are, their ages and where they live; consider a referral to children's social care (MASH) and share the risk information.",
-                deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER, INFO_SHARING] },
+                deadline: ONE_DAY, mandatory: c.domestic_abuse_concern(), guidance: &[WORKING_TOGETHER, INFO_SHARING] },
             why,
         );
         }
@@ -265,6 +291,8 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
             "Self-harm or suicidal thoughts were disclosed.".into(),
         );
         }
+        SubstanceMisuse if !c.risk_matters() => {}
+        MentalHealthDeterioration if !c.risk_matters() && !c.risk_to_self() => {}
         SubstanceMisuse | NewOffence | MentalHealthDeterioration => {
             let (rule, title) = match d.kind {
                 SubstanceMisuse => (
@@ -326,8 +354,10 @@ pub fn evaluate(d: &DisclosureFacts, c: &CaseFacts) -> Vec<PromptSpec> {
     b.out
 }
 
-/// Pregnancy or a new partner, for a person with domestic abuse history or risk to children or partners.
-fn change_of_circumstances(b: &mut Builder) {
+/// Pregnancy or a new partner, for a person with domestic abuse history or risk to children or
+/// partners (`da`), or a pregnancy for a person with a child-protection registration (then only
+/// the children's social care, pre-birth and provider rules).
+fn change_of_circumstances(b: &mut Builder, da: bool) {
     let c = b.c;
     let pregnancy = b.d.kind == DisclosureType::Pregnancy;
     let partner_pregnant =
@@ -363,6 +393,15 @@ fn change_of_circumstances(b: &mut Builder) {
             why.clone(),
         );
     }
+    if !da {
+        b.provider_lead(
+            Ask { rule: RuleId::ProviderSafeguardingProcedure, title: "Confirm your safeguarding procedure was followed",
+                action: "Confirm your organisation's safeguarding procedure was followed for this disclosure and that your staff safety measures still fit.",
+                deadline: ONE_DAY, mandatory: false, guidance: &[WORKING_TOGETHER] },
+            why,
+        );
+        return;
+    }
     if partner_pregnant {
         b.ro(
             Ask { rule: RuleId::DaClaresLaw, title: "Consider a Clare's Law 'right to know' disclosure",
@@ -379,9 +418,9 @@ fn change_of_circumstances(b: &mut Builder) {
         );
     if c.marac_case() {
         b.ro(
-            Ask { rule: RuleId::DaMaracRereferral, title: "Re-refer to MARAC",
-                action: "This is a MARAC case: make a repeat referral so partner agencies can plan for the partner and child.",
-                deadline: TWO_DAYS, mandatory: true, guidance: &[MARAC] },
+            Ask { rule: RuleId::DaMaracRereferral, title: "Consider a MARAC referral and tell the MARAC coordinator",
+                action: "This is a MARAC case: consider a repeat referral and tell the MARAC coordinator, so partner agencies can plan for the partner and child. Mandatory when RoSH to a known adult is HIGH or above.",
+                deadline: TWO_DAYS, mandatory: c.rosh_known_adult() >= Some(RoshLevel::High), guidance: &[MARAC] },
             why.clone(),
         );
     }
@@ -509,3 +548,7 @@ pub fn contradiction_on_declaration(
 #[cfg(test)]
 #[path = "disclosure_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "disclosure_gates_tests.rs"]
+mod gates_tests;

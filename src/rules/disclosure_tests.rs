@@ -6,7 +6,7 @@ use crate::domain::risk::{RiskAssessment, RiskFlag, RiskToSelf, RoshLevel};
 use crate::rules::working_days::{due_at, HolidayCalendar, WorkingHours};
 use chrono::{NaiveDate, TimeZone, Utc};
 
-fn risk(
+pub(super) fn risk(
     flags: &[RiskFlag],
     children: RoshLevel,
     known_adult: RoshLevel,
@@ -32,7 +32,7 @@ fn risk(
     }
 }
 
-fn da_perpetrator() -> RiskAssessment {
+pub(super) fn da_perpetrator() -> RiskAssessment {
     risk(
         &[RiskFlag::DomesticAbusePerpetrator, RiskFlag::Marac],
         RoshLevel::Medium,
@@ -56,7 +56,7 @@ const PARTNER_PREGNANT: PregnancyDetails = PregnancyDetails {
     partner_name: None,
 };
 
-fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> {
+pub(super) fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> {
     DisclosureFacts {
         id: "d-1",
         kind,
@@ -73,7 +73,7 @@ fn disclosure(kind: DisclosureType, provider: bool) -> DisclosureFacts<'static> 
     }
 }
 
-fn case<'a>(
+pub(super) fn case<'a>(
     risk: Option<&'a RiskAssessment>,
     declaration: Option<DeclarationFacts<'a>>,
 ) -> CaseFacts<'a> {
@@ -273,11 +273,53 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             &[],
         ),
         (
-            "substance misuse",
+            "substance misuse, DA profile",
             DisclosureType::SubstanceMisuse,
             false,
-            None,
+            Some(da_perpetrator()),
             &[RuleId::SubstanceMisuseRiskReview],
+            &[RuleId::DisclosureConsider],
+        ),
+        (
+            "substance misuse, low risk: only considered",
+            DisclosureType::SubstanceMisuse,
+            false,
+            Some(no_flags()),
+            &[RuleId::DisclosureConsider],
+            &[RuleId::SubstanceMisuseRiskReview],
+        ),
+        (
+            "pregnancy, child protection registration without DA",
+            DisclosureType::Pregnancy,
+            true,
+            Some(risk(
+                &[RiskFlag::ChildProtection],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[
+                RuleId::PregnancyDaMashReferral,
+                RuleId::PregnancyDaPreBirthProtocol,
+                RuleId::ProviderSafeguardingProcedure,
+            ],
+            &[
+                RuleId::DaClaresLaw,
+                RuleId::DaChangeRiskReview,
+                RuleId::DaMaracRereferral,
+            ],
+        ),
+        (
+            "pregnancy, child concerns flag",
+            DisclosureType::Pregnancy,
+            false,
+            Some(risk(
+                &[RiskFlag::ChildConcerns],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[RuleId::PregnancyDaMashReferral],
             &[],
         ),
         (
@@ -297,12 +339,25 @@ fn the_rules_fire_when_they_should_and_stay_silent_when_they_should_not() {
             &[],
         ),
         (
-            "mental health",
+            "mental health, risk to self on record",
+            DisclosureType::MentalHealthDeterioration,
+            false,
+            Some(risk(
+                &[RiskFlag::SuicideSelfHarm],
+                RoshLevel::Low,
+                RoshLevel::Low,
+                0,
+            )),
+            &[RuleId::MentalHealthRiskReview],
+            &[],
+        ),
+        (
+            "mental health, no risk profile: only considered",
             DisclosureType::MentalHealthDeterioration,
             false,
             None,
+            &[RuleId::DisclosureConsider],
             &[RuleId::MentalHealthRiskReview],
-            &[],
         ),
         (
             "other",

@@ -5,15 +5,21 @@
 //! - [`disclosure`]: the safeguarding rules for disclosures;
 //! - [`case_note`]: a case note that sounds like a disclosure (a word list) and its prompt;
 //! - [`attendance`]: absences, the disengagement pattern, warnings and breach, provider concerns;
+//! - [`case`]: rules over the case itself (household, rising risk, partner change in pregnancy,
+//!   incidents seen together, a missed session when risk is high);
 //! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent;
+//! - [`silence`]: what nobody said (unanswered referrals, no session, no attendance, overdue);
 //! - [`termination`]: the termination review checklist, its status and when a manager signs off.
 
 pub mod attendance;
+pub mod case;
 pub mod case_note;
 pub mod disclosure;
 pub mod prompt;
 pub mod risk_change;
+pub mod silence;
 pub mod termination;
+pub mod termination_items;
 pub mod working_days;
 
 /// Every rule id a prompt can carry; deadline overrides must name one of these.
@@ -34,6 +40,8 @@ pub struct RulesConfig {
     pub disengagement: attendance::DisengagementPolicy,
     /// Working days before an order's end date at which the termination review prompt is raised.
     pub review_lead_days: u32,
+    /// Working days of silence before the background task raises a prompt.
+    pub silence: silence::SilenceThresholds,
 }
 
 impl RulesConfig {
@@ -49,6 +57,7 @@ impl RulesConfig {
             deadline_overrides,
             disengagement: attendance::DisengagementPolicy::default(),
             review_lead_days,
+            silence: silence::SilenceThresholds::default(),
         }
     }
 

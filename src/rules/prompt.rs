@@ -23,6 +23,8 @@ pub const CASE_REVIEW: Guidance =
     "Cambridgeshire & Peterborough CSPR 'Stephen' (2022), recommendations 1 and 2: household make-up and information for commissioned services";
 pub const SCH10: Guidance =
     "Sentencing Act 2020 Sch. 10 paras 6-7: warning or breach for failure without reasonable excuse";
+pub const SCH16: Guidance =
+    "Sentencing Act 2020 Sch. 16 paras 4-6: warning or breach of a suspended sentence order's requirements";
 pub const RESIDENCE: Guidance =
     "Sentencing Act 2020 s.302: permission is needed to change residence";
 pub const RISK_TO_SELF: Guidance =

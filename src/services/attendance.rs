@@ -2,18 +2,19 @@
 //! what each calls for: absence decisions, the disengagement pattern, provider concerns,
 //! warnings and breach referrals.
 
-use super::access;
 use super::appointments::{self, event, history, AppointmentRecord};
 use super::change::{self, CaseResource, Expect};
 use super::delivery::{case_ref, raise_on_referral};
 use super::prompts::{self, Raised};
 use super::referrals::apply;
+use super::{access, case_rules};
 use crate::db::appointments::{self as rows, AppointmentRow, WarningRow};
 use crate::db::orders;
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::referrals as referral_rows;
 use crate::domain::appointment::{
-    AbsenceDecision, AppointmentChange, AppointmentStatus, Attendance, Attended, NoAttendanceReason,
+    AbsenceDecision, AbsenceVerdict, AppointmentChange, AppointmentStatus, Attendance, Attended,
+    NoAttendanceReason,
 };
 use crate::domain::events::{AbsenceDecided, AppointmentFacts, DomainEvent, WarningIssued};
 use crate::domain::ids::AppointmentId;
@@ -22,8 +23,13 @@ use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::attendance::{self as rules, Enforcement, SessionFact};
+use crate::rules::working_days::{add_working_days, london_date};
 use crate::work::{Event, Work};
 use chrono::{DateTime, Utc};
+
+/// Working days, after the provider recorded an absence as acceptable, in which the officer may
+/// overturn that judgement.
+pub const OVERTURN_WORKING_DAYS: u32 = 5;
 
 /// The appointment after a change, and what the change raised or recorded.
 pub struct Outcome {
@@ -186,6 +192,17 @@ fn record(
             &concern_words(&attendance),
         ));
     }
+    if attendance.person_missed()
+        && attendance.no_attendance_reason != Some(NoAttendanceReason::PopAcceptable)
+    {
+        specs.extend(case_rules::missed_session(
+            w,
+            &referral.crn,
+            &appointment.id,
+            appointment.starts_at.and_utc(),
+            &referral.provider_org,
+        )?);
+    }
     if attendance.person_missed() {
         let sessions = rows::for_referral(w.conn, &referral.id)?;
         let facts = session_facts(&sessions, appointment, w.now);
@@ -327,8 +344,23 @@ fn decide(
         ));
     }
     let referral = access::referral_in_case(w, &appointment.referral_id)?;
+    let verdict = decision.verdict();
+    let acceptable = verdict == AbsenceVerdict::Acceptable;
+    if appointment.no_attendance_reason == Some(NoAttendanceReason::PopAcceptable) && !acceptable {
+        // The provider judged the absence acceptable: the officer may overturn that within a
+        // window, so a decision cannot hang over the person indefinitely.
+        let recorded = appointment
+            .attendance_recorded_at
+            .map(|t| london_date(t.and_utc()))
+            .unwrap_or_else(|| london_date(appointment.starts_at.and_utc()));
+        let last_day = add_working_days(recorded, OVERTURN_WORKING_DAYS, &w.rules.calendar);
+        if london_date(w.now) > last_day {
+            return Err(ApiError::conflict(format!(
+                "the provider judged this absence acceptable; it could be overturned until {last_day} ({OVERTURN_WORKING_DAYS} working days after attendance was recorded)"
+            )));
+        }
+    }
     let note = decision.note.trim().to_string();
-    let acceptable = decision.acceptable;
     let before = appointment.clone();
     appointment.absence_acceptable = Some(acceptable);
     appointment.absence_note = Some(note.clone());
@@ -353,12 +385,35 @@ fn decide(
     let mut outcome = AbsenceOutcome::Acceptable;
     if !acceptable {
         let failure_at = appointment.starts_at.and_utc();
+        // Warnings count per order (Sch. 10 para 6: a warning under that order).
         let previous: Vec<_> = rows::warnings_for(w.conn, &appointment.crn)?
             .into_iter()
+            .filter(|w| w.order_id == referral.order_id)
             .map(|w| w.issued_at.and_utc())
             .collect();
-        match rules::enforcement(failure_at, &previous) {
-            Enforcement::Warning => {
+        let enforcement = match verdict {
+            AbsenceVerdict::Breach => None,
+            _ => Some(rules::enforcement(failure_at, &previous)),
+        };
+        match enforcement {
+            None => {
+                let order = orders::get(w.conn, &referral.order_id)?;
+                let spec = rules::breach_without_warning(
+                    &case_ref(&referral, &order),
+                    &appointment.id,
+                    failure_at,
+                    &note,
+                );
+                raised = raise_on_referral(
+                    w,
+                    &referral,
+                    TriggerKind::Appointment,
+                    &appointment.id,
+                    vec![spec],
+                )?;
+                outcome = AbsenceOutcome::UnacceptableBreach;
+            }
+            Some(Enforcement::Warning) => {
                 let row = WarningRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     crn: appointment.crn.clone(),
@@ -383,7 +438,7 @@ fn decide(
                 warning = Some(row);
                 outcome = AbsenceOutcome::UnacceptableWarning;
             }
-            Enforcement::BreachReferral { warning_at } => {
+            Some(Enforcement::BreachReferral { warning_at }) => {
                 let order = orders::get(w.conn, &referral.order_id)?;
                 let spec = rules::breach_referral(
                     &case_ref(&referral, &order),

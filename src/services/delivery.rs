@@ -46,6 +46,8 @@ pub fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'
         referral_id: &referral.id,
         provider_org: &referral.provider_org,
         responsible_officer: Some(&order.responsible_officer),
+        suspended_sentence: order.order_type
+            == crate::domain::order::OrderType::SuspendedSentenceOrder,
     }
 }
 

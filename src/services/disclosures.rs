@@ -3,14 +3,14 @@
 //! a page at a time; and checking a new household declaration against what was disclosed.
 
 use super::prompts::{self, Origin, Raised};
-use super::{access, referrals, risk};
+use super::{access, case_rules, referrals, risk};
 use crate::db::disclosures::{self as rows, DisclosureRow};
 use crate::db::orders::{self, OrderRow};
 use crate::db::people;
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::referrals::ReferralRow;
 use crate::db::{from_json, to_json};
-use crate::domain::disclosure::{predates, NewDisclosure, PregnancyDetails};
+use crate::domain::disclosure::{predates, DisclosureType, NewDisclosure, PregnancyDetails};
 use crate::domain::events::{DisclosureRecorded, DomainEvent};
 use crate::domain::household::HouseholdDeclaration;
 use crate::domain::ids::ReferralId;
@@ -262,7 +262,15 @@ fn record(
         kind: TriggerKind::Disclosure,
         id: &row.id,
     };
-    let raised = prompts::raise(w, specs, &origin)?;
+    let mut raised = prompts::raise(w, specs, &origin)?;
+    let mut case_wide = case_rules::after_disclosure(w, &row, &origin)?;
+    if referral.is_none() && row.disclosure_type == DisclosureType::Pregnancy {
+        let providers = case_rules::after_probation_pregnancy(w, &row)?;
+        case_wide.new.extend(providers.new);
+        case_wide.already_open.extend(providers.already_open);
+    }
+    raised.new.extend(case_wide.new);
+    raised.already_open.extend(case_wide.already_open);
     let mut row = row;
     if raised.new.is_empty() {
         let reason = format!(

@@ -1,9 +1,9 @@
 //! Household use cases: members with provenance (added, changed, listed) and what the person
 //! declared (recorded as evidence, checked against what agencies heard, listed).
 
-use super::access;
 use super::change::Expect;
 use super::disclosures::check_declaration;
+use super::{access, case_rules};
 use crate::db::people::{self as rows, DeclarationRow, MemberRow, PersonRow};
 use crate::db::prompts::PromptRow;
 use crate::db::{from_json, to_json};
@@ -79,6 +79,7 @@ pub fn add_member(w: &mut Work, crn: &Crn, member: HouseholdMember) -> Result<Me
         updated_by: w.me.sub().to_string(),
     };
     rows::insert_member(w.conn, &row)?;
+    case_rules::after_member_change(w, &person, &row.id, None, &member)?;
     household_event(
         w,
         &person,
@@ -102,6 +103,7 @@ pub fn update_member(
     let row = rows::member(w.conn, &person.crn, &id.to_string())?
         .ok_or_else(|| ApiError::not_found("household member"))?;
     expect(w, &row)?;
+    let before: HouseholdMember = from_json(&row.body, "household member")?;
     let stored: serde_json::Value = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::internal_from("stored member is corrupt", e))?;
     let member = edit(stored)?;
@@ -113,6 +115,7 @@ pub fn update_member(
         ..row
     };
     rows::update_member(w.conn, &row.id, &row.body, row.updated_at, &row.updated_by)?;
+    case_rules::after_member_change(w, &person, &row.id, Some(&before), &member)?;
     household_event(
         w,
         &person,

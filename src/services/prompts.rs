@@ -46,46 +46,8 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
             raised.already_open.push(existing);
             continue;
         }
-        let org = match (spec.assignee_role, origin.provider_org) {
-            (AssigneeRole::ProviderSafeguardingLead, Some(provider)) => provider,
-            (AssigneeRole::ProviderSafeguardingLead, None) => {
-                return Err(ApiError::internal(format!(
-                    "rule {} addressed a provider with none involved",
-                    spec.rule
-                )))
-            }
-            _ => origin.probation_org,
-        };
         let due = w.rules.due(w.now, spec.rule, spec.deadline);
-        let row = PromptRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            crn: origin.crn.to_string(),
-            probation_org: origin.probation_org.to_string(),
-            org: org.to_string(),
-            order_id: origin.order_id.map(str::to_string),
-            referral_id: origin.referral_id.map(str::to_string),
-            rule: spec.rule,
-            title: spec.title,
-            action: spec.action,
-            rationale: spec.rationale,
-            guidance: to_json(&spec.guidance)?,
-            triggered_by_kind: origin.kind,
-            triggered_by_id: origin.id.to_string(),
-            assignee_role: spec.assignee_role,
-            assignee: spec.assignee,
-            mandatory: spec.mandatory,
-            dedup_key: spec.dedup_key,
-            status: PromptStatus::Open,
-            raised_at: w.now.naive_utc(),
-            due_at: due.naive_utc(),
-            escalated_at: None,
-            outcome: None,
-            resolution_note: None,
-            external_reference: None,
-            resolved_at: None,
-            resolved_by: None,
-            resolved_by_role: None,
-        };
+        let row = open_row(spec, origin, w.now, due)?;
         rows::insert(w.conn, &row)?;
         w.emit(prompt_event(
             &row,
@@ -95,6 +57,88 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
         raised.new.push(row);
     }
     Ok(raised)
+}
+
+/// A new open prompt for `spec`, addressed to the provider for its safeguarding lead and to
+/// probation otherwise.
+fn open_row(
+    spec: PromptSpec,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    due: DateTime<Utc>,
+) -> Result<PromptRow, ApiError> {
+    let org = match (spec.assignee_role, origin.provider_org) {
+        (AssigneeRole::ProviderSafeguardingLead, Some(provider)) => provider,
+        (AssigneeRole::ProviderSafeguardingLead, None) => {
+            return Err(ApiError::internal(format!(
+                "rule {} addressed a provider with none involved",
+                spec.rule
+            )))
+        }
+        _ => origin.probation_org,
+    };
+    Ok(PromptRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        crn: origin.crn.to_string(),
+        probation_org: origin.probation_org.to_string(),
+        org: org.to_string(),
+        order_id: origin.order_id.map(str::to_string),
+        referral_id: origin.referral_id.map(str::to_string),
+        rule: spec.rule,
+        title: spec.title,
+        action: spec.action,
+        rationale: spec.rationale,
+        guidance: to_json(&spec.guidance)?,
+        triggered_by_kind: origin.kind,
+        triggered_by_id: origin.id.to_string(),
+        assignee_role: spec.assignee_role,
+        assignee: spec.assignee,
+        mandatory: spec.mandatory,
+        dedup_key: spec.dedup_key,
+        status: PromptStatus::Open,
+        raised_at: now.naive_utc(),
+        due_at: due.naive_utc(),
+        escalated_at: None,
+        outcome: None,
+        resolution_note: None,
+        external_reference: None,
+        resolved_at: None,
+        resolved_by: None,
+        resolved_by_role: None,
+    })
+}
+
+/// Raises `spec` from background work, once per fact: nothing if a prompt with its key was ever
+/// raised (open or resolved). Its own transaction, so with several instances racing, the open
+/// prompt's unique key lets one insert win and the others raise nothing. True if raised.
+pub fn raise_once_as_system(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    rules: &crate::rules::RulesConfig,
+    spec: PromptSpec,
+    origin: &Origin,
+) -> Result<bool, ApiError> {
+    if rows::any_with_key(conn, &spec.dedup_key)? {
+        return Ok(false);
+    }
+    let due = rules.due(now, spec.rule, spec.deadline);
+    let row = open_row(spec, origin, now, due)?;
+    let outcome = write_transaction(conn, |conn| {
+        rows::insert(conn, &row)?;
+        let event = prompt_event(
+            &row,
+            DomainEvent::SafeguardingPromptRaised,
+            format!("Prompt raised: {}", row.title),
+        );
+        events::insert_all(conn, &[event.into_row(now, Actor::System)?])?;
+        Ok::<_, ApiError>(())
+    });
+    match outcome {
+        Ok(()) => Ok(true),
+        // Another instance raised it first.
+        Err(ApiError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// How a prompt is closed.

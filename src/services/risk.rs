@@ -1,7 +1,7 @@
 //! Risk use cases: recording an assessment (appended, never overwritten) and re-sharing it with
 //! providers, reading the current assessment and the history.
 
-use super::{access, referrals};
+use super::{access, case_rules, referrals};
 use crate::db::people::{self, RiskRow};
 use crate::db::{from_json, to_json, DbConnection};
 use crate::domain::events::{DomainEvent, RiskAssessed};
@@ -53,6 +53,7 @@ pub fn record(w: &mut Work, crn: &Crn, assessment: RiskAssessment) -> Result<Rec
     assessment
         .validate(london_date(w.now), Some(person.date_of_birth))
         .into_result()?;
+    let previous = current(w.conn, &person.crn)?.map(|(_, a)| a);
     let row = RiskRow {
         id: uuid::Uuid::now_v7().to_string(),
         crn: person.crn.clone(),
@@ -62,6 +63,7 @@ pub fn record(w: &mut Work, crn: &Crn, assessment: RiskAssessment) -> Result<Rec
         body: to_json(&assessment)?,
     };
     people::insert_risk(w.conn, &row)?;
+    case_rules::after_risk_recorded(w, &person, &row.id, previous.as_ref(), &assessment)?;
     w.emit(Event {
         payload: DomainEvent::RiskAssessed(RiskAssessed {
             assessment_id: row.id.clone(),

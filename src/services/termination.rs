@@ -27,6 +27,7 @@ use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
     blocking_completion, checklist, sign_off_reasons, Item, ItemState, ReviewStatus, RiskChange,
 };
+use crate::rules::termination_items::{social_care_told, CHILDRENS_SOCIAL_CARE};
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
 use crate::rules::{RuleId, RulesConfig};
 use crate::work::{Actor, Event, Work};
@@ -83,7 +84,7 @@ fn refuse_terminated(order: &OrderRow, detail: &str) -> Result<(), ApiError> {
 /// The termination review of an order the caller manages.
 pub fn review(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
     let order = access::order(w, id)?;
-    ReviewRecord::read(w.conn, order)
+    ReviewRecord::read(w.conn, order, w.now)
 }
 
 /// The officer confirms a judgement item with a note; an item the system checks, or one that
@@ -101,7 +102,7 @@ pub fn confirm_item(
         &unconditional::<OrderRow>,
         |w, order| {
             refuse_terminated(order, "the order is terminated")?;
-            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let record = ReviewRecord::read(w.conn, order.clone(), w.now)?;
             let items = checklist(&record.facts);
             let item = items
                 .iter()
@@ -139,7 +140,7 @@ pub fn confirm_item(
             Ok((event, ()))
         },
     )?;
-    ReviewRecord::read(w.conn, order)
+    ReviewRecord::read(w.conn, order, w.now)
 }
 
 /// The officer completes the review with their judgement; refused (`409` listing them) while
@@ -152,7 +153,7 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
         &unconditional::<OrderRow>,
         |w, order| {
             refuse_terminated(order, "the order is terminated")?;
-            let f = ReviewRecord::read(w.conn, order.clone())?.facts;
+            let f = ReviewRecord::read(w.conn, order.clone(), w.now)?.facts;
             let items = checklist(&f);
             let outstanding = blocking_completion(&items);
             if !outstanding.is_empty() {
@@ -164,6 +165,19 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
                         .map(blocking)
                         .collect::<Result<_, _>>()?,
                 });
+            }
+            let today = london_date(w.now);
+            if !f.case.children_known.is_empty()
+                && !social_care_told(&judgement.agencies_notified, today)
+            {
+                return Err(ApiError::field(
+                    "agenciesNotified",
+                    "childrens_social_care_required",
+                    format!(
+                        "children or a pregnancy are known ({}): agenciesNotified must include \"{CHILDRENS_SOCIAL_CARE} <YYYY-MM-DD> <reference>\", the date children's social care was told of the ending (not in the future) and its reference",
+                        f.case.children_known.join("; ")
+                    ),
+                ));
             }
             let reasons = sign_off_reasons(
                 &f,
@@ -201,7 +215,7 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
             Ok((event, ()))
         },
     )?;
-    ReviewRecord::read(w.conn, order)
+    ReviewRecord::read(w.conn, order, w.now)
 }
 
 /// A manager signs off a completed review.
@@ -212,7 +226,7 @@ pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
         OrgKind::Probation,
         &unconditional::<OrderRow>,
         |w, order| {
-            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let record = ReviewRecord::read(w.conn, order.clone(), w.now)?;
             let current = record.review().status;
             if !matches!(
                 current,
@@ -239,7 +253,7 @@ pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
             Ok((event, ()))
         },
     )?;
-    ReviewRecord::read(w.conn, order)
+    ReviewRecord::read(w.conn, order, w.now)
 }
 
 /// `409` listing everything that stops the order being terminated, unless the review is complete.
@@ -330,7 +344,7 @@ pub fn terminate(
                     ),
                 ));
             }
-            let record = ReviewRecord::read(w.conn, order.clone())?;
+            let record = ReviewRecord::read(w.conn, order.clone(), w.now)?;
             let review = record.review();
             refuse_unless_complete(order, &review)?;
             let reason = termination.reason.trim();
@@ -368,7 +382,7 @@ pub fn terminate(
             Ok((event, ()))
         },
     )?;
-    ReviewRecord::read(w.conn, order)
+    ReviewRecord::read(w.conn, order, w.now)
 }
 
 /// Raises "start the termination review" for active orders whose end date is within the

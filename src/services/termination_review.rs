@@ -16,6 +16,7 @@ use crate::rules::termination::{
     PromptFact, ReferralFact, ReviewFacts, ReviewStatus, RiskChange,
 };
 use crate::rules::working_days::london_date;
+use chrono::{DateTime, Utc};
 
 /// An order with everything its termination review is derived from, read now.
 pub struct ReviewRecord {
@@ -35,9 +36,14 @@ pub struct Review {
 }
 
 impl ReviewRecord {
-    /// Reads the facts of `order` now.
-    pub fn read(conn: &mut DbConnection, order: OrderRow) -> Result<Self, ApiError> {
-        let (facts, row) = facts(conn, &order)?;
+    /// Reads the facts of `order` at `now`.
+    pub fn read(
+        conn: &mut DbConnection,
+        order: OrderRow,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let (mut facts, row) = facts(conn, &order)?;
+        facts.case = super::termination_case::case_facts(conn, &order, now)?;
         Ok(Self { order, facts, row })
     }
 
@@ -174,6 +180,7 @@ fn facts(
             order_rar: (order.rar_max_days.max(0) as u32, order_delivered),
             completion,
             terminated: order.status == OrderStatus::Terminated,
+            case: Default::default(),
         },
         review,
     ))

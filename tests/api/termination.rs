@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn kinds(problem: &Value) -> Vec<String> {
+pub fn kinds(problem: &Value) -> Vec<String> {
     problem["blockingItems"]
         .as_array()
         .unwrap()
@@ -33,7 +33,7 @@ async fn open_prompts(app: &TestApp, token: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
-async fn confirm(app: &TestApp, order: &str, item: &str) -> Value {
+pub async fn confirm(app: &TestApp, order: &str, item: &str) -> Value {
     let res = app
         .post(
             &format!("/api/v1/orders/{order}/termination-review/items/{item}/confirm"),
@@ -149,6 +149,33 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
         &json!({"outcomes": [{"desiredOutcomeId": outcome, "achievementLevel": "NOT_ACHIEVED"}]})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
 
+    // A NOT_ACHIEVED outcome needs the officer's comment; with a pregnancy known, children's
+    // social care must be told of the ending; the risk assessment predates the disclosure.
+    let p = problem(terminate(&app, &case.order_id).await, 409).await;
+    let k = kinds(&p);
+    for expected in [
+        "OUTCOME_NOT_ACHIEVED",
+        "CHILDRENS_SOCIAL_CARE",
+        "RISK_REVIEW",
+    ] {
+        assert!(
+            k.contains(&expected.to_string()),
+            "{expected} missing from {k:?}"
+        );
+    }
+    let outcome_item = format!("outcome-{}-{}", case.referral_id, outcome.as_str().unwrap());
+    let commented = confirm(&app, &case.order_id, &outcome_item).await;
+    let item = commented["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == outcome_item.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["state"], "CONFIRMED");
+    assert!(item["note"].as_str().is_some());
+    confirm(&app, &case.order_id, "risk-review").await;
+
     let review = body(
         app.get(
             &format!("/api/v1/orders/{}/termination-review", case.order_id),
@@ -159,11 +186,37 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
     .await;
     assert_eq!(review["status"], "READY_TO_COMPLETE", "{review}");
     let p = problem(terminate(&app, &case.order_id).await, 409).await;
-    assert_eq!(kinds(&p), vec!["AGENCIES_NOTIFIED", "REVIEW_NOT_COMPLETE"]);
+    assert_eq!(
+        kinds(&p),
+        vec![
+            "CHILDRENS_SOCIAL_CARE",
+            "AGENCIES_NOTIFIED",
+            "REVIEW_NOT_COMPLETE"
+        ]
+    );
 
-    // Risk of serious harm went up: a manager must sign off.
-    let complete = json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
+    // Risk of serious harm went up: a manager must sign off. Social care told, with a date.
+    let mut complete = json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
         "evidence": "New relationship and pregnancy; MIND reports disengagement", "agenciesNotified": ["Children's social care", "Police DA unit", "MIND-CAMBS"]});
+    let untold = problem(
+        app.post(
+            &format!(
+                "/api/v1/orders/{}/termination-review/complete",
+                case.order_id
+            ),
+            &app.pp(),
+            &complete,
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(untold["errors"][0]["field"], "agenciesNotified", "{untold}");
+    complete["agenciesNotified"] = json!([
+        "CHILDRENS_SOCIAL_CARE 2026-03-03 MASH-4411",
+        "Police DA unit",
+        "MIND-CAMBS"
+    ]);
     let review = body(
         app.post(
             &format!(
