@@ -50,11 +50,8 @@ impl Application {
             misses: settings.disengagement.1 as usize,
         };
         let rules = Arc::new(rules);
-        let http_client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let http_client =
+            crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
         let doc = api::openapi();
         let state = web::Data::new(AppState {
             http_client,

@@ -48,6 +48,10 @@ pub struct Settings {
     pub review_lead_days: u32,
     /// Misses in recent sessions that make a pattern of disengagement: (window, misses).
     pub disengagement: (u32, u32),
+    /// Hosts webhooks may be sent to whatever they resolve to, `http` included (development).
+    pub webhook_allow_hosts: crate::domain::outbound::AllowHosts,
+    /// How long a rotated webhook secret still signs deliveries beside the new one.
+    pub webhook_secret_overlap: Duration,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -80,6 +84,8 @@ struct FileConfig {
     termination_review_lead_days: Option<u64>,
     disengagement_window: Option<u64>,
     disengagement_misses: Option<u64>,
+    webhook_allow_hosts: Option<String>,
+    webhook_secret_overlap_hours: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -245,6 +251,15 @@ impl Settings {
             );
         }
 
+        let overlap_hours = number(
+            env,
+            "RARLINK_WEBHOOK_SECRET_OVERLAP_HOURS",
+            file.webhook_secret_overlap_hours,
+            24,
+            0..=24 * 30,
+            &mut errors,
+        );
+
         let background = match pick("RARLINK_BACKGROUND", &file.background).as_deref() {
             None | Some("on") | Some("true") => true,
             Some("off") | Some("false") => false,
@@ -342,6 +357,10 @@ impl Settings {
             extra_bank_holidays,
             review_lead_days,
             disengagement: (window, misses),
+            webhook_allow_hosts: crate::domain::outbound::AllowHosts::parse(
+                &pick("RARLINK_WEBHOOK_ALLOW_HOSTS", &file.webhook_allow_hosts).unwrap_or_default(),
+            ),
+            webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
         })
     }
 

@@ -351,6 +351,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         created_by -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
     }
 }
 
@@ -368,6 +371,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        last_duration_ms -> Nullable<Integer>,
     }
 }
 

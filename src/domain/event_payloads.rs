@@ -206,3 +206,11 @@ pub struct ReviewCompleted {
 pub struct ReviewSignedOff {
     pub signed_off_by: String,
 }
+
+/// A webhook subscription that failed every attempt for too long was turned off.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSubscriptionDisabled {
+    pub subscription_id: String,
+    pub failing_since: DateTime<Utc>,
+}

@@ -79,6 +79,7 @@ domain_events! {
     TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";
+    WebhookSubscriptionDisabled(WebhookSubscriptionDisabled) = "rarlink.webhook-subscription.disabled", "A webhook subscription failed every delivery for three days and was turned off.";
 }
 
 impl EventType {

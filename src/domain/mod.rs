@@ -10,6 +10,7 @@ pub mod household;
 pub mod ids;
 pub mod order;
 pub mod organisation;
+pub mod outbound;
 pub mod person;
 pub mod prompt;
 pub mod referral;

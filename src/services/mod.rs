@@ -23,4 +23,6 @@ pub mod reports;
 pub mod risk;
 pub mod termination;
 pub mod termination_review;
+pub mod webhook_delivery;
+pub mod webhook_send;
 pub mod webhooks;
