@@ -88,10 +88,15 @@ pub async fn list_events(
     let event_type = query.event_type.clone();
     let page = ctx
         .read(Permission::ReadEvents, "event.list", move |w| {
+            let reader = events::Reader::of(w);
             let items = events::feed(w, event_type.as_deref(), after, limit)?
                 .into_iter()
-                .map(EventEnvelope::try_from)
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|row| {
+                    let mut envelope = EventEnvelope::try_from(row)?;
+                    events::fit_for_reader(&mut envelope, reader);
+                    Ok(envelope)
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
             Ok(EventPage::of(items, limit))
         })
         .await?;

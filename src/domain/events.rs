@@ -34,6 +34,11 @@ macro_rules! domain_events {
             pub fn meaning(self) -> &'static str {
                 match self { $( Self::$variant => $meaning, )* }
             }
+
+            /// Its payload's type as the list writes it (e.g. `OnReferral<ReferralEnded>`).
+            pub fn payload_type(self) -> &'static str {
+                match self { $( Self::$variant => stringify!($payload), )* }
+            }
         }
 
         impl DomainEvent {

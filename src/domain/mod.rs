@@ -4,6 +4,7 @@
 pub mod appointment;
 pub mod crn;
 pub mod disclosure;
+pub mod event_fields;
 pub mod event_payloads;
 pub mod events;
 pub mod household;

@@ -5,7 +5,7 @@
 //! subscription whose deliveries have all failed for [`DISABLE_AFTER_DAYS`] days is turned off,
 //! and an event says so.
 
-use super::events::EventEnvelope;
+use super::events::{fit_for_reader, EventEnvelope, Reader};
 use super::webhook_send::{self, Attempt, Request};
 use super::webhooks::{event_types, signing_secrets, wants};
 use crate::db::webhooks::{self as rows, DeliveryRow, SubscriptionRow};
@@ -97,7 +97,10 @@ pub fn claim(
             .into_iter()
             .map(|e| {
                 let id = e.id.clone();
-                let body = serde_json::to_string(&EventEnvelope::try_from(e)?)
+                // A receiver is a system, not a person who may read casework.
+                let mut envelope = EventEnvelope::try_from(e)?;
+                fit_for_reader(&mut envelope, Reader::IdentifiersOnly);
+                let body = serde_json::to_string(&envelope)
                     .map_err(|e| ApiError::internal_from("serialising", e))?;
                 Ok((id, body))
             })
