@@ -165,6 +165,7 @@ diesel::table! {
         ended_by -> Nullable<Text>,
         context_version -> Integer,
         acknowledged_version -> Integer,
+        provider_reference -> Nullable<Text>,
     }
 }
 

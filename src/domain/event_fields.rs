@@ -25,6 +25,7 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("OnReferral", "referral_id"),
     ("OnReferral", "order_id"),
     ("OnReferral", "provider_org"),
+    ("OnReferral", "provider_reference"),
     ("ReferralAccepted", "accepted_by"),
     ("ReferralAssigned", "worker"),
     ("ReferralWithdrawn", "code"),

@@ -71,6 +71,9 @@ pub struct OnReferral<T> {
     pub order_id: String,
     pub status: ReferralStatus,
     pub provider_org: String,
+    /// The provider's own id for the referral, once it has set one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
     #[serde(flatten)]
     pub detail: T,
 }

@@ -67,6 +67,7 @@ domain_events! {
     ReferralWithdrawn(OnReferral<ReferralWithdrawn>) = "rarlink.referral.withdrawn", "Probation withdrew a referral.";
     ReferralRiskUpdated(OnReferral<ReferralRiskUpdated>) = "rarlink.referral.risk-updated", "Risk information changed; the provider must acknowledge the new version.";
     ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
+    ReferralProviderReferenceSet(OnReferral<Nothing>) = "rarlink.referral.provider-reference-set", "The provider recorded its own reference for a referral.";
     ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
     AppointmentBooked(AppointmentFacts) = "rarlink.appointment.booked", "The provider booked a session.";
     AppointmentRescheduled(AppointmentFacts) = "rarlink.appointment.rescheduled", "A session was moved.";
@@ -145,6 +146,7 @@ mod tests {
             order_id: "o1".into(),
             status: crate::domain::referral::ReferralStatus::Withdrawn,
             provider_org: "MIND-CAMBS".into(),
+            provider_reference: None,
             detail: ReferralWithdrawn {
                 code: Some("OTHER".into()),
             },

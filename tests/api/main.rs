@@ -17,5 +17,6 @@ mod referrals_preconditions;
 mod safeguarding;
 mod safeguarding_paging;
 mod scenario;
+mod sync_references;
 mod termination;
 mod webhooks;
