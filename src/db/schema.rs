@@ -264,6 +264,7 @@ diesel::table! {
         absence_note -> Nullable<Text>,
         absence_decided_at -> Nullable<Timestamp>,
         absence_decided_by -> Nullable<Text>,
+        provider_reference -> Nullable<Text>,
     }
 }
 

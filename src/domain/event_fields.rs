@@ -32,6 +32,7 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("ProgressReportSubmitted", "report_id"),
     ("AppointmentFacts", "appointment_id"),
     ("AppointmentFacts", "referral_id"),
+    ("AppointmentFacts", "provider_reference"),
     ("AbsenceDecided", "appointment_id"),
     ("AbsenceDecided", "outcome"),
     ("WarningIssued", "warning_id"),

@@ -148,6 +148,9 @@ pub struct AppointmentFacts {
     pub starts_at: DateTime<Utc>,
     pub attended: Option<Attended>,
     pub no_attendance_reason: Option<NoAttendanceReason>,
+    /// The provider's own id for the session, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

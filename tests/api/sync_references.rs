@@ -93,3 +93,41 @@ async fn a_provider_sets_its_reference_on_an_accepted_referral_finds_it_and_even
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_session_keeps_the_providers_reference_unique_per_provider_and_events_carry_it() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let path = format!("/api/v1/referrals/{}/appointments", case.referral_id);
+    let session = |starts: &str| {
+        json!({"startsAt": starts, "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE",
+               "providerReference": "MIND-S-0099"})
+    };
+    let booked = expect(
+        app.post(&path, &app.worker(), &session("2026-03-04T10:00:00Z"))
+            .await,
+        201,
+        "book",
+    )
+    .await;
+    assert_eq!(booked["providerReference"], "MIND-S-0099");
+    expect(
+        app.post(&path, &app.worker(), &session("2026-03-05T10:00:00Z"))
+            .await,
+        409,
+        "the same reference again",
+    )
+    .await;
+    let events = body(
+        app.get("/api/v1/events?type=rarlink.appointment.booked", &app.pp())
+            .await,
+    )
+    .await;
+    assert_eq!(
+        events["items"][0]["additionalInformation"]["providerReference"],
+        "MIND-S-0099"
+    );
+}
