@@ -193,8 +193,9 @@ pub fn save_delivery(conn: &mut DbConnection, row: &DeliveryRow) -> QueryResult<
         .map(|_| ())
 }
 
-/// Locks deliveries that are due: pending ones whose time has come, and in-flight ones whose
-/// lease expired (the instance sending them died).
+/// Locks deliveries of active subscriptions that are due: pending ones whose time has come, and
+/// in-flight ones whose lease expired (the instance sending them died). A turned-off
+/// subscription's deliveries wait, without holding up anyone else's.
 pub fn lock_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -204,6 +205,9 @@ pub fn lock_due(
         wd::table
             .filter(wd::status.eq_any(DeliveryStatus::DUE))
             .filter(wd::next_attempt_at.le(now))
+            .filter(
+                wd::subscription_id.eq_any(ws::table.filter(ws::active.eq(true)).select(ws::id)),
+            )
             .order(wd::next_attempt_at.asc())
             .limit(limit)
     };

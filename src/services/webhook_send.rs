@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// How long one attempt may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long saving a URL waits for its name to resolve (unresolved names are checked at send).
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The resolver the client connects through: a name is refused when any address it resolves
 /// to is refused (unless the host is allow-listed for development).
@@ -76,7 +78,8 @@ pub async fn check_url(raw: &str, allow: &AllowHosts) -> Result<String, &'static
     let url = outbound::check_url(raw, allow)?;
     if let Some(url::Host::Domain(host)) = url.host() {
         if !allow.allows(host, url.port_or_known_default()) {
-            if let Ok(addrs) = tokio::net::lookup_host((host, 0)).await {
+            let lookup = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, 0)));
+            if let Ok(Ok(addrs)) = lookup.await {
                 if addrs.into_iter().any(|a| outbound::refused(a.ip())) {
                     return Err("url resolves to a loopback, private or link-local address");
                 }

@@ -527,6 +527,12 @@ async fn a_subscription_failing_for_three_days_is_turned_off_and_an_event_says_s
     }
     let off = body(app.get(&path, &app.spo()).await).await;
     assert_eq!(off["active"], false, "{off}");
+    app.clock.advance(Duration::hours(7));
+    assert_eq!(
+        deliver(&app).await,
+        0,
+        "a turned-off subscription is sent nothing"
+    );
     let events = body(
         app.get(
             "/api/v1/events?type=rarlink.webhook-subscription.disabled",
