@@ -9,6 +9,7 @@ mod case_record_paging;
 mod commissioning;
 mod delivery;
 mod delivery_lists;
+mod event_readers;
 mod identity;
 mod platform;
 mod platform_paging;
