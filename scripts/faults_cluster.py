@@ -62,8 +62,8 @@ def setup(a, hook_url):
     admin = a.token("admin", "RARLINK", "admin")
     for code, kind in [("PDU-C", "probation"), ("PROV-C", "provider")]:
         ok(request(a, "POST", "/api/v1/organisations", admin, {"code": code, "name": code, "kind": kind}), code)
-    ok(request(a, "POST", "/api/v1/webhook-subscriptions", admin,
-               {"url": hook_url, "eventTypes": [], "org": "PDU-C"}), "subscription")
+    ok(request(a, "POST", "/api/v1/webhook-subscriptions", a.token("spo", "PDU-C", "probation_manager"),
+               {"url": hook_url, "eventTypes": []}), "subscription")
     pp, worker = a.token("pp", "PDU-C", "probation_practitioner"), a.token("pw", "PROV-C", "provider_worker")
     today = dt.date.today()
     ok(request(a, "PUT", "/api/v1/people/C000001", pp, {
@@ -93,7 +93,8 @@ def setup(a, hook_url):
 def twoinstances_test(database, check):
     server, counts, counts_lock = receiver()
     hook_url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    background = {"RARLINK_BACKGROUND": "on", "RARLINK_BACKGROUND_INTERVAL_SECS": "1"}
+    background = {"RARLINK_BACKGROUND": "on", "RARLINK_BACKGROUND_INTERVAL_SECS": "1",
+                  "RARLINK_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"}  # the receiver is on loopback
     a = Service(database, free_port(), **background)
     a.start()
     b = Service(database, free_port(), **background)

@@ -99,8 +99,8 @@ def seed(svc):
         "disclosedBy": "PERSON_ON_PROBATION", "summary": "Partner is pregnant",
         "details": {"whoIsPregnant": "PARTNER", "claimsParentage": True}}), "disclosure")
     prompts = ok(request(svc, "GET", "/api/v1/safeguarding-prompts?status=OPEN", pp), "prompts")["items"]
-    subscription = ok(request(svc, "POST", "/api/v1/webhook-subscriptions", admin, {
-        "url": "https://ndelius.invalid/hooks", "eventTypes": ["rarlink.person.upserted"], "org": PROBATION}),
+    subscription = ok(request(svc, "POST", "/api/v1/webhook-subscriptions", tokens["probation"], {
+        "url": "https://ndelius.invalid/hooks", "eventTypes": ["rarlink.person.upserted"]}),
         "webhook subscription")
     time.sleep(max(0.0, (starts - dt.datetime.now(dt.timezone.utc)).total_seconds() + 0.5))
     review = ok(request(svc, "GET", f"/api/v1/orders/{order['id']}/termination-review", pp), "review")

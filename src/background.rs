@@ -57,33 +57,61 @@ pub async fn silence(state: &AppState) -> Result<usize, ApiError> {
 
 /// Fans new events out to webhook subscriptions and sends what is due; returns how many were sent.
 pub async fn deliver_webhooks(state: &AppState) -> Result<usize, ApiError> {
-    use crate::services::webhooks;
+    use crate::services::{webhook_delivery, webhook_send};
     let now = state.clock.now();
     let outgoing = state
         .db
         .run(move |conn| {
-            webhooks::fan_out(conn, now)?;
-            webhooks::claim(conn, now, WEBHOOK_BATCH)
+            webhook_delivery::fan_out(conn, now)?;
+            webhook_delivery::claim(conn, now, WEBHOOK_BATCH)
         })
         .await?;
     let sent = outgoing.len();
+    let allow = &state.settings.webhook_allow_hosts;
     let results = futures_util::future::join_all(
         outgoing
             .iter()
-            .map(|o| webhooks::send(&state.http_client, o)),
+            .map(|o| webhook_send::send(&state.http_client, allow, &o.request)),
     )
     .await;
     let finished_at = state.clock.now();
     state
         .db
         .run(move |conn| {
-            for (o, (status, error)) in outgoing.into_iter().zip(results) {
-                webhooks::record(conn, o.delivery, finished_at, status, error)?;
+            for (o, attempt) in outgoing.into_iter().zip(results) {
+                webhook_delivery::record(conn, o.delivery, finished_at, attempt)?;
             }
             Ok(())
         })
         .await?;
     Ok(sent)
+}
+
+/// Sends webhooks until the process stops, in a task of its own so a slow receiver never holds
+/// up sealing or escalation.
+async fn run_webhooks(state: web::Data<AppState>) {
+    let mut webhook_tick = tokio::time::interval(WEBHOOKS_EVERY);
+    webhook_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        webhook_tick.tick().await;
+        // A full batch means more are waiting: keep going instead of waiting for the next
+        // tick, but within a tick's time.
+        let started = std::time::Instant::now();
+        for _ in 0..WEBHOOK_BATCHES_PER_TICK {
+            match deliver_webhooks(&state).await {
+                Ok(sent)
+                    if sent == WEBHOOK_BATCH as usize && started.elapsed() < WEBHOOKS_EVERY =>
+                {
+                    continue
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook delivery failed; will retry");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
@@ -99,9 +127,8 @@ pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
 
 /// Runs until the process stops.
 pub async fn run(state: web::Data<AppState>) {
+    actix_web::rt::spawn(run_webhooks(state.clone()));
     let mut seal_tick = tokio::time::interval(SEAL_EVERY);
-    let mut webhook_tick = tokio::time::interval(WEBHOOKS_EVERY);
-    webhook_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut housekeeping_tick = tokio::time::interval(state.settings.background_interval);
     seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     housekeeping_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -110,23 +137,6 @@ pub async fn run(state: web::Data<AppState>) {
             _ = seal_tick.tick() => {
                 if let Err(e) = seal(&state).await {
                     tracing::warn!(error = %e, "sealing the audit log and event feed failed; will retry");
-                }
-            }
-            _ = webhook_tick.tick() => {
-                // A full batch means more are waiting: keep going instead of waiting for the
-                // next tick, but within a tick's time, so a slow receiver cannot hold up
-                // sealing and escalation for more than one batch.
-                let started = std::time::Instant::now();
-                for _ in 0..WEBHOOK_BATCHES_PER_TICK {
-                    match deliver_webhooks(&state).await {
-                        Ok(sent) if sent == WEBHOOK_BATCH as usize
-                            && started.elapsed() < WEBHOOKS_EVERY => continue,
-                        Ok(_) => break,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "webhook delivery failed; will retry");
-                            break;
-                        }
-                    }
                 }
             }
             _ = housekeeping_tick.tick() => {

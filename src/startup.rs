@@ -51,11 +51,8 @@ impl Application {
         };
         rules.silence = settings.silence;
         let rules = Arc::new(rules);
-        let http_client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let http_client =
+            crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
         let doc = api::openapi();
         let state = web::Data::new(AppState {
             http_client,

@@ -111,6 +111,8 @@ pub struct AppointmentView {
     pub location: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
+    /// The provider's own id for the session, when it gave one.
+    pub provider_reference: Option<String>,
     /// `SCHEDULED` or `CANCELLED`.
     pub status: String,
     pub attendance: Option<AttendanceView>,
@@ -163,6 +165,7 @@ pub fn appointment_view(record: AppointmentRecord) -> Result<AppointmentView, Ap
         location: a.location,
         starts_at: a.starts_at.and_utc(),
         duration_minutes: a.duration_minutes,
+        provider_reference: a.provider_reference,
         status: a.status.as_str().to_string(),
         history: history.into_iter().map(ChangeView::from).collect(),
     })

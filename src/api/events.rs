@@ -99,10 +99,15 @@ pub async fn list_events(
     };
     let page = ctx
         .read(Permission::ReadEvents, "event.list", move |w| {
+            let reader = events::Reader::of(w);
             let items = events::feed(w, event_type.map(EventType::as_str), after, limit)?
                 .into_iter()
-                .map(EventEnvelope::try_from)
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|row| {
+                    let mut envelope = EventEnvelope::try_from(row)?;
+                    events::fit_for_reader(&mut envelope, reader);
+                    Ok(envelope)
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
             Ok(EventPage::of(items, limit))
         })
         .await?;

@@ -33,6 +33,7 @@ pub mod referrals;
 pub mod reports;
 pub mod risk;
 pub mod termination;
+pub mod webhook_deliveries;
 pub mod webhooks;
 
 use crate::error::{BlockingItem, FieldError, Problem};
@@ -68,7 +69,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
         (name = "chronology", description = "The multi-agency chronology of a person, as JSON or CSV."),
         (name = "events", description = "Domain events for integrators, in commit order."),
-        (name = "webhooks", description = "Pushing events to integrators, signed (Standard Webhooks), with a delivery log (admin)."),
+        (name = "webhooks", description = "Pushing an organisation's events to its own systems, signed (Standard Webhooks), to public https addresses only, with a delivery log (managers and integration clients; platform admins)."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
 )]

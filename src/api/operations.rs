@@ -91,6 +91,7 @@ const MODULES: &[&[Access]] = &[
     super::reports::ACCESS,
     super::risk::ACCESS,
     super::termination::ACCESS,
+    super::webhook_deliveries::ACCESS,
     super::webhooks::ACCESS,
 ];
 

@@ -16,7 +16,7 @@ use crate::http::{ApiJson, Ctx};
 use crate::services::change::Expect;
 use crate::services::referrals::{self, ReferralRecord};
 use crate::work::Work;
-use actix_web::{post, web};
+use actix_web::{post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accept_referral)
         .service(decline_referral)
         .service(assign_worker)
+        .service(set_provider_reference)
         .service(withdraw_referral)
         .service(acknowledge_risk);
 }
@@ -47,6 +48,12 @@ pub const ACCESS: &[Access] = &[
         Case,
     ),
     op("assign_worker", Permission::AssignWorker, PROVIDER, Case),
+    op(
+        "set_provider_reference",
+        Permission::DeliverReferral,
+        PROVIDER,
+        Case,
+    ),
     op(
         "acknowledge_risk",
         Permission::DeliverReferral,
@@ -234,6 +241,53 @@ pub async fn assign_worker(
         "referral.assign",
         if_match,
         move |w, expect| referrals::assign_worker(w, id, expect, &worker),
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProviderReference {
+    /// The provider's own id for the referral (its case-management system's), unique per provider.
+    #[schema(example = "MIND-2026-0412")]
+    pub provider_reference: String,
+}
+
+/// Record the provider's own reference
+///
+/// The provider keeps its own case id on a referral it has accepted, so its system and rarlink
+/// can be kept in step: `GET /api/v1/referrals?providerReference=` finds it, and every later
+/// event about the referral carries it.
+#[utoipa::path(
+    tag = "referrals",
+    params(("id" = uuid::Uuid, Path, description = "Referral id")),
+    request_body = ProviderReference,
+    responses(
+        (status = 200, description = "Recorded", body = ReferralView),
+        (status = 404, description = "No such referral sent to your organisation"),
+        (status = 409, description = "Not accepted yet, or another of your referrals has this reference"),
+        (status = 412, description = "If-Match does not match the current ETag"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/referrals/{id}/provider-reference")]
+pub async fn set_provider_reference(
+    ctx: Ctx,
+    id: web::Path<ReferralId>,
+    if_match: IfMatch,
+    body: ApiJson<ProviderReference>,
+) -> Result<web::Json<ReferralView>, ApiError> {
+    let id = id.into_inner();
+    let reference = body.into_inner().provider_reference;
+    let mut e = Errors::default();
+    e.text("providerReference", &reference, 100);
+    e.into_result()?;
+    act(
+        ctx,
+        Permission::DeliverReferral,
+        "referral.provider-reference",
+        if_match,
+        move |w, expect| referrals::set_provider_reference(w, id, expect, &reference),
     )
     .await
 }

@@ -44,6 +44,8 @@ pub struct ProbationReferralView {
     #[serde(flatten)]
     pub content: ReferralContent,
     pub assigned_worker: Option<String>,
+    /// The provider's own id for the referral (`PUT …/provider-reference`).
+    pub provider_reference: Option<String>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub sent_at: Option<DateTime<Utc>>,
@@ -88,6 +90,8 @@ pub struct SharedReferralView {
     /// as they were when that version was shared).
     pub desired_outcomes: Vec<DesiredOutcome>,
     pub assigned_worker: Option<String>,
+    /// The provider's own id for the referral (`PUT …/provider-reference`).
+    pub provider_reference: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub accepted_by: Option<String>,
@@ -121,6 +125,8 @@ pub struct ReferralSummary {
     pub provider_org: String,
     pub rar_days: Option<u32>,
     pub assigned_worker: Option<String>,
+    /// The provider's own id for the referral (`PUT …/provider-reference`).
+    pub provider_reference: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub acknowledgement_required: bool,
@@ -184,6 +190,7 @@ fn probation_view(
         probation_org: row.probation_org,
         provider_org: row.provider_org,
         assigned_worker: row.assigned_worker,
+        provider_reference: row.provider_reference,
         created_by: row.created_by,
         accepted_by: row.accepted_by,
         decline_reason: row.decline_reason,
@@ -225,6 +232,7 @@ fn shared_view(
         probation_org: row.probation_org,
         provider_org: row.provider_org,
         assigned_worker: row.assigned_worker,
+        provider_reference: row.provider_reference,
         accepted_by: row.accepted_by,
     })
 }
@@ -243,6 +251,7 @@ pub fn referral_summary(row: ReferralRow) -> Result<ReferralSummary, ApiError> {
         probation_org: row.probation_org,
         provider_org: row.provider_org,
         assigned_worker: row.assigned_worker,
+        provider_reference: row.provider_reference,
     })
 }
 
@@ -296,6 +305,7 @@ mod tests {
             ended_by: None,
             context_version,
             acknowledged_version,
+            provider_reference: None,
         }
     }
 

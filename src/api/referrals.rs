@@ -250,6 +250,10 @@ pub async fn get_referral(ctx: Ctx, id: web::Path<ReferralId>) -> Result<HttpRes
 pub struct ReferralQuery {
     /// Only referrals in this status.
     pub status: Option<ReferralStatus>,
+    /// Only the referral the provider knows by this reference (its own case id).
+    #[serde(rename = "providerReference")]
+    #[param(rename = "providerReference")]
+    pub provider_reference: Option<String>,
 }
 
 /// List referrals
@@ -271,9 +275,16 @@ pub async fn list_referrals(
     let limit = page.limit()?;
     let before = page.after()?;
     let status = filter.status;
+    let provider_reference = filter.provider_reference.clone();
     let result = ctx
         .read(Permission::ReadReferrals, "referral.list", move |w| {
-            let rows = referrals::list(w, status, before.as_deref(), limit)?;
+            let rows = referrals::list(
+                w,
+                status,
+                provider_reference.as_deref(),
+                before.as_deref(),
+                limit,
+            )?;
             let items = rows
                 .into_iter()
                 .map(referral_summary)

@@ -132,7 +132,7 @@ impl Permission {
                 ProviderManager,
                 ProviderWorker,
             ],
-            Permission::ManageWebhooks => &[Admin],
+            Permission::ManageWebhooks => &[ProviderManager, ProbationManager, Integration, Admin],
             Permission::WriteCaseRecord => &[ProbationPractitioner, ProbationManager, Integration],
             Permission::ReadCaseRecord => &[ProbationPractitioner, ProbationManager, Integration],
             Permission::ReadCasework => &[ProbationPractitioner, ProbationManager],

@@ -50,6 +50,10 @@ pub struct Settings {
     pub disengagement: (u32, u32),
     /// Working days of silence before the background task raises a prompt.
     pub silence: crate::rules::silence::SilenceThresholds,
+    /// Hosts webhooks may be sent to whatever they resolve to, `http` included (development).
+    pub webhook_allow_hosts: crate::domain::outbound::AllowHosts,
+    /// How long a rotated webhook secret still signs deliveries beside the new one.
+    pub webhook_secret_overlap: Duration,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -86,6 +90,8 @@ struct FileConfig {
     silence_no_first_appointment_days: Option<u64>,
     silence_attendance_provider_days: Option<u64>,
     silence_attendance_officer_days: Option<u64>,
+    webhook_allow_hosts: Option<String>,
+    webhook_secret_overlap_hours: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -252,6 +258,14 @@ impl Settings {
         }
 
         let silence = silence_thresholds(env, &file, &mut errors);
+        let overlap_hours = number(
+            env,
+            "RARLINK_WEBHOOK_SECRET_OVERLAP_HOURS",
+            file.webhook_secret_overlap_hours,
+            24,
+            0..=24 * 30,
+            &mut errors,
+        );
 
         let background = match pick("RARLINK_BACKGROUND", &file.background).as_deref() {
             None | Some("on") | Some("true") => true,
@@ -351,6 +365,10 @@ impl Settings {
             review_lead_days,
             disengagement: (window, misses),
             silence,
+            webhook_allow_hosts: crate::domain::outbound::AllowHosts::parse(
+                &pick("RARLINK_WEBHOOK_ALLOW_HOSTS", &file.webhook_allow_hosts).unwrap_or_default(),
+            ),
+            webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
         })
     }
 

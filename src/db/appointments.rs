@@ -37,6 +37,23 @@ pub struct AppointmentRow {
     pub absence_note: Option<String>,
     pub absence_decided_at: Option<NaiveDateTime>,
     pub absence_decided_by: Option<String>,
+    /// The provider's own id for the session, unique per provider.
+    pub provider_reference: Option<String>,
+}
+
+/// Whether the provider already has a session with this reference.
+pub fn provider_reference_taken(
+    conn: &mut DbConnection,
+    provider_org: &str,
+    reference: &str,
+) -> QueryResult<bool> {
+    use diesel::dsl::{exists, select};
+    select(exists(
+        appointments::table
+            .filter(appointments::provider_org.eq(provider_org))
+            .filter(appointments::provider_reference.eq(reference)),
+    ))
+    .get_result(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AppointmentRow) -> QueryResult<()> {

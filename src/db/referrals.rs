@@ -36,6 +36,8 @@ pub struct ReferralRow {
     pub ended_by: Option<String>,
     pub context_version: i32,
     pub acknowledged_version: i32,
+    /// The provider's own id for the referral, unique per provider.
+    pub provider_reference: Option<String>,
 }
 
 impl ReferralRow {
@@ -94,6 +96,7 @@ pub fn list_visible(
     conn: &mut DbConnection,
     scope: Scope,
     status: Option<ReferralStatus>,
+    provider_reference: Option<&str>,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ReferralRow>> {
@@ -115,6 +118,9 @@ pub fn list_visible(
     if let Some(s) = status {
         q = q.filter(referrals::status.eq(s));
     }
+    if let Some(r) = provider_reference {
+        q = q.filter(referrals::provider_reference.eq(r.to_string()));
+    }
     if let Some(b) = before {
         q = q.filter(referrals::id.lt(b.to_string()));
     }
@@ -132,6 +138,20 @@ pub fn live(conn: &mut DbConnection) -> QueryResult<Vec<ReferralRow>> {
         .order(referrals::id.asc())
         .select(ReferralRow::as_select())
         .load(conn)
+}
+
+/// The provider's referral with this reference, if any.
+pub fn by_provider_reference(
+    conn: &mut DbConnection,
+    provider_org: &str,
+    reference: &str,
+) -> QueryResult<Option<ReferralRow>> {
+    referrals::table
+        .filter(referrals::provider_org.eq(provider_org))
+        .filter(referrals::provider_reference.eq(reference))
+        .select(ReferralRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn for_order(conn: &mut DbConnection, order_id: &str) -> QueryResult<Vec<ReferralRow>> {

@@ -165,6 +165,7 @@ diesel::table! {
         ended_by -> Nullable<Text>,
         context_version -> Integer,
         acknowledged_version -> Integer,
+        provider_reference -> Nullable<Text>,
     }
 }
 
@@ -317,6 +318,7 @@ diesel::table! {
         absence_note -> Nullable<Text>,
         absence_decided_at -> Nullable<Timestamp>,
         absence_decided_by -> Nullable<Text>,
+        provider_reference -> Nullable<Text>,
     }
 }
 
@@ -405,6 +407,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         created_by -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
     }
 }
 
@@ -422,6 +427,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        last_duration_ms -> Nullable<Integer>,
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = ws)]
+#[diesel(table_name = ws, treat_none_as_null = true)]
 pub struct SubscriptionRow {
     pub id: String,
     pub url: String,
@@ -21,6 +21,11 @@ pub struct SubscriptionRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub created_by: String,
+    /// The secret before the last rotation, still signing until it expires.
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<NaiveDateTime>,
+    /// When the first of an unbroken run of failed attempts was made.
+    pub failing_since: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -38,6 +43,8 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// How long the last attempt took.
+    pub last_duration_ms: Option<i32>,
 }
 
 pub fn insert_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> QueryResult<()> {
@@ -47,9 +54,10 @@ pub fn insert_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> Qu
         .map(|_| ())
 }
 
-/// Subscriptions by id after the id `after`: `limit` rows at most.
+/// Subscriptions (of `org` when given) by id after the id `after`: `limit` rows at most.
 pub fn subscriptions(
     conn: &mut DbConnection,
+    org: Option<&str>,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<SubscriptionRow>> {
@@ -58,10 +66,34 @@ pub fn subscriptions(
         .limit(limit)
         .select(SubscriptionRow::as_select())
         .into_boxed();
+    if let Some(org) = org {
+        q = q.filter(ws::org.eq(org.to_string()));
+    }
     if let Some(a) = after {
         q = q.filter(ws::id.gt(a.to_string()));
     }
     q.load(conn)
+}
+
+pub fn save_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> QueryResult<()> {
+    diesel::update(ws::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Deletes a subscription with its delivery log.
+pub fn delete_subscription(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(wd::table.filter(wd::subscription_id.eq(id))).execute(conn)?;
+    diesel::delete(ws::table.find(id)).execute(conn).map(|_| ())
+}
+
+pub fn delivery(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DeliveryRow>> {
+    wd::table
+        .find(id)
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The ids of the active subscriptions.
@@ -161,8 +193,9 @@ pub fn save_delivery(conn: &mut DbConnection, row: &DeliveryRow) -> QueryResult<
         .map(|_| ())
 }
 
-/// Locks deliveries that are due: pending ones whose time has come, and in-flight ones whose
-/// lease expired (the instance sending them died).
+/// Locks deliveries of active subscriptions that are due: pending ones whose time has come, and
+/// in-flight ones whose lease expired (the instance sending them died). A turned-off
+/// subscription's deliveries wait, without holding up anyone else's.
 pub fn lock_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -172,6 +205,9 @@ pub fn lock_due(
         wd::table
             .filter(wd::status.eq_any(DeliveryStatus::DUE))
             .filter(wd::next_attempt_at.le(now))
+            .filter(
+                wd::subscription_id.eq_any(ws::table.filter(ws::active.eq(true)).select(ws::id)),
+            )
             .order(wd::next_attempt_at.asc())
             .limit(limit)
     };

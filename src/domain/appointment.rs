@@ -102,6 +102,10 @@ pub struct NewAppointment {
     pub method: Method,
     #[serde(default)]
     pub location: Option<String>,
+    /// The provider's own id for the session (its case-management system's), unique per provider.
+    #[serde(default)]
+    #[schema(example = "MIND-S-0099")]
+    pub provider_reference: Option<String>,
 }
 
 impl NewAppointment {
@@ -116,6 +120,7 @@ impl NewAppointment {
             );
         }
         e.optional_text("location", self.location.as_deref(), 500);
+        e.optional_text("providerReference", self.provider_reference.as_deref(), 100);
         e
     }
 }

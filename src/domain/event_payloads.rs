@@ -73,6 +73,9 @@ pub struct OnReferral<T> {
     pub order_id: String,
     pub status: ReferralStatus,
     pub provider_org: String,
+    /// The provider's own id for the referral, once it has set one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
     #[serde(flatten)]
     #[schema(inline)]
     pub detail: T,
@@ -157,6 +160,9 @@ pub struct AppointmentFacts {
     pub starts_at: DateTime<Utc>,
     pub attended: Option<Attended>,
     pub no_attendance_reason: Option<NoAttendanceReason>,
+    /// The provider's own id for the session, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -244,4 +250,12 @@ pub struct ReviewCompleted {
 #[serde(rename_all = "camelCase")]
 pub struct ReviewSignedOff {
     pub signed_off_by: String,
+}
+
+/// A webhook subscription that failed every attempt for too long was turned off.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSubscriptionDisabled {
+    pub subscription_id: String,
+    pub failing_since: DateTime<Utc>,
 }

@@ -34,6 +34,11 @@ macro_rules! domain_events {
             pub fn meaning(self) -> &'static str {
                 match self { $( Self::$variant => $meaning, )* }
             }
+
+            /// Its payload's type as the list writes it (e.g. `OnReferral<ReferralEnded>`).
+            pub fn payload_type(self) -> &'static str {
+                match self { $( Self::$variant => stringify!($payload), )* }
+            }
         }
 
         impl DomainEvent {
@@ -75,6 +80,7 @@ domain_events! {
     ReferralRiskUpdated(OnReferral<ReferralRiskUpdated>) = "rarlink.referral.risk-updated", "Risk information changed; the provider must acknowledge the new version.";
     ReferralRiskAcknowledged(OnReferral<ContextVersion>) = "rarlink.referral.risk-acknowledged", "The provider acknowledged the latest risk information.";
     ReferralAmended(OnReferral<ReferralAmended>) = "rarlink.referral.amended", "Probation amended a sent referral (deadline, RAR days, outcomes, needs or history), with a reason.";
+    ReferralProviderReferenceSet(OnReferral<Nothing>) = "rarlink.referral.provider-reference-set", "The provider recorded its own reference for a referral.";
     ReferralEnded(OnReferral<ReferralEnded>) = "rarlink.referral.ended", "The referral ended (completed or ended early).";
     ActionPlanSubmitted(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.submitted", "The provider submitted a version of its action plan for approval.";
     ActionPlanApproved(OnReferral<ActionPlanFacts>) = "rarlink.action-plan.approved", "The officer approved a version of the action plan; it replaces any earlier approved version.";
@@ -96,6 +102,7 @@ domain_events! {
     TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";
+    WebhookSubscriptionDisabled(WebhookSubscriptionDisabled) = "rarlink.webhook-subscription.disabled", "A webhook subscription failed every delivery for three days and was turned off.";
 }
 
 impl EventType {
@@ -156,6 +163,7 @@ mod tests {
             order_id: "o1".into(),
             status: crate::domain::referral::ReferralStatus::Withdrawn,
             provider_org: "MIND-CAMBS".into(),
+            provider_reference: None,
             detail: ReferralWithdrawn {
                 code: Some("OTHER".into()),
             },

@@ -33,7 +33,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub rules: Arc<RulesConfig>,
-    /// Outbound HTTP (webhook deliveries).
+    /// Outbound HTTP (webhook deliveries), through the safe resolver (`services::webhook_send`).
     pub http_client: reqwest::Client,
     /// Organisation kinds already looked up (organisations never change kind).
     pub org_kinds: super::org_kinds::OrgKinds,
@@ -293,10 +293,7 @@ impl AuditDraft {
 fn needs_registered_org(permission: Permission) -> bool {
     !matches!(
         permission,
-        Permission::ManageOrganisations
-            | Permission::ReadOrganisations
-            | Permission::ReadAudit
-            | Permission::ManageWebhooks
+        Permission::ManageOrganisations | Permission::ReadOrganisations | Permission::ReadAudit
     )
 }
 

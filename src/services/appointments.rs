@@ -112,6 +112,7 @@ pub(super) fn event(
             starts_at: a.starts_at.and_utc(),
             attended: a.attended,
             no_attendance_reason: a.no_attendance_reason,
+            provider_reference: a.provider_reference.clone(),
         }),
         description,
         detail_path: format!("/api/v1/appointments/{}", a.id),
@@ -168,6 +169,14 @@ pub fn book(
     }
     check_time(w, &referral, new.starts_at)?;
     super::action_plans::check_room_for_session(w, &referral, new.kind)?;
+    let provider_reference = new.provider_reference.map(|r| r.trim().to_string());
+    if let Some(r) = &provider_reference {
+        if rows::provider_reference_taken(w.conn, &referral.provider_org, r)? {
+            return Err(ApiError::conflict(
+                "providerReference is already used for another of your sessions",
+            ));
+        }
+    }
     let row = AppointmentRow {
         id: uuid::Uuid::now_v7().to_string(),
         referral_id: referral.id.clone(),
@@ -195,6 +204,7 @@ pub fn book(
         absence_note: None,
         absence_decided_at: None,
         absence_decided_by: None,
+        provider_reference,
     };
     rows::insert(w.conn, &row)?;
     let booked = history(

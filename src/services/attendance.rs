@@ -512,6 +512,7 @@ mod tests {
             absence_note: None,
             absence_decided_at: None,
             absence_decided_by: None,
+            provider_reference: None,
         }
     }
 

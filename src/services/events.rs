@@ -75,6 +75,47 @@ impl TryFrom<EventRow> for EventEnvelope {
     }
 }
 
+/// Who reads an event, for [`fit_for_reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// A role that may read casework (`read-casework`): the whole payload.
+    Casework,
+    /// Anyone else (integration clients, providers, webhook receivers): identifiers, codes,
+    /// times and links only; free text (notes, evidence, reasons) is left out and the
+    /// description is the event type's meaning.
+    IdentifiersOnly,
+}
+
+impl Reader {
+    /// The reader a caller is: casework only with a role that grants `read-casework`.
+    pub fn of(w: &Work) -> Self {
+        if w.me.caller.may(crate::auth::Permission::ReadCasework) {
+            Reader::Casework
+        } else {
+            Reader::IdentifiersOnly
+        }
+    }
+}
+
+/// Makes an event fit its reader: the one place that decides, used by the feed and webhooks.
+/// A stored type rarlink no longer publishes keeps no payload for a restricted reader.
+pub fn fit_for_reader(envelope: &mut EventEnvelope, reader: Reader) {
+    if reader == Reader::Casework {
+        return;
+    }
+    let Some(event_type) = crate::domain::events::EventType::parse(&envelope.event_type) else {
+        envelope.additional_information = serde_json::json!({});
+        envelope.description = String::new();
+        return;
+    };
+    if let Some(payload) = envelope.additional_information.as_object_mut() {
+        for key in crate::domain::event_fields::free_text_keys(event_type.payload_type()) {
+            payload.remove(&key);
+        }
+    }
+    envelope.description = event_type.meaning().to_string();
+}
+
 /// Events the caller's organisation may see (its cases and, for a provider, its referrals)
 /// after sequence number `after`, in commit order, `limit` at most; only those of `event_type`
 /// when given. Seals what is committed first, so the feed is up to date.
@@ -127,6 +168,28 @@ mod tests {
         let json = serde_json::to_value(&envelope).unwrap();
         assert_eq!(json["eventType"], "rarlink.person.upserted");
         assert_eq!(json["personReference"]["identifiers"][0]["type"], "CRN");
+    }
+
+    #[test]
+    fn a_restricted_reader_gets_no_free_text_and_a_neutral_description() {
+        let mut r = row();
+        r.event_type = "rarlink.order.terminated".into();
+        r.description = "Order terminated: moved abroad to live with partner".into();
+        r.additional_information = serde_json::json!({"orderId": "o1", "reason": "moved abroad",
+            "evidence": "letter", "agenciesNotified": ["Police"], "signOffReasons": [],
+            "terminationDate": "2026-03-01", "signedOffBy": "mgreen"})
+        .to_string();
+        let full = EventEnvelope::try_from(r.clone()).unwrap();
+        let mut casework = EventEnvelope::try_from(r.clone()).unwrap();
+        fit_for_reader(&mut casework, Reader::Casework);
+        assert_eq!(casework.additional_information, full.additional_information);
+        let mut restricted = EventEnvelope::try_from(r).unwrap();
+        fit_for_reader(&mut restricted, Reader::IdentifiersOnly);
+        assert_eq!(
+            restricted.additional_information,
+            serde_json::json!({"orderId": "o1", "terminationDate": "2026-03-01", "signedOffBy": "mgreen"})
+        );
+        assert!(!restricted.description.contains("abroad"));
     }
 
     #[test]

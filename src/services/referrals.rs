@@ -5,7 +5,9 @@
 mod actions;
 mod draft;
 
-pub use actions::{accept, acknowledge_risk, assign_worker, decline, send, withdraw};
+pub use actions::{
+    accept, acknowledge_risk, assign_worker, decline, send, set_provider_reference, withdraw,
+};
 pub use draft::{create_draft, update_draft, Draft};
 
 use super::access;
@@ -102,6 +104,7 @@ pub fn get(w: &mut Work, id: ReferralId) -> Result<ReferralRecord, ApiError> {
 pub fn list(
     w: &mut Work,
     status: Option<ReferralStatus>,
+    provider_reference: Option<&str>,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ReferralRow>, ApiError> {
@@ -109,6 +112,7 @@ pub fn list(
         w.conn,
         w.scope(),
         status,
+        provider_reference,
         before,
         limit + 1,
     )?)
@@ -186,6 +190,7 @@ pub fn event<T>(
             order_id: row.order_id.clone(),
             status: row.status,
             provider_org: row.provider_org.clone(),
+            provider_reference: row.provider_reference.clone(),
             detail,
         }),
         description,

@@ -1,83 +1,272 @@
-//! Webhooks: the admin's use cases (subscribing an integrator's URL to an organisation's
-//! events, listing subscriptions and their delivery logs), and delivery itself: fan events out
-//! to subscriptions, then POST them signed with Standard Webhooks headers, retrying with
-//! exponential back-off. Each delivery step claims rows under `SKIP LOCKED`, so several
-//! instances share the work and never send an event twice to one subscription (a delivery whose
-//! sender died is retried after its lease expires).
+//! Webhook subscriptions, self-service: an organisation's managers and integration clients
+//! subscribe their own systems to its events, list, change, rotate the secret of, test and
+//! delete their subscriptions and read and redeliver their deliveries; `admin` of the registered
+//! platform organisation manages every organisation's. Another organisation's subscription is
+//! `404`. Sending is in `webhook_delivery` and `webhook_send`.
 
-use super::events::EventEnvelope;
 use super::organisations;
+use super::webhook_send::{self, Request};
+use crate::auth::Role;
 use crate::db::webhooks::{self as rows, DeliveryRow, SubscriptionRow};
-use crate::db::{from_json, ledger, to_json, write_transaction, DbConnection};
+use crate::db::{from_json, to_json};
 use crate::domain::events::EventType;
-use crate::domain::webhook::{after_attempt, DeliveryStatus, Verdict};
+use crate::domain::webhook::DeliveryStatus;
 use crate::error::ApiError;
 use crate::work::Work;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use std::collections::HashMap;
 
-/// How long an instance may take to send one delivery before another may retry it.
-const LEASE_SECS: i64 = 60;
+/// Whose subscriptions a caller manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Manages {
+    /// Its own organisation's (managers and integration clients).
+    Own(String),
+    /// Every organisation's (`admin` of the platform organisation).
+    All,
+}
 
-/// A subscription to create, its shape already checked.
+impl Manages {
+    fn covers(&self, org: &str) -> bool {
+        match self {
+            Manages::Own(own) => own == org,
+            Manages::All => true,
+        }
+    }
+
+    /// The organisation a list is limited to, if any.
+    pub fn org(&self) -> Option<&str> {
+        match self {
+            Manages::Own(own) => Some(own),
+            Manages::All => None,
+        }
+    }
+}
+
+/// Whose subscriptions the caller manages: `admin` counts only in the platform organisation
+/// (which is registered, since webhook work needs a registered organisation); otherwise a
+/// manager or integration role of the caller's own organisation; else `403`.
+pub fn manages(w: &Work, platform_org: &str) -> Result<Manages, ApiError> {
+    if w.me.has(Role::Admin) && w.me.org() == platform_org {
+        return Ok(Manages::All);
+    }
+    if [
+        Role::ProviderManager,
+        Role::ProbationManager,
+        Role::Integration,
+    ]
+    .iter()
+    .any(|r| w.me.has(*r))
+    {
+        return Ok(Manages::Own(w.me.org().to_string()));
+    }
+    Err(ApiError::Forbidden(format!(
+        "webhook subscriptions are managed by an organisation's managers and integration clients, or by admins of {platform_org}"
+    )))
+}
+
+/// A subscription to create, its URL and event types already checked.
 #[derive(Debug, Clone)]
 pub struct Subscribe {
-    /// An absolute `http` or `https` URL.
     pub url: String,
     /// Empty for every event type.
     pub event_types: Vec<EventType>,
-    /// The organisation whose events are sent.
-    pub org: String,
+    /// The organisation whose events are sent; the caller's own when not given.
+    pub org: Option<String>,
 }
 
-/// Subscribes `url` to the events `org` may see (`422` when `org` is not registered); the
-/// returned row holds the new signing secret.
-pub fn subscribe(w: &mut Work, new: Subscribe) -> Result<SubscriptionRow, ApiError> {
-    if !organisations::is_registered(w, &new.org)? {
+/// Subscribes a URL to the events an organisation may see; the returned row holds the new
+/// signing secret. A manager subscribes only its own organisation (`422` naming `org`).
+pub fn subscribe(w: &mut Work, who: &Manages, new: Subscribe) -> Result<SubscriptionRow, ApiError> {
+    let org = match (who, new.org) {
+        (Manages::Own(own), None) => own.clone(),
+        (Manages::Own(own), Some(org)) if &org == own => org,
+        (Manages::Own(_), Some(_)) => {
+            return Err(ApiError::field(
+                "org",
+                "not-yours",
+                "you may subscribe only your own organisation's events",
+            ))
+        }
+        (Manages::All, None) => {
+            return Err(ApiError::field(
+                "org",
+                "required",
+                "org is required: name the organisation whose events are sent",
+            ))
+        }
+        (Manages::All, Some(org)) => org,
+    };
+    if !organisations::is_registered(w, &org)? {
         return Err(ApiError::field(
             "org",
             "unknown",
-            format!("{} is not a registered organisation", new.org),
+            format!("{org} is not a registered organisation"),
         ));
     }
     let row = SubscriptionRow {
         id: uuid::Uuid::now_v7().to_string(),
         url: new.url,
         event_types: to_json(&new.event_types)?,
-        org: new.org,
+        org,
         secret: new_secret(),
         cursor: 0,
         active: true,
         created_at: w.now.naive_utc(),
         created_by: w.me.caller.sub.clone(),
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        failing_since: None,
     };
     rows::insert_subscription(w.conn, &row)?;
     Ok(row)
 }
 
-/// Subscriptions by id after the id `after`: `limit` at most.
+/// Subscriptions the caller manages, by id after `after`: `limit` at most.
 pub fn subscriptions(
     w: &mut Work,
+    who: &Manages,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<SubscriptionRow>, ApiError> {
-    Ok(rows::subscriptions(w.conn, after, limit)?)
+    Ok(rows::subscriptions(w.conn, who.org(), after, limit)?)
+}
+
+/// One subscription the caller manages (`404` for another organisation's or none).
+pub fn subscription(
+    w: &mut Work,
+    who: &Manages,
+    id: &uuid::Uuid,
+) -> Result<SubscriptionRow, ApiError> {
+    rows::subscription(w.conn, &id.to_string())?
+        .filter(|s| who.covers(&s.org))
+        .ok_or_else(|| ApiError::not_found("subscription"))
+}
+
+/// What a `PATCH` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<EventType>>,
+    pub active: Option<bool>,
+}
+
+/// Changes a subscription's URL, event types or whether it is active (turning it on again
+/// forgets that it was failing).
+pub fn change(
+    w: &mut Work,
+    who: &Manages,
+    id: &uuid::Uuid,
+    change: Change,
+) -> Result<SubscriptionRow, ApiError> {
+    let mut row = subscription(w, who, id)?;
+    if let Some(url) = change.url {
+        row.url = url;
+    }
+    if let Some(types) = change.event_types {
+        row.event_types = to_json(&types)?;
+    }
+    if let Some(active) = change.active {
+        if active && !row.active {
+            row.failing_since = None;
+        }
+        row.active = active;
+    }
+    rows::save_subscription(w.conn, &row)?;
+    Ok(row)
+}
+
+/// Deletes a subscription and its delivery log.
+pub fn delete(w: &mut Work, who: &Manages, id: &uuid::Uuid) -> Result<(), ApiError> {
+    let row = subscription(w, who, id)?;
+    rows::delete_subscription(w.conn, &row.id)?;
+    Ok(())
+}
+
+/// Gives a subscription a new secret; the previous one keeps signing deliveries (beside the
+/// new one) for `overlap`. The returned row holds the new secret.
+pub fn rotate_secret(
+    w: &mut Work,
+    who: &Manages,
+    id: &uuid::Uuid,
+    overlap: std::time::Duration,
+) -> Result<SubscriptionRow, ApiError> {
+    let mut row = subscription(w, who, id)?;
+    let overlap = Duration::from_std(overlap)
+        .map_err(|e| ApiError::internal_from("secret overlap out of range", e))?;
+    row.previous_secret = Some(std::mem::replace(&mut row.secret, new_secret()));
+    row.previous_secret_expires_at = Some((w.now + overlap).naive_utc());
+    rows::save_subscription(w.conn, &row)?;
+    Ok(row)
+}
+
+/// The secrets that sign a delivery at `now`: the current one, and the previous one while
+/// its overlap lasts.
+pub fn signing_secrets(row: &SubscriptionRow, now: DateTime<Utc>) -> Vec<&str> {
+    let mut secrets = vec![row.secret.as_str()];
+    if let (Some(previous), Some(until)) = (&row.previous_secret, row.previous_secret_expires_at) {
+        if until.and_utc() > now {
+            secrets.push(previous);
+        }
+    }
+    secrets
+}
+
+/// A signed `rarlink.ping` for a subscription (`404` for one the caller does not manage).
+pub fn ping(w: &mut Work, who: &Manages, id: &uuid::Uuid) -> Result<Request, ApiError> {
+    let row = subscription(w, who, id)?;
+    let message_id = uuid::Uuid::now_v7().to_string();
+    let body = serde_json::json!({
+        "id": message_id,
+        "eventType": "rarlink.ping",
+        "occurredAt": w.now,
+        "description": "A test delivery asked for by the subscription's owner",
+        "subscriptionId": row.id,
+    })
+    .to_string();
+    let timestamp = w.now.timestamp();
+    Ok(Request {
+        signature: webhook_send::signatures(
+            &signing_secrets(&row, w.now),
+            &message_id,
+            timestamp,
+            &body,
+        )?,
+        url: row.url,
+        message_id,
+        timestamp,
+        body,
+    })
 }
 
 /// A subscription's delivery log, oldest first, after the delivery id `after`: `limit` at most
-/// (`404` when there is no such subscription).
+/// (`404` when the caller does not manage the subscription).
 pub fn deliveries(
     w: &mut Work,
+    who: &Manages,
     subscription_id: &uuid::Uuid,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, ApiError> {
-    let id = subscription_id.to_string();
-    rows::subscription(w.conn, &id)?.ok_or_else(|| ApiError::not_found("subscription"))?;
-    Ok(rows::deliveries(w.conn, &id, after, limit)?)
+    let sub = subscription(w, who, subscription_id)?;
+    Ok(rows::deliveries(w.conn, &sub.id, after, limit)?)
+}
+
+/// Sends a delivery again as soon as the background runs, with a fresh count of attempts
+/// (`404` for a delivery of a subscription the caller does not manage).
+pub fn redeliver(w: &mut Work, who: &Manages, id: &uuid::Uuid) -> Result<DeliveryRow, ApiError> {
+    let mut d =
+        rows::delivery(w.conn, &id.to_string())?.ok_or_else(|| ApiError::not_found("delivery"))?;
+    let sub_id = crate::db::stored_id(&d.subscription_id)?;
+    subscription(w, who, &sub_id).map_err(|_| ApiError::not_found("delivery"))?;
+    if d.status == DeliveryStatus::InFlight {
+        return Err(ApiError::conflict("the delivery is being sent now"));
+    }
+    d.status = DeliveryStatus::Pending;
+    d.attempts = 0;
+    d.next_attempt_at = w.now.naive_utc();
+    d.delivered_at = None;
+    rows::save_delivery(w.conn, &d)?;
+    Ok(d)
 }
 
 /// The event type names a subscription asked for, as stored; empty for all. New subscriptions
@@ -103,176 +292,6 @@ pub fn new_secret() -> String {
     )
 }
 
-/// The `webhook-signature` header value: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`.
-pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String, ApiError> {
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.trim_start_matches("whsec_"))
-        .map_err(|e| ApiError::internal_from("webhook secret is not base64", e))?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(&key).map_err(|_| ApiError::internal("webhook key"))?;
-    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
-    Ok(format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    ))
-}
-
-/// Creates deliveries for events committed since each subscription's cursor.
-pub fn fan_out(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
-    ledger::seal_events(conn)?;
-    let mut created = 0;
-    for id in rows::active_subscription_ids(conn)? {
-        created += write_transaction(conn, |conn| {
-            let Some(sub) = rows::lock_subscription(conn, &id)? else {
-                return Ok::<_, ApiError>(0);
-            };
-            let types = event_types(&sub)?;
-            let events = rows::events_after(conn, &sub.org, sub.cursor, 500)?;
-            let mut n = 0;
-            for e in &events {
-                if !wants(&types, &e.event_type) {
-                    continue;
-                }
-                rows::insert_delivery(
-                    conn,
-                    &DeliveryRow {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        subscription_id: sub.id.clone(),
-                        event_id: e.id.clone(),
-                        event_type: e.event_type.clone(),
-                        status: DeliveryStatus::Pending,
-                        attempts: 0,
-                        next_attempt_at: now.naive_utc(),
-                        last_attempt_at: None,
-                        last_status: None,
-                        last_error: None,
-                        created_at: now.naive_utc(),
-                        delivered_at: None,
-                    },
-                )?;
-                n += 1;
-            }
-            if let Some(last) = events.last().and_then(|e| e.seq) {
-                rows::set_cursor(conn, &sub.id, last)?;
-            }
-            Ok(n)
-        })?;
-    }
-    Ok(created)
-}
-
-/// A delivery ready to send.
-pub struct Outgoing {
-    pub delivery: DeliveryRow,
-    pub url: String,
-    pub message_id: String,
-    pub timestamp: i64,
-    pub body: String,
-    pub signature: String,
-}
-
-/// Claims due deliveries (leasing them to this instance) and prepares their signed requests.
-/// Their subscriptions and events are loaded with one query each, every event serialised once.
-pub fn claim(
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Outgoing>, ApiError> {
-    write_transaction(conn, |conn| {
-        let due = rows::lock_due(conn, now.naive_utc(), limit)?;
-        if due.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sub_ids: Vec<&str> = due.iter().map(|d| d.subscription_id.as_str()).collect();
-        let subs: HashMap<String, SubscriptionRow> = rows::subscriptions_in(conn, &sub_ids)?
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
-        let event_ids: Vec<&str> = due.iter().map(|d| d.event_id.as_str()).collect();
-        let bodies = rows::events_in(conn, &event_ids)?
-            .into_iter()
-            .map(|e| {
-                let id = e.id.clone();
-                let body = serde_json::to_string(&EventEnvelope::try_from(e)?)
-                    .map_err(|e| ApiError::internal_from("serialising", e))?;
-                Ok((id, body))
-            })
-            .collect::<Result<HashMap<String, String>, ApiError>>()?;
-        let mut out = Vec::new();
-        for mut d in due {
-            let sub = subs
-                .get(&d.subscription_id)
-                .ok_or_else(|| ApiError::internal("delivery without subscription"))?;
-            let body = bodies
-                .get(&d.event_id)
-                .ok_or_else(|| ApiError::internal("delivery of a missing event"))?
-                .clone();
-            d.status = DeliveryStatus::InFlight;
-            d.attempts += 1;
-            d.last_attempt_at = Some(now.naive_utc());
-            d.next_attempt_at = (now + Duration::seconds(LEASE_SECS)).naive_utc();
-            rows::save_delivery(conn, &d)?;
-            let timestamp = now.timestamp();
-            out.push(Outgoing {
-                signature: sign(&sub.secret, &d.event_id, timestamp, &body)?,
-                message_id: d.event_id.clone(),
-                url: sub.url.clone(),
-                delivery: d,
-                timestamp,
-                body,
-            });
-        }
-        Ok(out)
-    })
-}
-
-/// Records the result of one attempt: delivered, retried later with back-off, or given up.
-pub fn record(
-    conn: &mut DbConnection,
-    mut d: DeliveryRow,
-    now: DateTime<Utc>,
-    status: Option<u16>,
-    error: Option<String>,
-) -> Result<(), ApiError> {
-    d.last_status = status.map(i32::from);
-    let failure = || Some(error.unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))));
-    match after_attempt(d.attempts, status) {
-        Verdict::Delivered => {
-            d.status = DeliveryStatus::Delivered;
-            d.delivered_at = Some(now.naive_utc());
-            d.last_error = None;
-        }
-        Verdict::RetryIn(secs) => {
-            d.status = DeliveryStatus::Pending;
-            d.last_error = failure();
-            d.next_attempt_at = (now + Duration::seconds(secs)).naive_utc();
-        }
-        Verdict::GiveUp => {
-            d.status = DeliveryStatus::Failed;
-            d.last_error = failure();
-        }
-    }
-    rows::save_delivery(conn, &d)?;
-    Ok(())
-}
-
-/// Sends one prepared delivery; returns the HTTP status or the transport error.
-pub async fn send(client: &reqwest::Client, o: &Outgoing) -> (Option<u16>, Option<String>) {
-    let result = client
-        .post(&o.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &o.message_id)
-        .header("webhook-timestamp", o.timestamp.to_string())
-        .header("webhook-signature", &o.signature)
-        .body(o.body.clone())
-        .send()
-        .await;
-    match result {
-        Ok(res) => (Some(res.status().as_u16()), None),
-        Err(e) => (None, Some(format!("could not deliver: {e}"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,20 +311,35 @@ mod tests {
     }
 
     #[test]
-    fn signatures_follow_the_standard_webhooks_scheme() {
-        // The Standard Webhooks reference example.
-        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        let body = r#"{"test": 2432232314}"#;
-        let sig = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).unwrap();
-        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    }
-
-    #[test]
     fn a_new_secret_is_prefixed_and_decodes_to_32_bytes() {
         let s = new_secret();
         let key = base64::engine::general_purpose::STANDARD
             .decode(s.trim_start_matches("whsec_"))
             .unwrap();
         assert_eq!(key.len(), 32);
+    }
+
+    #[test]
+    fn the_previous_secret_signs_only_until_its_overlap_ends() {
+        let now = chrono::DateTime::from_timestamp(1_772_442_000, 0).unwrap();
+        let row = SubscriptionRow {
+            id: "s".into(),
+            url: "https://x".into(),
+            event_types: "[]".into(),
+            org: "O".into(),
+            secret: "new".into(),
+            cursor: 0,
+            active: true,
+            created_at: now.naive_utc(),
+            created_by: "u".into(),
+            previous_secret: Some("old".into()),
+            previous_secret_expires_at: Some((now + Duration::hours(24)).naive_utc()),
+            failing_since: None,
+        };
+        assert_eq!(signing_secrets(&row, now), vec!["new", "old"]);
+        assert_eq!(
+            signing_secrets(&row, now + Duration::hours(24)),
+            vec!["new"]
+        );
     }
 }

@@ -97,6 +97,9 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         review_lead_days: 10,
         disengagement: (4, 3),
         silence: Default::default(),
+        // The tests' webhook receivers listen on loopback over http.
+        webhook_allow_hosts: rarlink::domain::outbound::AllowHosts::parse("127.0.0.1"),
+        webhook_secret_overlap: Duration::from_secs(24 * 3600),
     }
 }
 
@@ -290,6 +293,11 @@ impl TestApp {
 
     pub fn auditor(&self) -> String {
         self.token("auditor1", "RARLINK", &["auditor"])
+    }
+
+    /// Registers the platform organisation (`RARLINK`), so its admins manage webhooks.
+    pub async fn register_platform(&self) {
+        self.register_org("RARLINK", "probation").await;
     }
 
     /// Registers an organisation as the admin.

@@ -36,6 +36,7 @@ fn ids(items: &[Value]) -> Vec<String> {
 async fn subscriptions_page_by_id_and_keep_their_event_types() {
     let app = spawn_app().await;
     app.setup_orgs().await;
+    app.register_platform().await;
     let types = [
         json!([]),
         json!(["rarlink.person.upserted"]),
@@ -69,6 +70,7 @@ async fn subscriptions_page_by_id_and_keep_their_event_types() {
 async fn deliveries_page_oldest_first_and_an_unknown_subscription_is_404() {
     let app = spawn_app().await;
     app.setup_orgs().await;
+    app.register_platform().await;
     let sub = body(
         app.post(
             "/api/v1/webhook-subscriptions",

@@ -8,7 +8,7 @@ use crate::db::orders;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::to_json;
 use crate::domain::events::{
-    ContextVersion, DomainEvent, ReferralAccepted, ReferralAssigned, ReferralDeclined,
+    ContextVersion, DomainEvent, Nothing, ReferralAccepted, ReferralAssigned, ReferralDeclined,
     ReferralSent, ReferralWithdrawn,
 };
 use crate::domain::ids::ReferralId;
@@ -138,6 +138,40 @@ pub fn assign_worker(
             ReferralAssigned {
                 worker: row.assigned_worker.clone(),
             },
+        ))
+    })
+}
+
+/// The provider records its own id for a referral it has accepted, so its system and rarlink
+/// can be kept in step: unique per provider (`409` when another of its referrals has it).
+pub fn set_provider_reference(
+    w: &mut Work,
+    id: ReferralId,
+    expect: Expect<ReferralRow>,
+    reference: &str,
+) -> Result<ReferralRecord, ApiError> {
+    let reference = reference.trim().to_string();
+    change_referral(w, id, OrgKind::Provider, expect, |w, row| {
+        if row.accepted_at.is_none() {
+            return Err(ApiError::invalid_state(
+                "a provider reference is set on a referral the provider has accepted",
+                row.status.as_str(),
+            ));
+        }
+        if let Some(other) = rows::by_provider_reference(w.conn, &row.provider_org, &reference)? {
+            if other.id != row.id {
+                return Err(ApiError::conflict(
+                    "providerReference is already used for another of your referrals",
+                ));
+            }
+        }
+        row.provider_reference = Some(reference);
+        row.updated_at = w.now.naive_utc();
+        Ok(event(
+            row,
+            DomainEvent::ReferralProviderReferenceSet,
+            "Provider reference recorded".into(),
+            Nothing {},
         ))
     })
 }

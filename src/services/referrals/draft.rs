@@ -56,6 +56,7 @@ pub fn create_draft(
         ended_at: None,
         ended_by: None,
         context_version: 0,
+        provider_reference: None,
         acknowledged_version: 0,
     };
     rows::insert(w.conn, &row)?;

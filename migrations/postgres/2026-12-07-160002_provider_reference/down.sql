@@ -1,0 +1,2 @@
+DROP INDEX referrals_provider_reference;
+ALTER TABLE referrals DROP COLUMN provider_reference;
