@@ -76,6 +76,11 @@ domain_events! {
     SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
     SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";
     SafeguardingPromptOverdue(PromptFacts) = "rarlink.safeguarding-prompt.overdue", "A safeguarding action passed its deadline and was escalated.";
+    SafeguardingPromptReferred(PromptFacts) = "rarlink.safeguarding-prompt.referred", "A safeguarding action was answered by a referral to an agency; its decision is awaited.";
+    SafeguardingPromptAgencyResponded(PromptFacts) = "rarlink.safeguarding-prompt.agency-responded", "The agency's decision on a referral was recorded and the action resolved.";
+    SafeguardingPromptFollowUpDue(PromptFacts) = "rarlink.safeguarding-prompt.follow-up-due", "An agency's decision on a referral is past its follow-up date; chase it.";
+    SafeguardingPromptApprovalRequested(PromptFacts) = "rarlink.safeguarding-prompt.approval-requested", "Not required was proposed on a mandatory safeguarding action; a manager must decide.";
+    SafeguardingPromptProposalRejected(PromptFacts) = "rarlink.safeguarding-prompt.proposal-rejected", "A manager rejected a proposed not required; the action is open again.";
     TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";

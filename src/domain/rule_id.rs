@@ -62,6 +62,7 @@ rule_ids! {
     ProviderNotification = "provider-notification",
     ReferralEndedEarly = "referral-ended-early",
     TerminationReviewDue = "termination-review-due",
+    ChallengeAgencyDecision = "challenge-agency-decision",
 }
 
 crate::stored_as_text!(RuleId);
@@ -96,7 +97,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 29);
+        assert_eq!(RuleId::ALL.len(), 30);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

@@ -96,6 +96,7 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         extra_bank_holidays: Vec::new(),
         review_lead_days: 10,
         disengagement: (4, 3),
+        follow_up_days: Default::default(),
     }
 }
 

@@ -186,7 +186,7 @@ async fn a_pregnancy_disclosed_to_a_provider_reaches_the_officer_with_deadlines_
 }
 
 #[actix_web::test]
-async fn a_mandatory_prompt_is_judged_not_required_only_by_a_manager() {
+async fn a_mandatory_prompt_is_judged_not_required_only_with_a_managers_approval() {
     let app = spawn_app().await;
     let case = app.case(true).await;
     next_morning(&app);
@@ -204,8 +204,21 @@ async fn a_mandatory_prompt_is_judged_not_required_only_by_a_manager() {
     );
     let not_required =
         json!({"outcome": "NOT_REQUIRED", "note": "Children's social care already involved"});
-    problem(app.post(&resolve, &app.pp(), &not_required).await, 403).await;
-    let done = body(app.post(&resolve, &app.spo(), &not_required).await).await;
+    let proposed = body(app.post(&resolve, &app.pp(), &not_required).await).await;
+    assert_eq!(proposed["status"], "PENDING_APPROVAL");
+    let done = body(
+        app.post(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}/approval",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.spo(),
+            &json!({"decision": "APPROVE", "note": "Agreed"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["status"], "RESOLVED");
     assert_eq!(done["resolution"]["outcome"], "NOT_REQUIRED");
     assert_eq!(done["resolution"]["resolvedByRole"], "probation_manager");
     // A prompt that is not mandatory may be closed as not required by the practitioner.
