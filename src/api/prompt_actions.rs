@@ -1,29 +1,38 @@
 //! `/api/v1/safeguarding-prompts/{id}/agency-response` and `…/approval`: the agency's decision on
 //! a referral a prompt asked for, and a manager's decision on a proposed "not required".
 
-use super::operations::Reach::Case;
+use super::operations::Reach::{Case, OwnOrganisation};
 use super::operations::{op, Access, PROBATION_FIRST};
-use super::prompts::{current_etag, record_view, PromptView};
+use super::prompts::{current_etag, record_view, PromptView, ReferralBody, ResolvePrompt};
 use crate::auth::Permission;
 use crate::domain::ids::PromptId;
-use crate::domain::prompt::{AgencyDecision, ApprovalDecision};
+use crate::domain::prompt::{AgencyDecision, ApprovalDecision, Outcome};
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::IfMatch;
 use crate::http::{ApiJson, Ctx};
+use crate::services::prompt_bulk::{self, Answer};
 use crate::services::prompt_lifecycle::{self as lifecycle, AgencyResponse};
 use actix_web::{post, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(record_agency_response).service(decide_approval);
+    cfg.service(respond_to_prompts)
+        .service(record_agency_response)
+        .service(decide_approval);
 }
 
 /// Who calls each operation of this module: its permission, callers and reach (`x-access`).
 pub const ACCESS: &[Access] = &[
+    op(
+        "respond_to_prompts",
+        Permission::ResolvePrompts,
+        PROBATION_FIRST,
+        OwnOrganisation,
+    ),
     op(
         "record_agency_response",
         Permission::ResolvePrompts,
@@ -162,4 +171,154 @@ pub async fn decide_approval(
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// Most items one `respond` call may carry.
+const MAX_ITEMS: usize = 100;
+
+/// Many prompts answered at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RespondBody {
+    /// 1 to 100 items, applied in order, all or none.
+    pub items: Vec<RespondItem>,
+}
+
+/// One prompt's answer: either the body of `resolve` (`outcome`, `note`, `externalReference`,
+/// `referral`) or the body of `agency-response` (`decision`, `receivedOn`, `reference`, `note`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RespondItem {
+    pub prompt_id: uuid::Uuid,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    pub note: String,
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    #[serde(default)]
+    pub referral: Option<ReferralBody>,
+    #[serde(default)]
+    pub received_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub decision: Option<AgencyDecision>,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+impl RespondItem {
+    /// The item's answer once checked; problems are named `items[i].<field>`.
+    fn checked(self, i: usize, e: &mut Errors) -> Option<(PromptId, Answer)> {
+        let prefix = format!("items[{i}].");
+        let id = PromptId::from(self.prompt_id);
+        let not_here = |e: &mut Errors, field: &str, what: &str| {
+            e.add(
+                &format!("{prefix}{field}"),
+                "not_allowed",
+                format!("{field} is not part of {what}"),
+            )
+        };
+        match (self.outcome, self.decision) {
+            (Some(_), Some(_)) => {
+                not_here(
+                    e,
+                    "decision",
+                    "a resolution (give outcome or decision, not both)",
+                );
+                None
+            }
+            (None, None) => {
+                e.required(&format!("{prefix}outcome"));
+                None
+            }
+            (Some(outcome), None) => {
+                if self.received_on.is_some() {
+                    not_here(e, "receivedOn", "a resolution");
+                }
+                if self.reference.is_some() {
+                    not_here(e, "reference", "a resolution (use externalReference)");
+                }
+                let body = ResolvePrompt {
+                    outcome,
+                    note: self.note,
+                    external_reference: self.external_reference,
+                    referral: self.referral,
+                };
+                body.checked_as(&prefix, e)
+                    .map(|r| (id, Answer::Resolve(r)))
+            }
+            (None, Some(decision)) => {
+                if self.external_reference.is_some() {
+                    not_here(e, "externalReference", "an agency response (use reference)");
+                }
+                if self.referral.is_some() {
+                    not_here(e, "referral", "an agency response");
+                }
+                let Some(received_on) = self.received_on else {
+                    e.required(&format!("{prefix}receivedOn"));
+                    return None;
+                };
+                let body = AgencyResponseBody {
+                    received_on,
+                    decision,
+                    reference: self.reference,
+                    note: self.note,
+                };
+                Some((id, Answer::AgencyResponse(body.checked_as(&prefix, e))))
+            }
+        }
+    }
+}
+
+/// The prompts as they stand after a `respond` call, in the order of its items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RespondResult {
+    pub items: Vec<PromptView>,
+}
+
+/// Answer many prompts at once
+///
+/// One call for the prompts one fact raised ("one response, not eight notes"). Each item is
+/// what `resolve` or `agency-response` would take for that prompt, with its `promptId`. All or
+/// none: if any item is refused (unknown or invisible prompt, not allowed, wrong state, bad
+/// field), nothing is changed and the `422` names each refused item as `items[i]`.
+#[utoipa::path(
+    tag = "safeguarding-prompts",
+    request_body = RespondBody,
+    responses(
+        (status = 200, description = "Every item applied", body = RespondResult),
+        (status = 422, description = "Nothing changed: `errors` names each refused item (`items[i]`, or `items[i].<field>`), with code `not_found`, `forbidden`, `conflict` or the field's own"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/safeguarding-prompts/respond")]
+pub async fn respond_to_prompts(
+    ctx: Ctx,
+    body: ApiJson<RespondBody>,
+) -> Result<web::Json<RespondResult>, ApiError> {
+    let items = body.into_inner().items;
+    let mut e = Errors::default();
+    if items.is_empty() || items.len() > MAX_ITEMS {
+        e.add(
+            "items",
+            "out_of_range",
+            format!("items must hold 1 to {MAX_ITEMS} answers"),
+        );
+    }
+    let answers: Vec<_> = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| item.checked(i, &mut e))
+        .collect();
+    e.into_result()?;
+    let items = ctx
+        .write(Permission::ResolvePrompts, "prompt.respond", move |w| {
+            let rows = prompt_bulk::respond(w, answers)?;
+            let records = lifecycle::records(w, rows)?;
+            records
+                .into_iter()
+                .map(|r| record_view(r, w.now))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(web::Json(RespondResult { items }))
 }

@@ -50,7 +50,8 @@ pub const ACCESS: &[Access] = &[
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
-    /// `DISCLOSURE`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL` or `ORDER`.
+    /// `DISCLOSURE`, `DECLARATION`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`, `ORDER` or
+    /// `PROMPT` (an agency's decision on the referral another prompt asked for).
     #[schema(value_type = String)]
     pub kind: TriggerKind,
     pub id: String,

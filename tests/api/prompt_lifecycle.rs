@@ -401,3 +401,136 @@ async fn not_required_on_a_mandatory_prompt_waits_for_another_managers_approval(
     .await;
     assert_eq!(events["items"].as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn the_officer_answers_every_prompt_of_a_disclosure_in_one_call_all_or_none() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    pregnancy_reported(&app).await;
+    let mine = list(&app, &app.pp(), "status=OPEN&assignedToMe=true").await;
+    assert!(mine.len() >= 5, "{mine:?}");
+    let answer = |p: &Value| {
+        if p["rule"] == "pregnancy-da-mash-referral" {
+            json!({"promptId": p["id"], "outcome": "REFERRED", "note": "Phoned the MASH",
+                   "referral": {"agency": "CHILDRENS_SOCIAL_CARE", "method": "PHONE", "referredOn": "2026-03-03"}})
+        } else {
+            json!({"promptId": p["id"], "outcome": "ACTIONED", "note": "Covered in the MASH call and case review"})
+        }
+    };
+    let mut items: Vec<Value> = mine.iter().map(answer).collect();
+
+    // One bad item among good ones: nothing changes, and each refusal is named.
+    let provider_prompt = list(&app, &app.provider_manager(), "status=OPEN").await[0].clone();
+    let mut bad = items.clone();
+    bad.push(json!({"promptId": provider_prompt["id"], "outcome": "ACTIONED", "note": "not mine"}));
+    bad.push(json!({"promptId": "0190a0a0-0000-7000-8000-000000000000", "outcome": "ACTIONED", "note": "x"}));
+    bad.push(json!({"promptId": mine[0]["id"], "decision": "EARLY_HELP", "note": "x"}));
+    let p = problem(
+        app.post(
+            "/api/v1/safeguarding-prompts/respond",
+            &app.pp(),
+            &json!({ "items": bad }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let n = items.len();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [format!("items[{}].receivedOn", n + 2)],
+        "shape is checked first: {p}"
+    );
+    bad.pop();
+    let p = problem(
+        app.post(
+            "/api/v1/safeguarding-prompts/respond",
+            &app.pp(),
+            &json!({ "items": bad }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let refused: Vec<(String, String)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (format!("items[{n}]"), "forbidden".to_string()),
+            (format!("items[{}]", n + 1), "not_found".to_string()),
+        ],
+        "{p}"
+    );
+    let still_open = list(&app, &app.pp(), "status=OPEN&assignedToMe=true").await;
+    assert_eq!(still_open.len(), mine.len(), "nothing changed");
+
+    // All good: one call answers them all.
+    let done = expect(
+        app.post(
+            "/api/v1/safeguarding-prompts/respond",
+            &app.pp(),
+            &json!({ "items": items.clone() }),
+        )
+        .await,
+        200,
+        "respond",
+    )
+    .await;
+    let states: Vec<&str> = done["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), mine.len());
+    assert!(states
+        .iter()
+        .all(|s| *s == "RESOLVED" || *s == "AWAITING_RESPONSE"));
+    assert_eq!(
+        states.iter().filter(|s| **s == "AWAITING_RESPONSE").count(),
+        1,
+        "the MASH prompt waits for children's social care"
+    );
+    assert!(list(&app, &app.pp(), "status=OPEN&assignedToMe=true")
+        .await
+        .is_empty());
+    // The agency's decision can come through the same call.
+    let mash = find(&mine, "pregnancy-da-mash-referral");
+    items = vec![
+        json!({"promptId": mash["id"], "decision": "CHILD_IN_NEED_ASSESSMENT", "receivedOn": "2026-03-03", "note": "Assessment opened"}),
+    ];
+    let done = expect(
+        app.post(
+            "/api/v1/safeguarding-prompts/respond",
+            &app.pp(),
+            &json!({ "items": items }),
+        )
+        .await,
+        200,
+        "agency response in bulk",
+    )
+    .await;
+    assert_eq!(done["items"][0]["status"], "RESOLVED");
+    assert_eq!(
+        done["items"][0]["referral"]["response"]["decision"],
+        "CHILD_IN_NEED_ASSESSMENT"
+    );
+}
