@@ -534,3 +534,46 @@ async fn the_officer_answers_every_prompt_of_a_disclosure_in_one_call_all_or_non
         "CHILD_IN_NEED_ASSESSMENT"
     );
 }
+
+#[actix_web::test]
+async fn a_workers_acceptance_leaves_the_leads_prompt_open_for_the_provider_manager_to_close() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: false })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let mut raised = risk_body();
+    raised["roshStaff"] = json!("HIGH");
+    app.record_risk(CRN, &raised).await;
+    let lead = list(&app, &app.provider_manager(), "status=OPEN").await;
+    let ack = find(&lead, "risk-information-updated");
+    app.accept_referral(&case.referral_id).await;
+    let still = list(&app, &app.provider_manager(), "status=OPEN").await;
+    assert_eq!(
+        find(&still, "risk-information-updated")["id"],
+        ack["id"],
+        "accepting is no answer to the lead's prompt"
+    );
+    problem(
+        app.post(
+            &path(&ack, "resolve"),
+            &app.pp(),
+            &json!({"outcome": "ACTIONED", "note": "x"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let closed = expect(
+        app.post(
+            &path(&ack, "resolve"),
+            &app.provider_manager(),
+            &json!({"outcome": "ACTIONED", "note": "Briefed the worker on the new risk"}),
+        )
+        .await,
+        200,
+        "the lead closes it",
+    )
+    .await;
+    assert_eq!(closed["resolution"]["resolvedByRole"], "provider_manager");
+}

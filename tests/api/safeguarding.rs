@@ -428,8 +428,7 @@ async fn harm_to_a_child_is_due_today_for_the_officer_and_the_providers_lead() {
 }
 
 #[actix_web::test]
-async fn a_rise_in_risk_after_sending_asks_the_provider_to_acknowledge_and_acknowledging_closes_it()
-{
+async fn a_rise_in_risk_after_sending_asks_the_providers_lead_who_alone_closes_it() {
     let app = spawn_app().await;
     let case = app.case(true).await;
     next_morning(&app);
@@ -449,6 +448,21 @@ async fn a_rise_in_risk_after_sending_asks_the_provider_to_acknowledge_and_ackno
         &json!({}),
     )
     .await;
+    // The worker's acknowledgement leaves the lead's prompt open.
+    let after = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    assert_eq!(find(&after, "risk-information-updated")["id"], ack["id"]);
+    // The lead acknowledging closes it.
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/referrals/{}/risk-acknowledgement",
+                case.referral_id
+            ),
+            &app.provider_manager(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     let after = prompts(&app, &app.provider_manager(), "status=OPEN").await;
     assert!(after
         .iter()
