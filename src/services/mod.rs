@@ -9,6 +9,7 @@ pub mod audit;
 pub mod change;
 pub mod chronology;
 pub mod delivery;
+pub mod disclosure_feedback;
 pub mod disclosures;
 pub mod events;
 pub mod health;

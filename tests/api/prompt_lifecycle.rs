@@ -577,3 +577,72 @@ async fn a_workers_acceptance_leaves_the_leads_prompt_open_for_the_provider_mana
     .await;
     assert_eq!(closed["resolution"]["resolvedByRole"], "provider_manager");
 }
+
+#[actix_web::test]
+async fn the_reporting_provider_reads_what_became_of_its_disclosure_without_the_notes() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    let recorded = app
+        .provider_disclosure(&case.referral_id, &pregnancy_disclosure())
+        .await;
+    let id = recorded["id"].as_str().unwrap();
+    let open = list(&app, &app.pp(), "status=OPEN").await;
+    let mash = find(&open, "pregnancy-da-mash-referral");
+    expect(
+        app.post(
+            &path(&mash, "resolve"),
+            &app.pp(),
+            &json!({"outcome": "REFERRED", "note": "Secret: spoke to the partner's mother",
+                    "referral": {"agency": "CHILDRENS_SOCIAL_CARE", "method": "PHONE", "referredOn": "2026-03-03"}}),
+        )
+        .await,
+        200,
+        "refer",
+    )
+    .await;
+    let read = expect(
+        app.get(&format!("/api/v1/disclosures/{id}"), &app.worker())
+            .await,
+        200,
+        "the reporting worker reads the disclosure",
+    )
+    .await;
+    let responses = read["responses"].as_array().unwrap();
+    assert_eq!(
+        responses.len() as u64,
+        recorded["promptsRaisedCount"].as_u64().unwrap(),
+        "every prompt it raised, whoever it was for"
+    );
+    let mash_response = find(responses, "pregnancy-da-mash-referral");
+    assert_eq!(mash_response["status"], "AWAITING_RESPONSE");
+    assert_eq!(mash_response["outcome"], "REFERRED");
+    assert_eq!(mash_response["agency"], "CHILDRENS_SOCIAL_CARE");
+    assert_eq!(mash_response["assigneeOrg"], PROBATION);
+    let text = read["responses"].to_string();
+    assert!(!text.contains("Secret") && !text.contains("rationale") && !text.contains("note"));
+    // Probation reads it too; another provider or probation area does not.
+    expect(
+        app.get(&format!("/api/v1/disclosures/{id}"), &app.pp())
+            .await,
+        200,
+        "probation reads it",
+    )
+    .await;
+    problem(
+        app.get(&format!("/api/v1/disclosures/{id}"), &app.other_worker())
+            .await,
+        404,
+    )
+    .await;
+    problem(
+        app.get(&format!("/api/v1/disclosures/{id}"), &app.other_pp())
+            .await,
+        404,
+    )
+    .await;
+}
