@@ -16,7 +16,8 @@ use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
 use crate::services::disclosure_feedback;
 use crate::services::disclosures::{self as service, DisclosureRecord, Recorded};
-use crate::services::prompt_lifecycle::PromptRecord;
+use crate::services::prompt_lifecycle::{records, PromptRecord};
+use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -131,14 +132,21 @@ pub struct DisclosureRecorded {
     pub prompts_raised: Vec<PromptView>,
     /// How many prompts were raised in all, including those addressed to others.
     pub prompts_raised_count: usize,
-    /// Open prompts (visible to the caller) that already covered the same facts.
+    /// Ids of the prompts (visible to the caller) that already covered the same facts:
+    /// unresolved, or raised within the deduplication window; this disclosure is linked to them.
     pub prompts_already_open: Vec<String>,
+    /// Every prompt that already covered the same facts, whoever it is for, and where it stands
+    /// (no notes).
+    pub prompts_covering: Vec<PromptResponse>,
 }
 
 impl DisclosureRecorded {
-    /// The view of what recording did, at `now` (which says whether a prompt is overdue).
-    fn view(recorded: Recorded, now: DateTime<Utc>) -> Result<Self, ApiError> {
+    /// The view of what recording did (it reads the covering prompts' referrals).
+    fn view(w: &mut Work, recorded: Recorded) -> Result<Self, ApiError> {
+        let now = w.now;
+        let covering = records(w, recorded.covering)?;
         Ok(DisclosureRecorded {
+            prompts_covering: covering.into_iter().map(PromptResponse::from).collect(),
             disclosure: recorded.disclosure.try_into()?,
             prompts_raised: recorded
                 .raised
@@ -177,7 +185,7 @@ pub async fn provider_disclosure(
     let recorded = ctx
         .create(Permission::DeliverReferral, "disclosure.record", move |w| {
             let recorded = service::record_on_referral(w, id, body)?;
-            DisclosureRecorded::view(recorded, w.now)
+            DisclosureRecorded::view(w, recorded)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -210,7 +218,7 @@ pub async fn probation_disclosure(
     let recorded = ctx
         .create(Permission::Commission, "disclosure.record", move |w| {
             let recorded = service::record_for_person(w, &crn, body, pregnancy)?;
-            DisclosureRecorded::view(recorded, w.now)
+            DisclosureRecorded::view(w, recorded)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))

@@ -152,6 +152,9 @@ pub struct PromptView {
     pub referral: Option<AgencyReferralView>,
     /// True while the agency's decision is awaited past `referral.followUpDueAt`.
     pub follow_up_overdue: bool,
+    /// Later disclosures of the same facts (within the deduplication window), linked to this
+    /// prompt instead of raising it again.
+    pub related_disclosures: Vec<String>,
     /// Every transition, oldest first (on a single prompt's read and on changes; absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
@@ -164,6 +167,7 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
             row,
             referral: None,
             history: None,
+            related_disclosures: Vec::new(),
         },
         now,
     )
@@ -210,6 +214,7 @@ pub fn record_view(record: PromptRecord, now: DateTime<Utc>) -> Result<PromptVie
         row,
         referral,
         history,
+        related_disclosures,
     } = record;
     let follow_up_overdue = row.status == PromptStatus::AwaitingResponse
         && referral
@@ -252,6 +257,7 @@ pub fn record_view(record: PromptRecord, now: DateTime<Utc>) -> Result<PromptVie
         resolution,
         referral: referral.map(referral_view),
         follow_up_overdue,
+        related_disclosures,
         history: history.map(|h| h.into_iter().map(history_entry).collect()),
     })
 }

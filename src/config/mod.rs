@@ -51,6 +51,9 @@ pub struct Settings {
     /// Working days an agency has to decide on a referral before it is chased, per agency
     /// (lower case), e.g. `RARLINK_FOLLOW_UP_DAYS_POLICE=2`.
     pub follow_up_days: BTreeMap<String, u32>,
+    /// Days within which a later disclosure of the same facts raises no new prompt, even when the
+    /// earlier one was resolved (`RARLINK_DEDUP_WINDOW_DAYS`, default 90; 0 turns it off).
+    pub dedup_window_days: u32,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -83,6 +86,7 @@ struct FileConfig {
     #[serde(default)]
     extra_bank_holidays: Vec<String>,
     termination_review_lead_days: Option<u64>,
+    dedup_window_days: Option<u64>,
     disengagement_window: Option<u64>,
     disengagement_misses: Option<u64>,
 }
@@ -271,6 +275,14 @@ impl Settings {
             0..=120,
             &mut errors,
         ) as u32;
+        let dedup_window_days = number(
+            env,
+            "RARLINK_DEDUP_WINDOW_DAYS",
+            file.dedup_window_days,
+            90,
+            0..=3650,
+            &mut errors,
+        ) as u32;
         let window = number(
             env,
             "RARLINK_DISENGAGEMENT_WINDOW",
@@ -393,6 +405,7 @@ impl Settings {
             review_lead_days,
             disengagement: (window, misses),
             follow_up_days,
+            dedup_window_days,
         })
     }
 

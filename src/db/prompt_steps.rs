@@ -1,6 +1,7 @@
 //! A safeguarding prompt's stored history (every transition, never changed) and the referral to
 //! an agency made in answer to it, with the agency's decision.
 
+use super::schema::safeguarding_prompt_disclosures as pd;
 use super::schema::safeguarding_prompt_history as h;
 use super::schema::safeguarding_prompt_referrals as r;
 use super::DbConnection;
@@ -141,4 +142,43 @@ pub fn lock_follow_ups_due(
             .load(pg),
         DbConnection::Sqlite(_) => q().select(AgencyReferralRow::as_select()).load(conn),
     }
+}
+
+/// Links a later disclosure of the same facts to a prompt (once).
+pub fn link_disclosure(
+    conn: &mut DbConnection,
+    prompt_id: &str,
+    disclosure_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let exists = diesel::select(diesel::dsl::exists(
+        pd::table.find((prompt_id, disclosure_id)),
+    ))
+    .get_result::<bool>(conn)?;
+    if exists {
+        return Ok(());
+    }
+    diesel::insert_into(pd::table)
+        .values((
+            pd::prompt_id.eq(prompt_id),
+            pd::disclosure_id.eq(disclosure_id),
+            pd::linked_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// `(prompt id, disclosure id)` for every later disclosure linked to these prompts, oldest first.
+pub fn related_disclosures(
+    conn: &mut DbConnection,
+    prompt_ids: &[&str],
+) -> QueryResult<Vec<(String, String)>> {
+    if prompt_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    pd::table
+        .filter(pd::prompt_id.eq_any(prompt_ids))
+        .order((pd::linked_at.asc(), pd::disclosure_id.asc()))
+        .select((pd::prompt_id, pd::disclosure_id))
+        .load(conn)
 }

@@ -72,6 +72,21 @@ pub fn open_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<P
         .optional()
 }
 
+/// The latest prompt with this key, resolved or not, raised at or after `since`.
+pub fn latest_with_key_since(
+    conn: &mut DbConnection,
+    key: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Option<PromptRow>> {
+    sp::table
+        .filter(sp::dedup_key.eq(key))
+        .filter(sp::raised_at.ge(since))
+        .order((sp::raised_at.desc(), sp::id.desc()))
+        .select(PromptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Whether any prompt, open or resolved, was ever raised with this key.
 pub fn any_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(sp::table.filter(sp::dedup_key.eq(key)))).get_result(conn)

@@ -269,6 +269,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    safeguarding_prompt_disclosures (prompt_id, disclosure_id) {
+        prompt_id -> Text,
+        disclosure_id -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     appointments (id) {
         id -> Text,
         referral_id -> Text,
@@ -423,6 +431,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     safeguarding_prompts,
     safeguarding_prompt_history,
     safeguarding_prompt_referrals,
+    safeguarding_prompt_disclosures,
     appointments,
     appointment_history,
     warnings,

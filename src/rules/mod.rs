@@ -38,6 +38,9 @@ pub struct RulesConfig {
     /// Working days an agency has to decide on a referral, per agency (its name in lower case),
     /// overriding [`default_follow_up_days`].
     pub follow_up_overrides: BTreeMap<String, u32>,
+    /// Days within which a later disclosure of the same facts raises nothing new, even when the
+    /// earlier prompt was resolved (0: only unresolved prompts cover the facts).
+    pub dedup_window_days: u32,
 }
 
 /// Working days an agency has by default to decide on a referral before it is chased: one for
@@ -64,6 +67,7 @@ impl RulesConfig {
             disengagement: attendance::DisengagementPolicy::default(),
             review_lead_days,
             follow_up_overrides: BTreeMap::new(),
+            dedup_window_days: 90,
         }
     }
 

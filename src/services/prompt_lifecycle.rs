@@ -51,6 +51,8 @@ pub struct PromptRecord {
     pub row: PromptRow,
     pub referral: Option<AgencyReferralRow>,
     pub history: Option<Vec<HistoryRow>>,
+    /// Later disclosures of the same facts, linked instead of raising the prompt again.
+    pub related_disclosures: Vec<String>,
 }
 
 /// The prompt with its referral and full history (a single prompt's read).
@@ -58,22 +60,31 @@ pub fn record(w: &mut Work, row: PromptRow) -> Result<PromptRecord, ApiError> {
     Ok(PromptRecord {
         referral: steps::referral(w.conn, &row.id)?,
         history: Some(steps::history(w.conn, &row.id)?),
+        related_disclosures: steps::related_disclosures(w.conn, &[row.id.as_str()])?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect(),
         row,
     })
 }
 
-/// Prompts with their referrals, in one query (a page); without history.
+/// Prompts with their referrals and related disclosures, in two queries (a page); without history.
 pub fn records(w: &mut Work, rows: Vec<PromptRow>) -> Result<Vec<PromptRecord>, ApiError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut referrals: HashMap<String, AgencyReferralRow> = steps::referrals_of(w.conn, &ids)?
         .into_iter()
         .map(|r| (r.prompt_id.clone(), r))
         .collect();
+    let mut related: HashMap<String, Vec<String>> = HashMap::new();
+    for (prompt, disclosure) in steps::related_disclosures(w.conn, &ids)? {
+        related.entry(prompt).or_default().push(disclosure);
+    }
     Ok(rows
         .into_iter()
         .map(|row| PromptRecord {
             referral: referrals.remove(&row.id),
             history: None,
+            related_disclosures: related.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())

@@ -7,7 +7,7 @@ use super::change::{change, CaseResource, Expect};
 use super::prompt_lifecycle::{self as lifecycle, AgencyReferral};
 use crate::auth::Role;
 use crate::db::events;
-use crate::db::prompt_steps::AgencyReferralRow;
+use crate::db::prompt_steps::{self, AgencyReferralRow};
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
 use crate::domain::events::{DomainEvent, PromptFacts};
@@ -32,7 +32,8 @@ pub struct Origin<'a> {
     pub id: &'a str,
 }
 
-/// The result of raising: the new prompts, and open prompts that already covered the same facts.
+/// The result of raising: the new prompts, and the prompts that already covered the same facts
+/// (unresolved, or for a disclosure raised within the deduplication window).
 #[derive(Debug, Default)]
 pub struct Raised {
     pub new: Vec<PromptRow>,
@@ -44,7 +45,10 @@ pub struct Raised {
 pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Raised, ApiError> {
     let mut raised = Raised::default();
     for spec in specs {
-        if let Some(existing) = rows::open_with_key(w.conn, &spec.dedup_key)? {
+        if let Some(existing) = covering(w, &spec.dedup_key, origin)? {
+            if origin.kind == TriggerKind::Disclosure {
+                prompt_steps::link_disclosure(w.conn, &existing.id, origin.id, w.now.naive_utc())?;
+            }
             raised.already_open.push(existing);
             continue;
         }
@@ -98,6 +102,21 @@ pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Ra
         raised.new.push(row);
     }
     Ok(raised)
+}
+
+/// The prompt that already covers these facts: an unresolved one with the same key, or, for a
+/// disclosure, the latest one with the same key (even resolved) raised within the deduplication
+/// window, so the same fact told again soon after is linked rather than raised again.
+fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Option<PromptRow>, ApiError> {
+    if let Some(live) = rows::open_with_key(w.conn, key)? {
+        return Ok(Some(live));
+    }
+    let window = w.rules.dedup_window_days;
+    if origin.kind != TriggerKind::Disclosure || window == 0 {
+        return Ok(None);
+    }
+    let since = (w.now - chrono::Duration::days(i64::from(window))).naive_utc();
+    Ok(rows::latest_with_key_since(w.conn, key, since)?)
 }
 
 /// How a prompt is closed.

@@ -97,6 +97,7 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         review_lead_days: 10,
         disengagement: (4, 3),
         follow_up_days: Default::default(),
+        dedup_window_days: 90,
     }
 }
 

@@ -646,3 +646,67 @@ async fn the_reporting_provider_reads_what_became_of_its_disclosure_without_the_
     )
     .await;
 }
+
+#[actix_web::test]
+async fn the_same_pregnancy_told_again_a_week_after_it_was_actioned_is_linked_not_raised_again() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let mine = pregnancy_reported(&app).await;
+    let items: Vec<Value> = list(&app, &app.pp(), "status=OPEN&assignedToMe=true")
+        .await
+        .iter()
+        .map(|p| json!({"promptId": p["id"], "outcome": "ACTIONED", "note": "Done"}))
+        .collect();
+    expect(
+        app.post(
+            "/api/v1/safeguarding-prompts/respond",
+            &app.pp(),
+            &json!({ "items": items }),
+        )
+        .await,
+        200,
+        "all actioned",
+    )
+    .await;
+
+    // A week later the worker hears of the same pregnancy again.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut again = pregnancy_disclosure();
+    again["disclosedAt"] = json!("2026-03-10T08:00:00Z");
+    let second = app.provider_disclosure(&case.referral_id, &again).await;
+    assert_eq!(second["promptsRaisedCount"], 0, "{second}");
+    let covering = second["promptsCovering"].as_array().unwrap();
+    let mash_cover = find(covering, "pregnancy-da-mash-referral");
+    assert_eq!(mash_cover["status"], "RESOLVED");
+    assert_eq!(mash_cover["outcome"], "ACTIONED");
+    assert!(!second["promptsCovering"].to_string().contains("Done"));
+    assert!(second["noPromptReason"]
+        .as_str()
+        .unwrap()
+        .contains("already covered"));
+    let mash = find(&mine, "pregnancy-da-mash-referral");
+    let read = body(
+        app.get(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(read["relatedDisclosures"], json!([second["id"]]));
+
+    // Beyond the window (90 days) the same fact is raised afresh.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 6, 15, 9, 0, 0).unwrap());
+    let mut later = pregnancy_disclosure();
+    later["disclosedAt"] = json!("2026-06-15T08:00:00Z");
+    let third = app.provider_disclosure(&case.referral_id, &later).await;
+    assert!(third["promptsRaisedCount"].as_u64().unwrap() > 0, "{third}");
+}

@@ -24,6 +24,7 @@ const HOT_QUERIES: &[(&str, &str)] = &[
     ("officer's open prompts", "SELECT * FROM safeguarding_prompts WHERE probation_org = 'PDU' AND status = 'OPEN' ORDER BY due_at, id LIMIT 51"),
     ("provider's prompts", "SELECT * FROM safeguarding_prompts WHERE org = 'MIND' AND status = 'OPEN' ORDER BY due_at, id LIMIT 51"),
     ("unresolved prompt for the same facts", "SELECT * FROM safeguarding_prompts WHERE dedup_key = 'k' AND status <> 'RESOLVED'"),
+    ("recent prompt for the same facts", "SELECT * FROM safeguarding_prompts WHERE dedup_key = 'k' AND raised_at >= '2026-01-01' ORDER BY raised_at DESC, id DESC LIMIT 1"),
     ("a prompt's history", "SELECT * FROM safeguarding_prompt_history WHERE prompt_id = 'p' ORDER BY at, id"),
     ("agency decisions past follow-up", "SELECT * FROM safeguarding_prompt_referrals WHERE decision IS NULL AND follow_up_notified_at IS NULL AND follow_up_due_at < '2026-01-01' ORDER BY follow_up_due_at LIMIT 100"),
     ("a referral's sessions", "SELECT * FROM appointments WHERE referral_id = 'r' ORDER BY starts_at, id"),
