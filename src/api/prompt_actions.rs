@@ -11,6 +11,7 @@ use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::IfMatch;
 use crate::http::{ApiJson, Ctx};
+use crate::services::prompt_assignment;
 use crate::services::prompt_bulk::{self, Answer};
 use crate::services::prompt_lifecycle::{self as lifecycle, AgencyResponse};
 use actix_web::{post, web};
@@ -22,7 +23,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(respond_to_prompts)
         .service(record_agency_response)
-        .service(decide_approval);
+        .service(decide_approval)
+        .service(reassign_prompt)
+        .service(reopen_prompt);
 }
 
 /// Who calls each operation of this module: its permission, callers and reach (`x-access`).
@@ -41,6 +44,18 @@ pub const ACCESS: &[Access] = &[
     ),
     op(
         "decide_approval",
+        Permission::ResolvePrompts,
+        PROBATION_FIRST,
+        Case,
+    ),
+    op(
+        "reassign_prompt",
+        Permission::ResolvePrompts,
+        PROBATION_FIRST,
+        Case,
+    ),
+    op(
+        "reopen_prompt",
         Permission::ResolvePrompts,
         PROBATION_FIRST,
         Case,
@@ -321,4 +336,102 @@ pub async fn respond_to_prompts(
         })
         .await?;
     Ok(web::Json(RespondResult { items }))
+}
+
+/// Give a prompt to another person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReassignBody {
+    /// The subject id of the person who must act now.
+    pub assignee: String,
+    /// Why. Required.
+    pub note: String,
+}
+
+/// Reassign a safeguarding prompt (manager)
+///
+/// By a manager of the organisation the prompt is addressed to, while it is not resolved.
+#[utoipa::path(
+    tag = "safeguarding-prompts",
+    params(("id" = uuid::Uuid, Path, description = "Prompt id")),
+    request_body = ReassignBody,
+    responses(
+        (status = 200, description = "Reassigned", body = PromptView),
+        (status = 403, description = "Not a manager of the prompt's organisation"),
+        (status = 404, description = "No such prompt visible to your organisation"),
+        (status = 409, description = "The prompt is resolved (reopen it instead)"),
+        (status = 412, description = "`If-Match` does not match the prompt's ETag"),
+        (status = 422, description = "assignee or note missing"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/safeguarding-prompts/{id}/reassign")]
+pub async fn reassign_prompt(
+    ctx: Ctx,
+    id: web::Path<PromptId>,
+    if_match: IfMatch,
+    body: ApiJson<ReassignBody>,
+) -> Result<web::Json<PromptView>, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut e = Errors::default();
+    e.text("assignee", &body.assignee, 200);
+    e.text("note", &body.note, 4000);
+    e.into_result()?;
+    let view = ctx
+        .write(Permission::ResolvePrompts, "prompt.reassign", move |w| {
+            let expect = current_etag(&if_match);
+            let row = prompt_assignment::reassign(w, id, &expect, body.assignee, body.note)?;
+            record_view(lifecycle::record(w, row)?, w.now)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Why a prompt is opened again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReopenBody {
+    /// Why. Required.
+    pub note: String,
+}
+
+/// Reopen a resolved safeguarding prompt (manager)
+///
+/// By a manager of the organisation the prompt is addressed to. The resolution is cleared from
+/// the prompt and kept in its history.
+#[utoipa::path(
+    tag = "safeguarding-prompts",
+    params(("id" = uuid::Uuid, Path, description = "Prompt id")),
+    request_body = ReopenBody,
+    responses(
+        (status = 200, description = "Open again", body = PromptView),
+        (status = 403, description = "Not a manager of the prompt's organisation"),
+        (status = 404, description = "No such prompt visible to your organisation"),
+        (status = 409, description = "The prompt is not resolved, or another unresolved prompt covers the same facts"),
+        (status = 412, description = "`If-Match` does not match the prompt's ETag"),
+        (status = 422, description = "note missing"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/safeguarding-prompts/{id}/reopen")]
+pub async fn reopen_prompt(
+    ctx: Ctx,
+    id: web::Path<PromptId>,
+    if_match: IfMatch,
+    body: ApiJson<ReopenBody>,
+) -> Result<web::Json<PromptView>, ApiError> {
+    let id = id.into_inner();
+    let note = body.into_inner().note;
+    let mut e = Errors::default();
+    e.text("note", &note, 4000);
+    e.into_result()?;
+    let view = ctx
+        .write(Permission::ResolvePrompts, "prompt.reopen", move |w| {
+            let expect = current_etag(&if_match);
+            let row = prompt_assignment::reopen(w, id, &expect, note)?;
+            record_view(lifecycle::record(w, row)?, w.now)
+        })
+        .await?;
+    Ok(web::Json(view))
 }

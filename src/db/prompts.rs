@@ -87,6 +87,21 @@ pub fn latest_with_key_since(
         .optional()
 }
 
+/// Unresolved prompts on an order named to one person (they move with the order).
+pub fn live_on_order_assigned_to(
+    conn: &mut DbConnection,
+    order_id: &str,
+    assignee: &str,
+) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::order_id.eq(order_id))
+        .filter(sp::assignee.eq(assignee))
+        .filter(sp::status.ne(PromptStatus::Resolved))
+        .order(sp::id.asc())
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
 /// Whether any prompt, open or resolved, was ever raised with this key.
 pub fn any_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(sp::table.filter(sp::dedup_key.eq(key)))).get_result(conn)

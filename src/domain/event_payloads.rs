@@ -19,6 +19,17 @@ pub struct OrganisationCreated {
     pub kind: OrgKind,
 }
 
+/// An order moved from one responsible officer to another.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderTransferred {
+    pub order_id: String,
+    pub from_officer: String,
+    pub to_officer: String,
+    /// How many unresolved prompts moved with it.
+    pub prompts_moved: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonUpserted {

@@ -106,6 +106,8 @@ crate::text_enum! {
         Approved = "APPROVED",
         Rejected = "REJECTED",
         FollowUpDue = "FOLLOW_UP_DUE",
+        Reassigned = "REASSIGNED",
+        Reopened = "REOPENED",
     }
 }
 

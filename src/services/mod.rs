@@ -17,6 +17,7 @@ pub mod household;
 pub mod orders;
 pub mod organisations;
 pub mod people;
+pub mod prompt_assignment;
 pub mod prompt_bulk;
 pub mod prompt_lifecycle;
 pub mod prompts;

@@ -710,3 +710,134 @@ async fn the_same_pregnancy_told_again_a_week_after_it_was_actioned_is_linked_no
     let third = app.provider_disclosure(&case.referral_id, &later).await;
     assert!(third["promptsRaisedCount"].as_u64().unwrap() > 0, "{third}");
 }
+
+#[actix_web::test]
+async fn transferring_the_order_moves_its_open_prompts_to_the_new_officer_and_managers_reassign_and_reopen(
+) {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let open = pregnancy_reported(&app).await;
+    let clares = find(&open, "da-clares-law");
+    expect(
+        app.post(
+            &path(&clares, "resolve"),
+            &app.pp(),
+            &json!({"outcome": "ACTIONED", "note": "Right to know considered"}),
+        )
+        .await,
+        200,
+        "resolve one",
+    )
+    .await;
+    let named_to_jsmith = list(&app, &app.pp(), "status=OPEN")
+        .await
+        .into_iter()
+        .filter(|p| p["assignee"] == "jsmith")
+        .count();
+    assert!(named_to_jsmith >= 4);
+
+    let order = format!("/api/v1/orders/{}", case.order_id);
+    let transfer = json!({"responsibleOfficer": {"sub": "kbrown", "name": "K Brown"}});
+    problem(app.patch(&order, &app.pp(), &transfer).await, 403).await;
+    let moved = expect(
+        app.patch(&order, &app.spo(), &transfer).await,
+        200,
+        "transfer",
+    )
+    .await;
+    assert_eq!(moved["responsibleOfficer"]["sub"], "kbrown");
+    let kbrown = app.token("kbrown", PROBATION, &["probation_practitioner"]);
+    let theirs = list(&app, &kbrown, "status=OPEN&assignedToMe=true").await;
+    assert_eq!(
+        theirs.iter().filter(|p| p["assignee"] == "kbrown").count(),
+        named_to_jsmith
+    );
+    assert!(list(&app, &app.pp(), "status=OPEN&assignedToMe=true")
+        .await
+        .iter()
+        .all(|p| p["assignee"] != "jsmith"));
+    let resolved = expect(
+        app.get(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}",
+                clares["id"].as_str().unwrap()
+            ),
+            &app.pp(),
+        )
+        .await,
+        200,
+        "resolved stays",
+    )
+    .await;
+    assert_eq!(
+        resolved["assignee"], "jsmith",
+        "a resolved prompt keeps who acted"
+    );
+    let chronology = body(
+        app.get(&format!("/api/v1/people/{CRN}/chronology"), &app.pp())
+            .await,
+    )
+    .await;
+    assert!(
+        chronology.to_string().contains("order.transferred"),
+        "the transfer shows in the chronology"
+    );
+    problem(app.patch(&order, &app.spo(), &transfer).await, 409).await;
+
+    // A manager reassigns an open prompt and reopens a resolved one; the history keeps all.
+    let mash = find(&theirs, "pregnancy-da-mash-referral");
+    problem(
+        app.post(
+            &path(&mash, "reassign"),
+            &kbrown,
+            &json!({"assignee": "jsmith", "note": "x"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let reassigned = expect(
+        app.post(
+            &path(&mash, "reassign"),
+            &app.spo(),
+            &json!({"assignee": "jsmith", "note": "Knows the family"}),
+        )
+        .await,
+        200,
+        "reassign",
+    )
+    .await;
+    assert_eq!(reassigned["assignee"], "jsmith");
+    let steps: Vec<&str> = reassigned["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["RAISED", "REASSIGNED", "REASSIGNED"]);
+    problem(
+        app.post(&path(&mash, "reopen"), &app.spo(), &json!({"note": "x"}))
+            .await,
+        409,
+    )
+    .await;
+    let reopened = expect(
+        app.post(
+            &path(&clares, "reopen"),
+            &app.spo(),
+            &json!({"note": "The partner asked for a disclosure after all"}),
+        )
+        .await,
+        200,
+        "reopen",
+    )
+    .await;
+    assert_eq!(reopened["status"], "OPEN");
+    assert!(reopened["resolution"].is_null());
+    let history = reopened["history"].as_array().unwrap();
+    assert_eq!(history[1]["note"], "Right to know considered", "kept");
+    assert_eq!(history.last().unwrap()["step"], "REOPENED");
+}
