@@ -25,8 +25,9 @@ pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
     state.db.run(|conn| Ok(ledger::seal_all(conn)?)).await
 }
 
-/// Escalates every overdue open prompt once, and announces once each referral whose agency's
-/// decision is past its follow-up date (safe with several instances).
+/// Escalates every overdue open prompt once, announces once each referral whose agency's
+/// decision is past its follow-up date, and reminds once of each open prompt half-way to its
+/// deadline (safe with several instances).
 pub async fn escalate(state: &AppState) -> Result<usize, ApiError> {
     let now = state.clock.now();
     state
@@ -34,7 +35,8 @@ pub async fn escalate(state: &AppState) -> Result<usize, ApiError> {
         .run(move |conn| {
             let overdue = crate::services::prompts::escalate_overdue(conn, now)?;
             let follow_ups = crate::services::prompt_lifecycle::announce_follow_ups_due(conn, now)?;
-            Ok(overdue + follow_ups)
+            let due_soon = crate::services::prompt_lifecycle::announce_due_soon(conn, now)?;
+            Ok(overdue + follow_ups + due_soon)
         })
         .await
 }

@@ -182,3 +182,36 @@ pub fn related_disclosures(
         .select((pd::prompt_id, pd::disclosure_id))
         .load(conn)
 }
+
+/// Locks and returns up to `limit` open, unescalated prompts not yet past due and never reminded
+/// (no `DUE_SOON` step), soonest due first (`SKIP LOCKED` on PostgreSQL). The caller picks those
+/// half-way to their deadline.
+pub fn lock_due_soon_candidates(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<super::prompts::PromptRow>> {
+    use super::prompts::PromptRow;
+    use super::schema::safeguarding_prompts as sp;
+    let q = || {
+        sp::table
+            .filter(sp::status.eq(PromptStatus::Open))
+            .filter(sp::escalated_at.is_null())
+            .filter(sp::due_at.gt(now))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                h::table
+                    .filter(h::prompt_id.eq(sp::id))
+                    .filter(h::step.eq(PromptStep::DueSoon)),
+            )))
+            .order(sp::due_at.asc())
+            .limit(limit)
+    };
+    match conn {
+        DbConnection::Postgresql(pg) => q()
+            .select(PromptRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(pg),
+        DbConnection::Sqlite(_) => q().select(PromptRow::as_select()).load(conn),
+    }
+}

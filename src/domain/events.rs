@@ -77,6 +77,7 @@ domain_events! {
     SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
     SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";
     SafeguardingPromptOverdue(PromptFacts) = "rarlink.safeguarding-prompt.overdue", "A safeguarding action passed its deadline and was escalated.";
+    SafeguardingPromptDueSoon(PromptFacts) = "rarlink.safeguarding-prompt.due-soon", "A safeguarding action is half-way to its deadline and still open.";
     SafeguardingPromptReferred(PromptFacts) = "rarlink.safeguarding-prompt.referred", "A safeguarding action was answered by a referral to an agency; its decision is awaited.";
     SafeguardingPromptAgencyResponded(PromptFacts) = "rarlink.safeguarding-prompt.agency-responded", "The agency's decision on a referral was recorded and the action resolved.";
     SafeguardingPromptFollowUpDue(PromptFacts) = "rarlink.safeguarding-prompt.follow-up-due", "An agency's decision on a referral is past its follow-up date; chase it.";

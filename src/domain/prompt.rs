@@ -108,6 +108,8 @@ crate::text_enum! {
         FollowUpDue = "FOLLOW_UP_DUE",
         Reassigned = "REASSIGNED",
         Reopened = "REOPENED",
+        /// Half-way to its deadline and still open; reminded once.
+        DueSoon = "DUE_SOON",
     }
 }
 

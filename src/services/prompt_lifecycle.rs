@@ -514,3 +514,44 @@ pub fn announce_follow_ups_due(
         }
     }
 }
+
+/// Reminds once of each open prompt half-way to its deadline: a `DUE_SOON` step and
+/// `rarlink.safeguarding-prompt.due-soon`. Looks at the 500 soonest-due open prompts not yet
+/// reminded on each run.
+pub fn announce_due_soon(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    write_transaction(conn, |conn| {
+        let candidates = steps::lock_due_soon_candidates(conn, now.naive_utc(), 500)?;
+        let mut out = Vec::new();
+        for row in candidates {
+            let half_way = row.raised_at + (row.due_at - row.raised_at) / 2;
+            if half_way > now.naive_utc() {
+                continue;
+            }
+            steps::insert_step(
+                conn,
+                &HistoryRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    prompt_id: row.id.clone(),
+                    at: now.naive_utc(),
+                    step: PromptStep::DueSoon,
+                    from_status: Some(row.status),
+                    to_status: row.status,
+                    actor: "system".into(),
+                    actor_role: None,
+                    note: Some(format!("Half-way to the deadline ({})", row.due_at)),
+                    outcome: row.outcome,
+                },
+            )?;
+            out.push(
+                prompts::prompt_event(
+                    &row,
+                    DomainEvent::SafeguardingPromptDueSoon,
+                    format!("Due soon: {}", row.title),
+                )
+                .into_row(now, Actor::System)?,
+            );
+        }
+        events::insert_all(conn, &out)?;
+        Ok::<_, ApiError>(out.len())
+    })
+}

@@ -841,3 +841,50 @@ async fn transferring_the_order_moves_its_open_prompts_to_the_new_officer_and_ma
     assert_eq!(history[1]["note"], "Right to know considered", "kept");
     assert_eq!(history.last().unwrap()["step"], "REOPENED");
 }
+
+async fn reminders(app: &TestApp, prompt: &Value) -> usize {
+    let path = "/api/v1/events?type=rarlink.safeguarding-prompt.due-soon&limit=200";
+    let page = body(app.get(path, &app.pp()).await).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["additionalInformation"]["promptId"] == prompt["id"])
+        .count()
+}
+
+#[actix_web::test]
+async fn an_open_prompt_half_way_to_its_deadline_is_reminded_once() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let open = pregnancy_reported(&app).await;
+    let mash = find(&open, "pregnancy-da-mash-referral");
+    assert_eq!(mash["dueAt"], "2026-03-04T17:00:00Z");
+    // Raised Tuesday 09:00, due Wednesday 17:00: half-way is Wednesday 01:00.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 20, 0, 0).unwrap());
+    rarlink::background::escalate(&app.state).await.unwrap();
+    assert_eq!(reminders(&app, &mash).await, 0);
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap());
+    rarlink::background::escalate(&app.state).await.unwrap();
+    rarlink::background::escalate(&app.state).await.unwrap();
+    assert_eq!(reminders(&app, &mash).await, 1, "reminded once");
+    let read = body(
+        app.get(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        read["history"].as_array().unwrap().last().unwrap()["step"],
+        "DUE_SOON"
+    );
+}
