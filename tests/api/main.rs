@@ -12,6 +12,7 @@ mod delivery_lists;
 mod identity;
 mod platform;
 mod platform_paging;
+mod prompt_followups;
 mod prompt_lifecycle;
 mod query_plans;
 mod referrals_preconditions;
