@@ -25,12 +25,19 @@ pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
     state.db.run(|conn| Ok(ledger::seal_all(conn)?)).await
 }
 
-/// Escalates every overdue open prompt once (safe with several instances).
+/// Escalates every overdue open prompt once, announces once each referral whose agency's
+/// decision is past its follow-up date, and reminds once of each open prompt half-way to its
+/// deadline (safe with several instances).
 pub async fn escalate(state: &AppState) -> Result<usize, ApiError> {
     let now = state.clock.now();
     state
         .db
-        .run(move |conn| crate::services::prompts::escalate_overdue(conn, now))
+        .run(move |conn| {
+            let overdue = crate::services::prompts::escalate_overdue(conn, now)?;
+            let follow_ups = crate::services::prompt_lifecycle::announce_follow_ups_due(conn, now)?;
+            let due_soon = crate::services::prompt_lifecycle::announce_due_soon(conn, now)?;
+            Ok(overdue + follow_ups + due_soon)
+        })
         .await
 }
 

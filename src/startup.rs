@@ -45,6 +45,8 @@ impl Application {
             settings.deadline_overrides.clone(),
             settings.review_lead_days,
         );
+        rules.follow_up_overrides = settings.follow_up_days.clone();
+        rules.dedup_window_days = settings.dedup_window_days;
         rules.disengagement = crate::rules::attendance::DisengagementPolicy {
             window: settings.disengagement.0 as usize,
             misses: settings.disengagement.1 as usize,

@@ -2,17 +2,22 @@
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
 use super::operations::Reach::Case;
-use super::operations::{op, Access, PROBATION, PROVIDER};
+use super::operations::{op, Access, PROBATION, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{self, Page, PageQuery};
 use super::parse::crn_param;
 use super::prompts::{prompt_view, PromptView};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::domain::disclosure::{DisclosedBy, DisclosureDetails, DisclosureType, NewDisclosure};
-use crate::domain::ids::ReferralId;
+use crate::domain::ids::{DisclosureId, ReferralId};
+use crate::domain::prompt::{Agency, AgencyDecision, Outcome, PromptStatus};
+use crate::domain::rule_id::RuleId;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
+use crate::services::disclosure_feedback;
 use crate::services::disclosures::{self as service, DisclosureRecord, Recorded};
+use crate::services::prompt_lifecycle::{records, PromptRecord};
+use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,7 +27,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(provider_disclosure)
         .service(probation_disclosure)
-        .service(list_disclosures);
+        .service(list_disclosures)
+        .service(get_disclosure);
 }
 
 /// Who calls each operation of this module: its permission, callers and reach (`x-access`).
@@ -43,6 +49,12 @@ pub const ACCESS: &[Access] = &[
         "list_disclosures",
         Permission::ReadCasework,
         PROBATION,
+        Case,
+    ),
+    op(
+        "get_disclosure",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
         Case,
     ),
 ];
@@ -121,14 +133,21 @@ pub struct DisclosureRecorded {
     pub prompts_raised: Vec<PromptView>,
     /// How many prompts were raised in all, including those addressed to others.
     pub prompts_raised_count: usize,
-    /// Open prompts (visible to the caller) that already covered the same facts.
+    /// Ids of the prompts (visible to the caller) that already covered the same facts:
+    /// unresolved, or raised within the deduplication window; this disclosure is linked to them.
     pub prompts_already_open: Vec<String>,
+    /// Every prompt that already covered the same facts, whoever it is for, and where it stands
+    /// (no notes).
+    pub prompts_covering: Vec<PromptResponse>,
 }
 
 impl DisclosureRecorded {
-    /// The view of what recording did, at `now` (which says whether a prompt is overdue).
-    fn view(recorded: Recorded, now: DateTime<Utc>) -> Result<Self, ApiError> {
+    /// The view of what recording did (it reads the covering prompts' referrals).
+    fn view(w: &mut Work, recorded: Recorded) -> Result<Self, ApiError> {
+        let now = w.now;
+        let covering = records(w, recorded.covering)?;
         Ok(DisclosureRecorded {
+            prompts_covering: covering.into_iter().map(PromptResponse::from).collect(),
             disclosure: recorded.disclosure.try_into()?,
             prompts_raised: recorded
                 .raised
@@ -167,7 +186,7 @@ pub async fn provider_disclosure(
     let recorded = ctx
         .create(Permission::DeliverReferral, "disclosure.record", move |w| {
             let recorded = service::record_on_referral(w, id, body)?;
-            DisclosureRecorded::view(recorded, w.now)
+            DisclosureRecorded::view(w, recorded)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -200,7 +219,7 @@ pub async fn probation_disclosure(
     let recorded = ctx
         .create(Permission::Commission, "disclosure.record", move |w| {
             let recorded = service::record_for_person(w, &crn, body, pregnancy)?;
-            DisclosureRecorded::view(recorded, w.now)
+            DisclosureRecorded::view(w, recorded)
         })
         .await?;
     Ok(HttpResponse::Created().json(recorded))
@@ -235,4 +254,83 @@ pub async fn list_disclosures(
         })
         .await?;
     Ok(web::Json(list))
+}
+
+/// What became of one prompt a disclosure raised: enough for the reporter to know it was acted
+/// on, without notes or rationale.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptResponse {
+    #[schema(value_type = String)]
+    pub rule: RuleId,
+    pub title: String,
+    /// The organisation whose people had to act.
+    pub assignee_org: String,
+    pub status: PromptStatus,
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<Outcome>,
+    /// The agency referred to, if the outcome was `REFERRED`.
+    #[schema(value_type = Option<String>)]
+    pub agency: Option<Agency>,
+    /// The agency's decision, once received.
+    #[schema(value_type = Option<String>)]
+    pub decision: Option<AgencyDecision>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl From<PromptRecord> for PromptResponse {
+    fn from(r: PromptRecord) -> Self {
+        PromptResponse {
+            rule: r.row.rule,
+            title: r.row.title,
+            assignee_org: r.row.org,
+            status: r.row.status,
+            outcome: r.row.outcome,
+            agency: r.referral.as_ref().map(|x| x.agency),
+            decision: r.referral.as_ref().and_then(|x| x.decision),
+            resolved_at: r.row.resolved_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A disclosure with what became of the prompts it raised.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureWithResponses {
+    #[serde(flatten)]
+    pub disclosure: DisclosureView,
+    /// For each prompt the disclosure raised, whoever it was addressed to: its title, the
+    /// organisation that had to act, its status, outcome, agency and decision (no notes).
+    pub responses: Vec<PromptResponse>,
+}
+
+/// Read a disclosure and what was done about it
+///
+/// For the case's probation organisation and the provider that reported it: the disclosure and,
+/// in `responses`, where each prompt it raised stands (without notes or rationale).
+#[utoipa::path(
+    tag = "disclosures",
+    params(("id" = uuid::Uuid, Path, description = "Disclosure id")),
+    responses(
+        (status = 200, description = "The disclosure with the responses to it", body = DisclosureWithResponses),
+        (status = 404, description = "No such disclosure recorded by or for your organisation"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/disclosures/{id}")]
+pub async fn get_disclosure(
+    ctx: Ctx,
+    id: web::Path<DisclosureId>,
+) -> Result<web::Json<DisclosureWithResponses>, ApiError> {
+    let id = id.into_inner();
+    let view = ctx
+        .read(Permission::ReadReferrals, "disclosure.read", move |w| {
+            let (disclosure, prompts) = disclosure_feedback::read(w, id)?;
+            Ok(DisclosureWithResponses {
+                disclosure: disclosure.try_into()?,
+                responses: prompts.into_iter().map(PromptResponse::from).collect(),
+            })
+        })
+        .await?;
+    Ok(web::Json(view))
 }

@@ -26,6 +26,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod parse;
 pub mod people;
+pub mod prompt_actions;
 pub mod prompts;
 pub mod referral_actions;
 pub mod referral_views;
@@ -106,6 +107,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(case_notes::configure)
             .configure(disclosures::configure)
             .configure(prompts::configure)
+            .configure(prompt_actions::configure)
             .configure(termination::configure)
             .configure(chronology::configure)
             .configure(events::configure)

@@ -1,22 +1,24 @@
 //! `/api/v1/orders` and `/people/{crn}/orders`: orders with offences, and their RAR day accounting.
 
 use super::operations::Reach::Case;
-use super::operations::{op, Access, CASE_RECORD};
+use super::operations::{op, Access, CASE_RECORD, PROBATION};
 use super::pagination::{self, Page, PageQuery};
 use super::parse::crn_param;
 use crate::auth::Permission;
 use crate::db::stored_id;
 use crate::domain::ids::OrderId;
-use crate::domain::order::{NewOrder, Offence, Officer, OrderStatus, OrderType};
-use crate::error::ApiError;
+use crate::domain::order::{NewOrder, Offence, Officer, OfficerRef, OrderStatus, OrderType};
+use crate::domain::validate::Errors;
+use crate::error::{ApiError, FieldError};
 use crate::http::etag::tagged;
 use crate::http::{ApiJson, Ctx};
 use crate::services::orders::{self, Order};
+use crate::services::prompt_assignment;
 use crate::services::rar::RarSummary;
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -24,7 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
         .service(list_orders)
         .service(get_order)
-        .service(rar_summary);
+        .service(rar_summary)
+        .service(transfer_order);
 }
 
 /// Who calls each operation of this module: its permission, callers and reach (`x-access`).
@@ -38,6 +41,7 @@ pub const ACCESS: &[Access] = &[
     ),
     op("get_order", Permission::ReadCaseRecord, CASE_RECORD, Case),
     op("rar_summary", Permission::ReadCaseRecord, CASE_RECORD, Case),
+    op("transfer_order", Permission::Commission, PROBATION, Case),
 ];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,4 +196,57 @@ pub async fn rar_summary(
         })
         .await?;
     Ok(web::Json(summary))
+}
+
+/// A change of responsible officer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderPatch {
+    /// The new responsible officer: `"jsmith"` or `{"sub": "jsmith", "name": "J Smith"}`. Required.
+    #[serde(default)]
+    #[schema(value_type = Option<OfficerRef>)]
+    pub responsible_officer: Option<Officer>,
+}
+
+/// Transfer an order to another responsible officer (probation manager)
+///
+/// The order names the new officer, and every unresolved safeguarding prompt on it named to the
+/// previous officer moves to the new one, in one transaction; the transfer shows in the
+/// chronology (`rarlink.order.transferred`) and each prompt's history.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = uuid::Uuid, Path, description = "Order id")),
+    request_body = OrderPatch,
+    responses(
+        (status = 200, description = "Transferred", body = OrderView),
+        (status = 403, description = "Not a probation manager"),
+        (status = 404, description = "No such order in your organisation"),
+        (status = 409, description = "The order is already with that officer"),
+        (status = 422, description = "responsibleOfficer missing or blank"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/orders/{id}")]
+pub async fn transfer_order(
+    ctx: Ctx,
+    id: web::Path<OrderId>,
+    body: ApiJson<OrderPatch>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    let id = id.into_inner();
+    let Some(officer) = body.into_inner().responsible_officer else {
+        return Err(ApiError::Validation(vec![FieldError::required(
+            "responsibleOfficer",
+        )]));
+    };
+    let mut e = Errors::default();
+    e.text("responsibleOfficer.sub", &officer.sub, 200);
+    e.optional_text("responsibleOfficer.name", officer.name.as_deref(), 200);
+    e.into_result()?;
+    let view = ctx
+        .write(Permission::Commission, "order.transfer", move |w| {
+            prompt_assignment::transfer_order(w, id, officer)?;
+            order_view(orders::get(w, id)?)
+        })
+        .await?;
+    Ok(web::Json(view))
 }

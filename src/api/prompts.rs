@@ -5,18 +5,21 @@ use super::operations::{op, Access, PROBATION_FIRST};
 use super::pagination::{self, check_limit, Page};
 use crate::auth::Permission;
 use crate::db::from_json;
+use crate::db::prompt_steps::{AgencyReferralRow, HistoryRow};
 use crate::db::prompts::PromptRow;
 use crate::domain::ids::PromptId;
+use crate::domain::prompt::{Agency, AgencyDecision, PromptStep, ReferralMethod};
 use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
 use crate::domain::rule_id::RuleId;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::etag::{etag_of, tagged, IfMatch};
 use crate::http::{ApiJson, Ctx};
+use crate::services::prompt_lifecycle::{self as lifecycle, AgencyReferral, PromptRecord};
 use crate::services::prompts::{self as service, ListQuery, ResolveRequest};
 use crate::work::Work;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -48,7 +51,8 @@ pub const ACCESS: &[Access] = &[
 #[serde(rename_all = "camelCase")]
 pub struct TriggeredBy {
     /// `DISCLOSURE`, `DECLARATION`, `HOUSEHOLD_MEMBER`, `RISK_ASSESSMENT`, `APPOINTMENT`, `REFERRAL`,
-    /// `ORDER` or `CASE_NOTE`.
+    /// `ORDER`, `CASE_NOTE` or `PROMPT` (an agency's decision on the referral another prompt asked
+    /// for).
     #[schema(value_type = String)]
     pub kind: TriggerKind,
     pub id: String,
@@ -64,6 +68,53 @@ pub struct Resolution {
     pub resolved_at: DateTime<Utc>,
     pub resolved_by: String,
     pub resolved_by_role: Option<String>,
+}
+
+/// The referral made to an agency in answer to a prompt, and the agency's decision.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgencyReferralView {
+    #[schema(value_type = String)]
+    pub agency: Agency,
+    #[schema(value_type = String)]
+    pub method: ReferralMethod,
+    pub referred_on: NaiveDate,
+    pub reference: Option<String>,
+    /// When the agency's decision is chased (working days per agency after `referredOn`).
+    pub follow_up_due_at: DateTime<Utc>,
+    pub response: Option<AgencyResponseView>,
+}
+
+/// The agency's decision.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgencyResponseView {
+    pub received_on: NaiveDate,
+    #[schema(value_type = String)]
+    pub decision: AgencyDecision,
+    pub reference: Option<String>,
+    pub note: String,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+/// One step of a prompt's history: who, in which role, when, why.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// `RAISED`, `RESOLVED`, `REFERRED`, `AGENCY_RESPONDED`, `PROPOSED_NOT_REQUIRED`, `APPROVED`,
+    /// `REJECTED`, `FOLLOW_UP_DUE`.
+    #[schema(value_type = String)]
+    pub step: PromptStep,
+    pub from_status: Option<PromptStatus>,
+    pub to_status: PromptStatus,
+    pub at: DateTime<Utc>,
+    /// The subject who acted (`system` for background steps).
+    pub by: String,
+    pub role: Option<String>,
+    pub note: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<Outcome>,
 }
 
 /// A safeguarding prompt.
@@ -98,10 +149,78 @@ pub struct PromptView {
     /// When it was escalated to managers for being overdue.
     pub escalated_at: Option<DateTime<Utc>>,
     pub resolution: Option<Resolution>,
+    /// The referral made (outcome `REFERRED`) and the agency's decision once received.
+    pub referral: Option<AgencyReferralView>,
+    /// True while the agency's decision is awaited past `referral.followUpDueAt`.
+    pub follow_up_overdue: bool,
+    /// Later disclosures of the same facts (within the deduplication window), linked to this
+    /// prompt instead of raising it again.
+    pub related_disclosures: Vec<String>,
+    /// Every transition, oldest first (on a single prompt's read and on changes; absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryEntry>>,
 }
 
-/// The view of a loaded prompt at `now` (which says whether it is overdue).
+/// The view of a freshly raised prompt at `now` (no referral, no history yet).
 pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, ApiError> {
+    record_view(
+        PromptRecord {
+            row,
+            referral: None,
+            history: None,
+            related_disclosures: Vec::new(),
+        },
+        now,
+    )
+}
+
+fn referral_view(r: AgencyReferralRow) -> AgencyReferralView {
+    let response = match (r.response_received_on, r.decision, r.responded_at) {
+        (Some(received_on), Some(decision), Some(at)) => Some(AgencyResponseView {
+            received_on,
+            decision,
+            reference: r.response_reference,
+            note: r.response_note.unwrap_or_default(),
+            recorded_at: at.and_utc(),
+            recorded_by: r.responded_by.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    AgencyReferralView {
+        agency: r.agency,
+        method: r.method,
+        referred_on: r.referred_on,
+        reference: r.reference,
+        follow_up_due_at: r.follow_up_due_at.and_utc(),
+        response,
+    }
+}
+
+fn history_entry(h: HistoryRow) -> HistoryEntry {
+    HistoryEntry {
+        step: h.step,
+        from_status: h.from_status,
+        to_status: h.to_status,
+        at: h.at.and_utc(),
+        by: h.actor,
+        role: h.actor_role,
+        note: h.note,
+        outcome: h.outcome,
+    }
+}
+
+/// The view of a prompt with its referral (and history, when loaded) at `now`.
+pub fn record_view(record: PromptRecord, now: DateTime<Utc>) -> Result<PromptView, ApiError> {
+    let PromptRecord {
+        row,
+        referral,
+        history,
+        related_disclosures,
+    } = record;
+    let follow_up_overdue = row.status == PromptStatus::AwaitingResponse
+        && referral
+            .as_ref()
+            .is_some_and(|r| r.decision.is_none() && r.follow_up_due_at.and_utc() < now);
     let resolution = match (row.outcome, row.resolved_at, &row.resolved_by) {
         (Some(outcome), Some(at), Some(by)) => Some(Resolution {
             outcome,
@@ -137,6 +256,10 @@ pub fn prompt_view(row: PromptRow, now: DateTime<Utc>) -> Result<PromptView, Api
         status: row.status,
         escalated_at: row.escalated_at.map(|t| t.and_utc()),
         resolution,
+        referral: referral.map(referral_view),
+        follow_up_overdue,
+        related_disclosures,
+        history: history.map(|h| h.into_iter().map(history_entry).collect()),
     })
 }
 
@@ -187,8 +310,9 @@ pub async fn list_prompts(
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
             let rows = service::list(w, list, after, limit)?;
-            let key = |r: &PromptRow| pagination::key(&r.due_at, &r.id);
-            Page::try_from_rows(rows, limit, key, |r| prompt_view(r, w.now))
+            let records = lifecycle::records(w, rows)?;
+            let key = |r: &PromptRecord| pagination::key(&r.row.due_at, &r.row.id);
+            Page::try_from_rows(records, limit, key, |r| record_view(r, w.now))
         })
         .await?;
     Ok(web::Json(page))
@@ -209,7 +333,8 @@ pub async fn get_prompt(ctx: Ctx, id: web::Path<PromptId>) -> Result<HttpRespons
     let id = id.into_inner();
     let view = ctx
         .read(Permission::ReadPrompts, "prompt.read", move |w| {
-            prompt_view(service::get(w, id)?, w.now)
+            let row = service::get(w, id)?;
+            record_view(lifecycle::record(w, row)?, w.now)
         })
         .await?;
     Ok(tagged(actix_web::http::StatusCode::OK, &view))
@@ -225,36 +350,91 @@ pub struct ResolvePrompt {
     /// E.g. the MASH referral number.
     #[serde(default)]
     pub external_reference: Option<String>,
+    /// The referral made; required with outcome `REFERRED`, refused otherwise.
+    #[serde(default)]
+    pub referral: Option<ReferralBody>,
+}
+
+/// A referral to an agency (outcome `REFERRED`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReferralBody {
+    pub agency: Agency,
+    pub method: ReferralMethod,
+    /// The date the referral was made (London); not in the future.
+    pub referred_on: NaiveDate,
+    /// The agency's reference, e.g. the MASH contact number.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 impl ResolvePrompt {
-    /// The request, once its note (up to 4,000 characters) and reference (200) are checked.
-    fn checked(self) -> Result<ResolveRequest, ApiError> {
-        let mut e = Errors::default();
-        e.text("note", &self.note, 4000);
-        e.optional_text("externalReference", self.external_reference.as_deref(), 200);
-        e.into_result()?;
-        Ok(ResolveRequest {
+    /// The request, once its note (up to 4,000 characters) and reference (200) are checked, and
+    /// a referral given exactly when the outcome is `REFERRED`. `prefix` names the item in a
+    /// bulk response (`items[2].`).
+    pub fn checked_as(self, prefix: &str, e: &mut Errors) -> Option<ResolveRequest> {
+        e.text(&format!("{prefix}note"), &self.note, 4000);
+        e.optional_text(
+            &format!("{prefix}externalReference"),
+            self.external_reference.as_deref(),
+            200,
+        );
+        match (&self.referral, self.outcome) {
+            (None, Outcome::Referred) => e.required(&format!("{prefix}referral")),
+            (Some(_), outcome) if outcome != Outcome::Referred => e.add(
+                &format!("{prefix}referral"),
+                "not_allowed",
+                "referral is given only with outcome REFERRED",
+            ),
+            (Some(r), _) => {
+                e.plausible_date(&format!("{prefix}referral.referredOn"), r.referred_on);
+                e.optional_text(
+                    &format!("{prefix}referral.reference"),
+                    r.reference.as_deref(),
+                    200,
+                );
+            }
+            _ => {}
+        }
+        Some(ResolveRequest {
             outcome: self.outcome,
             note: self.note,
             external_reference: self.external_reference,
+            referral: self.referral.map(|r| AgencyReferral {
+                agency: r.agency,
+                method: r.method,
+                referred_on: r.referred_on,
+                reference: r.reference.map(|s| s.trim().to_string()),
+            }),
         })
+    }
+
+    fn checked(self) -> Result<ResolveRequest, ApiError> {
+        let mut e = Errors::default();
+        let request = self.checked_as("", &mut e);
+        e.into_result()?;
+        request.ok_or_else(|| ApiError::internal("a checked request went missing"))
     }
 }
 
 /// Resolve a safeguarding prompt
 ///
-/// Closes the prompt with an outcome and a note. `NOT_REQUIRED` on a mandatory prompt is a
-/// manager's decision. Resolved prompts are kept.
+/// Answers an open prompt with an outcome and a note. `ACTIONED` (optionally with
+/// `externalReference`) and `NOT_REQUIRED` on a prompt that is not mandatory resolve it;
+/// `REFERRED` with `referral` leaves it `AWAITING_RESPONSE` until the agency's decision is
+/// recorded (`followUpDueAt` set per agency); `NOT_REQUIRED` on a mandatory prompt leaves it
+/// `PENDING_APPROVAL` for a manager who is not the proposer. Every step is kept in `history`.
 #[utoipa::path(
     tag = "safeguarding-prompts",
     params(("id" = uuid::Uuid, Path, description = "Prompt id")),
     request_body = ResolvePrompt,
     responses(
-        (status = 200, description = "Resolved", body = PromptView),
-        (status = 403, description = "The prompt is addressed to the provider's safeguarding lead and the caller is not a provider manager, or it is mandatory and only a manager may judge it not required"),
+        (status = 200, description = "Resolved, awaiting the agency's response, or pending approval", body = PromptView),
+        (status = 403, description = "The prompt is addressed to the provider's safeguarding lead and the caller is not a provider manager"),
         (status = 404, description = "No such prompt visible to your organisation"),
-        (status = 409, description = "Already resolved"),
+        (status = 409, description = "The prompt is not OPEN (`currentState` says where it is)"),
+        (status = 412, description = "`If-Match` does not match the prompt's ETag"),
+        (status = 422, description = "Unknown outcome, agency or method; note missing; referral missing with REFERRED or given with another outcome; referredOn in the future"),
     ),
     security(("bearer" = []))
 )]
@@ -269,12 +449,22 @@ pub async fn resolve_prompt(
     let request = body.into_inner().checked()?;
     let view = ctx
         .write(Permission::ResolvePrompts, "prompt.resolve", move |w| {
-            let expect = |w: &mut Work, row: &PromptRow| {
-                if_match.check_with(|| Ok(etag_of(&prompt_view(row.clone(), w.now)?)))
-            };
+            let expect = current_etag(&if_match);
             let row = service::resolve_by_caller(w, id, &expect, request)?;
-            prompt_view(row, w.now)
+            record_view(lifecycle::record(w, row)?, w.now)
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// The `If-Match` precondition on a prompt, against the ETag of its full view (as `GET` returns it).
+pub fn current_etag(
+    if_match: &IfMatch,
+) -> impl Fn(&mut Work, &PromptRow) -> Result<(), ApiError> + '_ {
+    move |w: &mut Work, row: &PromptRow| {
+        if_match.check_with(|| {
+            let record = lifecycle::record(w, row.clone())?;
+            Ok(etag_of(&record_view(record, w.now)?))
+        })
+    }
 }

@@ -238,11 +238,14 @@ pub async fn complete_review(
 }
 
 /// Sign off the termination review (manager)
+///
+/// By a probation manager other than the person who completed the review.
 #[utoipa::path(
     tag = "termination",
     params(("id" = uuid::Uuid, Path, description = "Order id")),
     responses(
         (status = 200, description = "Signed off", body = ReviewView),
+        (status = 403, description = "Not a probation manager, or the manager who completed the review (separation of duties)"),
         (status = 404, description = "No such order in your organisation"),
         (status = 409, description = "The review is not completed, or it has been reopened"),
     ),

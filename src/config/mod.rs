@@ -54,6 +54,12 @@ pub struct Settings {
     pub webhook_allow_hosts: crate::domain::outbound::AllowHosts,
     /// How long a rotated webhook secret still signs deliveries beside the new one.
     pub webhook_secret_overlap: Duration,
+    /// Working days an agency has to decide on a referral before it is chased, per agency
+    /// (lower case), e.g. `RARLINK_FOLLOW_UP_DAYS_POLICE=2`.
+    pub follow_up_days: BTreeMap<String, u32>,
+    /// Days within which a later disclosure of the same facts raises no new prompt, even when the
+    /// earlier one was resolved (`RARLINK_DEDUP_WINDOW_DAYS`, default 90; 0 turns it off).
+    pub dedup_window_days: u32,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -82,8 +88,11 @@ struct FileConfig {
     #[serde(default)]
     deadlines: BTreeMap<String, u32>,
     #[serde(default)]
+    follow_up_days: BTreeMap<String, u32>,
+    #[serde(default)]
     extra_bank_holidays: Vec<String>,
     termination_review_lead_days: Option<u64>,
+    dedup_window_days: Option<u64>,
     disengagement_window: Option<u64>,
     disengagement_misses: Option<u64>,
     silence_referral_not_accepted_days: Option<u64>,
@@ -124,6 +133,49 @@ impl Env for BTreeMap<String, String> {
             .cloned()
             .collect()
     }
+}
+
+/// Follow-up days per agency from `[follow_up_days]` in the file and
+/// `RARLINK_FOLLOW_UP_DAYS_<AGENCY>` (which wins); each must name an agency and be 0–60.
+fn follow_up_days(
+    env: &dyn Env,
+    file: &BTreeMap<String, u32>,
+    errors: &mut Vec<String>,
+) -> BTreeMap<String, u32> {
+    const PREFIX: &str = "RARLINK_FOLLOW_UP_DAYS_";
+    let mut days: BTreeMap<String, u32> = file
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), *v))
+        .collect();
+    for key in env.keys_with_prefix(PREFIX) {
+        match env.get(&key).map(|v| v.parse::<u32>()) {
+            Some(Ok(n)) => {
+                days.insert(key[PREFIX.len()..].to_ascii_lowercase(), n);
+            }
+            Some(Err(_)) => errors.push(format!(
+                "{key} must be a whole number of working days from 0 to 60"
+            )),
+            None => {}
+        }
+    }
+    let known: Vec<String> = crate::domain::prompt::Agency::ALL
+        .iter()
+        .map(|a| a.as_str().to_ascii_lowercase())
+        .collect();
+    for (agency, n) in &days {
+        if !known.contains(agency) {
+            errors.push(format!(
+                "follow-up days {agency:?} names no agency; agencies are {}",
+                known.join(", ")
+            ));
+        }
+        if *n > 60 {
+            errors.push(format!(
+                "follow-up days for {agency:?} must be 0 to 60 working days"
+            ));
+        }
+    }
+    days
 }
 
 impl Settings {
@@ -235,6 +287,14 @@ impl Settings {
             0..=120,
             &mut errors,
         ) as u32;
+        let dedup_window_days = number(
+            env,
+            "RARLINK_DEDUP_WINDOW_DAYS",
+            file.dedup_window_days,
+            90,
+            0..=3650,
+            &mut errors,
+        ) as u32;
         let window = number(
             env,
             "RARLINK_DISENGAGEMENT_WINDOW",
@@ -315,6 +375,8 @@ impl Settings {
             }
         }
 
+        let follow_up_days = follow_up_days(env, &file.follow_up_days, &mut errors);
+
         let holiday_texts: Vec<String> = match env.get("RARLINK_EXTRA_BANK_HOLIDAYS") {
             Some(list) => list
                 .split(',')
@@ -369,6 +431,8 @@ impl Settings {
                 &pick("RARLINK_WEBHOOK_ALLOW_HOSTS", &file.webhook_allow_hosts).unwrap_or_default(),
             ),
             webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
+            follow_up_days,
+            dedup_window_days,
         })
     }
 
@@ -581,6 +645,20 @@ mod tests {
         ] {
             let err = Settings::from_env(&env(&[(key, value)])).unwrap_err();
             assert!(err.contains(key) && err.contains(says), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn follow_up_days_per_agency_are_checked_at_start() {
+        let s = Settings::from_env(&env(&[("RARLINK_FOLLOW_UP_DAYS_POLICE", "2")])).unwrap();
+        assert_eq!(s.follow_up_days.get("police"), Some(&2));
+        for (key, value, says) in [
+            ("RARLINK_FOLLOW_UP_DAYS_SOCIAL_WORK", "1", "names no agency"),
+            ("RARLINK_FOLLOW_UP_DAYS_POLICE", "61", "0 to 60"),
+            ("RARLINK_FOLLOW_UP_DAYS_MARAC", "soon", "whole number"),
+        ] {
+            let err = Settings::from_env(&env(&[(key, value)])).unwrap_err();
+            assert!(err.contains(says), "{key}={value}: {err}");
         }
     }
 }

@@ -44,6 +44,25 @@ pub fn set_no_prompt_reason(conn: &mut DbConnection, id: &str, reason: &str) -> 
         .map(|_| ())
 }
 
+/// The disclosure with this id, if it was recorded by or for `org` (the case's probation
+/// organisation, or the provider that reported it).
+pub fn find_visible(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+) -> QueryResult<Option<DisclosureRow>> {
+    disclosures::table
+        .find(id)
+        .filter(
+            disclosures::probation_org
+                .eq(org)
+                .or(disclosures::recorded_by_org.eq(org)),
+        )
+        .select(DisclosureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn find_for_person(
     conn: &mut DbConnection,
     crn: &str,

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod orders;
 pub mod organisations;
 pub mod people;
+pub mod prompt_steps;
 pub mod prompts;
 pub mod referrals;
 pub mod reports;

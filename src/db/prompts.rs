@@ -1,5 +1,6 @@
 //! Safeguarding prompt rows: raised by the rules, resolved with an outcome, never deleted.
 
+use super::schema::safeguarding_prompt_referrals as spr;
 use super::schema::safeguarding_prompts as sp;
 use super::DbConnection;
 use crate::domain::prompt::{AssigneeRole, Outcome, PromptStatus, TriggerKind};
@@ -61,13 +62,44 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PromptRow>> 
         .optional()
 }
 
+/// The unresolved prompt (open, awaiting a response or pending approval) with this key.
 pub fn open_with_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<PromptRow>> {
     sp::table
         .filter(sp::dedup_key.eq(key))
-        .filter(sp::status.eq(PromptStatus::Open))
+        .filter(sp::status.ne(PromptStatus::Resolved))
         .select(PromptRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The latest prompt with this key, resolved or not, raised at or after `since`.
+pub fn latest_with_key_since(
+    conn: &mut DbConnection,
+    key: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Option<PromptRow>> {
+    sp::table
+        .filter(sp::dedup_key.eq(key))
+        .filter(sp::raised_at.ge(since))
+        .order((sp::raised_at.desc(), sp::id.desc()))
+        .select(PromptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Unresolved prompts on an order named to one person (they move with the order).
+pub fn live_on_order_assigned_to(
+    conn: &mut DbConnection,
+    order_id: &str,
+    assignee: &str,
+) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::order_id.eq(order_id))
+        .filter(sp::assignee.eq(assignee))
+        .filter(sp::status.ne(PromptStatus::Resolved))
+        .order(sp::id.asc())
+        .select(PromptRow::as_select())
+        .load(conn)
 }
 
 /// Whether any prompt, open or resolved, was ever raised with this key.
@@ -130,11 +162,12 @@ pub enum Viewer<'a> {
 pub struct PromptFilter {
     pub status: Option<PromptStatus>,
     pub crn: Option<String>,
-    /// Open prompts past their due time at this instant.
+    /// Open prompts past their due time at this instant, and referred ones whose agency's
+    /// decision is past its follow-up date.
     pub overdue_at: Option<NaiveDateTime>,
     pub escalated: Option<bool>,
     /// Named to this subject, or unnamed for one of these assignee roles; `include_escalated`
-    /// adds escalated prompts (for managers).
+    /// adds escalated prompts and proposals awaiting approval (for managers).
     pub assigned_to: Option<(String, Vec<AssigneeRole>, bool)>,
 }
 
@@ -162,9 +195,16 @@ pub fn list(
         q = q.filter(sp::crn.eq(c.clone()));
     }
     if let Some(now) = filter.overdue_at {
-        q = q
-            .filter(sp::status.eq(PromptStatus::Open))
-            .filter(sp::due_at.lt(now));
+        let open_late = sp::status.eq(PromptStatus::Open).and(sp::due_at.lt(now));
+        let follow_up_late = sp::status.eq(PromptStatus::AwaitingResponse).and(
+            sp::id.eq_any(
+                spr::table
+                    .filter(spr::decision.is_null())
+                    .filter(spr::follow_up_due_at.lt(now))
+                    .select(spr::prompt_id),
+            ),
+        );
+        q = q.filter(open_late.or(follow_up_late));
     }
     match filter.escalated {
         Some(true) => q = q.filter(sp::escalated_at.is_not_null()),
@@ -176,7 +216,10 @@ pub fn list(
             .is_null()
             .and(sp::assignee_role.eq_any(roles.clone())));
         q = if *include_escalated {
-            q.filter(mine.or(sp::escalated_at.is_not_null()))
+            q.filter(
+                mine.or(sp::escalated_at.is_not_null())
+                    .or(sp::status.eq(PromptStatus::PendingApproval)),
+            )
         } else {
             q.filter(mine)
         };

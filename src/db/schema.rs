@@ -291,6 +291,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    safeguarding_prompt_history (id) {
+        id -> Text,
+        prompt_id -> Text,
+        at -> Timestamp,
+        step -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        actor_role -> Nullable<Text>,
+        note -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    safeguarding_prompt_referrals (prompt_id) {
+        prompt_id -> Text,
+        agency -> Text,
+        method -> Text,
+        referred_on -> Date,
+        reference -> Nullable<Text>,
+        follow_up_due_at -> Timestamp,
+        follow_up_notified_at -> Nullable<Timestamp>,
+        response_received_on -> Nullable<Date>,
+        decision -> Nullable<Text>,
+        response_reference -> Nullable<Text>,
+        response_note -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+        responded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    safeguarding_prompt_disclosures (prompt_id, disclosure_id) {
+        prompt_id -> Text,
+        disclosure_id -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     appointments (id) {
         id -> Text,
         referral_id -> Text,
@@ -451,6 +492,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_amendments,
     safeguarding_prompts,
     action_plans,
+    safeguarding_prompt_history,
+    safeguarding_prompt_referrals,
+    safeguarding_prompt_disclosures,
     appointments,
     appointment_history,
     warnings,

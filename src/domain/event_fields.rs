@@ -12,6 +12,8 @@ pub const FREE_TEXT: &[(&str, &str)] = &[
     ("ReferralDeclined", "reason"),
     ("ReferralEnded", "note"),
     ("ReviewItemConfirmed", "note"),
+    // a prompt's title names what happened in the case ("Pregnancy disclosed: refer to MASH")
+    ("PromptFacts", "title"),
 ];
 
 /// `(payload struct, field)`: text that identifies or codes something, sent to every reader.
@@ -50,6 +52,10 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("ActionPlanFacts", "action_plan_id"),
     ("CaseNoteAdded", "case_note_id"),
     ("CaseNoteAdded", "corrects"),
+    ("PromptFacts", "assignee_org"),
+    ("OrderTransferred", "order_id"),
+    ("OrderTransferred", "from_officer"),
+    ("OrderTransferred", "to_officer"),
 ];
 
 /// The payload keys (as sent, camelCase) that are free text in a payload of type `payload_type`
@@ -141,7 +147,7 @@ mod tests {
             free_text_keys("OrderTerminated"),
             vec!["reason", "evidence", "agenciesNotified", "signOffReasons"]
         );
-        assert!(free_text_keys("PromptFacts").is_empty());
+        assert_eq!(free_text_keys("PromptFacts"), vec!["title"]);
         assert!(free_text_keys("OnReferral<Nothing>").is_empty());
     }
 }

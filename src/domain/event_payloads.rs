@@ -5,7 +5,7 @@ use super::appointment::{AppointmentKind, Attended, NoAttendanceReason};
 use super::case_note::Sensitivity;
 use super::disclosure::DisclosureType;
 use super::order::RiskChange;
-use super::prompt::{AssigneeRole, Outcome, PromptStatus};
+use super::prompt::{Agency, AgencyDecision, AssigneeRole, Outcome, PromptStatus};
 use super::referral::{EndReason, ReferralStatus};
 use super::risk::{RiskFlag, RoshLevel};
 use super::rule_id::RuleId;
@@ -19,6 +19,17 @@ use utoipa::ToSchema;
 pub struct OrganisationCreated {
     pub code: String,
     pub kind: OrgKind,
+}
+
+/// An order moved from one responsible officer to another.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderTransferred {
+    pub order_id: String,
+    pub from_officer: String,
+    pub to_officer: String,
+    /// How many unresolved prompts moved with it.
+    pub prompts_moved: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -229,6 +240,22 @@ pub struct PromptFacts {
     pub mandatory: bool,
     pub status: PromptStatus,
     pub outcome: Option<Outcome>,
+    /// The prompt's title, as the reporting provider is told it.
+    pub title: String,
+    /// The organisation whose people must act.
+    pub assignee_org: String,
+    /// When it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The agency referred to (outcome `REFERRED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<Agency>,
+    /// When the agency's decision is to be chased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    /// The agency's decision, once received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AgencyDecision>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -70,6 +70,7 @@ domain_events! {
     HouseholdDeclarationRecorded(HouseholdRecord) = "rarlink.household-declaration.recorded", "The person declared who they live with or are in a relationship with.";
     OrderCreated(OrderCreated) = "rarlink.order.created", "A community or suspended sentence order was recorded.";
     OrderTerminated(OrderTerminated) = "rarlink.order.terminated", "An order was terminated after its review was signed off.";
+    OrderTransferred(OrderTransferred) = "rarlink.order.transferred", "A manager transferred an order to another responsible officer; its open prompts moved too.";
     ReferralCreated(OnReferral<Nothing>) = "rarlink.referral.created", "Probation drafted a referral.";
     ReferralUpdated(OnReferral<Nothing>) = "rarlink.referral.updated", "Probation changed a draft referral.";
     ReferralSent(OnReferral<ReferralSent>) = "rarlink.referral.sent", "Probation sent a referral with its shared context to a provider.";
@@ -99,6 +100,14 @@ domain_events! {
     SafeguardingPromptRaised(PromptFacts) = "rarlink.safeguarding-prompt.raised", "A safeguarding action was raised for a named person.";
     SafeguardingPromptResolved(PromptFacts) = "rarlink.safeguarding-prompt.resolved", "A safeguarding action was resolved with its outcome.";
     SafeguardingPromptOverdue(PromptFacts) = "rarlink.safeguarding-prompt.overdue", "A safeguarding action passed its deadline and was escalated.";
+    SafeguardingPromptDueSoon(PromptFacts) = "rarlink.safeguarding-prompt.due-soon", "A safeguarding action is half-way to its deadline and still open.";
+    SafeguardingPromptReferred(PromptFacts) = "rarlink.safeguarding-prompt.referred", "A safeguarding action was answered by a referral to an agency; its decision is awaited.";
+    SafeguardingPromptAgencyResponded(PromptFacts) = "rarlink.safeguarding-prompt.agency-responded", "The agency's decision on a referral was recorded and the action resolved.";
+    SafeguardingPromptFollowUpDue(PromptFacts) = "rarlink.safeguarding-prompt.follow-up-due", "An agency's decision on a referral is past its follow-up date; chase it.";
+    SafeguardingPromptApprovalRequested(PromptFacts) = "rarlink.safeguarding-prompt.approval-requested", "Not required was proposed on a mandatory safeguarding action; a manager must decide.";
+    SafeguardingPromptProposalRejected(PromptFacts) = "rarlink.safeguarding-prompt.proposal-rejected", "A manager rejected a proposed not required; the action is open again.";
+    SafeguardingPromptReassigned(PromptFacts) = "rarlink.safeguarding-prompt.reassigned", "A safeguarding action was given to another person (by a manager, or with the order's transfer).";
+    SafeguardingPromptReopened(PromptFacts) = "rarlink.safeguarding-prompt.reopened", "A manager reopened a resolved safeguarding action.";
     TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";

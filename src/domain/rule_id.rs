@@ -76,6 +76,7 @@ rule_ids! {
     ReferralOverdue = "referral-overdue",
     OrderPastEnd = "order-past-end",
     PregnancyProviderReview = "pregnancy-provider-review",
+    ChallengeAgencyDecision = "challenge-agency-decision",
 }
 
 crate::stored_as_text!(RuleId);
@@ -110,7 +111,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 43);
+        assert_eq!(RuleId::ALL.len(), 44);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

@@ -87,6 +87,21 @@ pub fn prompt_visible_to(row: &PromptRow, me: &Principal) -> bool {
     }
 }
 
+/// A disclosure the caller may read: its case's probation organisation, or the provider that
+/// reported it.
+pub fn disclosure(
+    w: &mut Work,
+    id: crate::domain::ids::DisclosureId,
+) -> Result<crate::db::disclosures::DisclosureRow, ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "disclosure",
+        |d: &crate::db::disclosures::DisclosureRow| &d.crn,
+        |w| crate::db::disclosures::find_visible(w.conn, w.me.org(), &id),
+    )
+}
+
 /// A safeguarding prompt the caller may see.
 pub fn prompt(w: &mut Work, id: PromptId) -> Result<PromptRow, ApiError> {
     let id = id.to_string();

@@ -40,8 +40,10 @@ pub struct Recorded {
     pub raised: Vec<PromptRow>,
     /// How many prompts were raised in all, including those addressed to others.
     pub raised_count: usize,
-    /// Ids of open prompts, visible to the caller, that already covered the same facts.
+    /// Ids of prompts, visible to the caller, that already covered the same facts.
     pub already_open: Vec<String>,
+    /// Every prompt that already covered the same facts (shown to the caller without notes).
+    pub covering: Vec<PromptRow>,
 }
 
 impl Recorded {
@@ -61,10 +63,11 @@ impl Recorded {
             raised_count,
             already_open: raised
                 .already_open
-                .into_iter()
+                .iter()
                 .filter(|p| access::prompt_visible_to(p, me))
-                .map(|p| p.id)
+                .map(|p| p.id.clone())
                 .collect(),
+            covering: raised.already_open,
         }
     }
 }
@@ -274,8 +277,9 @@ fn record(
     let mut row = row;
     if raised.new.is_empty() {
         let reason = format!(
-            "No new prompt: the same facts are already covered by {} open prompt(s)",
-            raised.already_open.len()
+            "No new prompt: the same facts are already covered by {} prompt(s) raised within the last {} days",
+            raised.already_open.len(),
+            w.rules.dedup_window_days
         );
         rows::set_no_prompt_reason(w.conn, &row.id, &reason)?;
         row.no_prompt_reason = Some(reason);

@@ -4,13 +4,15 @@
 
 use super::access;
 use super::change::{change, CaseResource, Expect};
+use super::prompt_lifecycle::{self as lifecycle, AgencyReferral};
 use crate::auth::Role;
 use crate::db::events;
+use crate::db::prompt_steps::{self, AgencyReferralRow};
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
 use crate::domain::events::{DomainEvent, PromptFacts};
 use crate::domain::ids::PromptId;
-use crate::domain::prompt::{Outcome, PromptStatus, TriggerKind};
+use crate::domain::prompt::{Outcome, PromptStatus, PromptStep, TriggerKind};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
@@ -30,7 +32,8 @@ pub struct Origin<'a> {
     pub id: &'a str,
 }
 
-/// The result of raising: the new prompts, and open prompts that already covered the same facts.
+/// The result of raising: the new prompts, and the prompts that already covered the same facts
+/// (unresolved, or for a disclosure raised within the deduplication window).
 #[derive(Debug, Default)]
 pub struct Raised {
     pub new: Vec<PromptRow>,
@@ -42,13 +45,17 @@ pub struct Raised {
 pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Raised, ApiError> {
     let mut raised = Raised::default();
     for spec in specs {
-        if let Some(existing) = rows::open_with_key(w.conn, &spec.dedup_key)? {
+        if let Some(existing) = covering(w, &spec.dedup_key, origin)? {
+            if origin.kind == TriggerKind::Disclosure {
+                prompt_steps::link_disclosure(w.conn, &existing.id, origin.id, w.now.naive_utc())?;
+            }
             raised.already_open.push(existing);
             continue;
         }
         let due = w.rules.due(w.now, spec.rule, spec.deadline);
         let row = open_row(spec, origin, w.now, due)?;
         rows::insert(w.conn, &row)?;
+        lifecycle::record_step(w, &row, PromptStep::Raised, None, None)?;
         w.emit(prompt_event(
             &row,
             DomainEvent::SafeguardingPromptRaised,
@@ -141,6 +148,21 @@ pub fn raise_once_as_system(
     }
 }
 
+/// The prompt that already covers these facts: an unresolved one with the same key, or, for a
+/// disclosure, the latest one with the same key (even resolved) raised within the deduplication
+/// window, so the same fact told again soon after is linked rather than raised again.
+fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Option<PromptRow>, ApiError> {
+    if let Some(live) = rows::open_with_key(w.conn, key)? {
+        return Ok(Some(live));
+    }
+    let window = w.rules.dedup_window_days;
+    if origin.kind != TriggerKind::Disclosure || window == 0 {
+        return Ok(None);
+    }
+    let since = (w.now - chrono::Duration::days(i64::from(window))).naive_utc();
+    Ok(rows::latest_with_key_since(w.conn, key, since)?)
+}
+
 /// How a prompt is closed.
 pub struct Resolution {
     pub outcome: Outcome,
@@ -150,8 +172,10 @@ pub struct Resolution {
     pub role: Option<String>,
 }
 
-/// Closes an open prompt in memory and says what happened; the caller saves and emits.
-fn close(w: &Work, row: &mut PromptRow, r: Resolution) -> Event {
+/// Closes an open prompt, records the step and says what happened; the caller saves and emits.
+fn close(w: &mut Work, row: &mut PromptRow, r: Resolution) -> Result<Event, ApiError> {
+    let from = row.status;
+    let note = r.note.clone();
     row.status = PromptStatus::Resolved;
     row.outcome = Some(r.outcome);
     row.resolution_note = Some(r.note);
@@ -159,17 +183,18 @@ fn close(w: &Work, row: &mut PromptRow, r: Resolution) -> Event {
     row.resolved_at = Some(w.now.naive_utc());
     row.resolved_by = Some(w.me.caller.sub.clone());
     row.resolved_by_role = r.role;
-    prompt_event(
+    lifecycle::record_step(w, row, PromptStep::Resolved, Some(from), Some(note))?;
+    Ok(prompt_event(
         row,
         DomainEvent::SafeguardingPromptResolved,
         format!("Prompt resolved ({}): {}", r.outcome.as_str(), row.title),
-    )
+    ))
 }
 
 /// Resolves an open prompt (it is kept, never deleted) and emits
 /// `rarlink.safeguarding-prompt.resolved`, in the caller's transaction.
 pub fn resolve(w: &mut Work, mut row: PromptRow, r: Resolution) -> Result<PromptRow, ApiError> {
-    let event = close(w, &mut row, r);
+    let event = close(w, &mut row, r)?;
     rows::save(w.conn, &row)?;
     w.emit(event);
     Ok(row)
@@ -214,11 +239,13 @@ pub struct ResolveRequest {
     pub outcome: Outcome,
     pub note: String,
     pub external_reference: Option<String>,
+    /// The referral made, with outcome `REFERRED` (required then, refused otherwise).
+    pub referral: Option<AgencyReferral>,
 }
 
 /// The role in which the caller may resolve `row`: a prompt addressed to a provider by its
 /// managers (its safeguarding leads) or by a probation manager; a probation prompt by probation.
-fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
+pub(super) fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
     let for_provider = row.org != row.probation_org;
     if for_provider {
         if w.me.is_provider() && w.me.has(Role::ProviderManager) {
@@ -242,8 +269,8 @@ fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
 
 /// Resolves a prompt the caller may see with an outcome and a note. Either side may resolve a
 /// prompt, so the change is made as the caller's own side; who may act on this prompt is
-/// decided from the prompt (see [`acting_role`]). `NOT_REQUIRED` on a mandatory prompt is a
-/// manager's decision.
+/// decided from the prompt (see [`acting_role`]). `REFERRED` waits for the agency's decision;
+/// `NOT_REQUIRED` on a mandatory prompt waits for a manager's approval.
 pub fn resolve_by_caller(
     w: &mut Work,
     id: PromptId,
@@ -252,28 +279,42 @@ pub fn resolve_by_caller(
 ) -> Result<PromptRow, ApiError> {
     let side = w.me.org_kind.ok_or_else(|| ApiError::not_found("prompt"))?;
     let (row, ()) = change(w, id, side, expect, |w, row| {
-        let role = acting_role(w, row)?;
-        if row.status != PromptStatus::Open {
-            return Err(ApiError::invalid_state(
-                "the prompt is already resolved",
-                row.status.as_str(),
-            ));
-        }
-        let manager = matches!(role, Role::ProbationManager | Role::ProviderManager);
-        if row.mandatory && request.outcome == Outcome::NotRequired && !manager {
-            return Err(ApiError::Forbidden(
-                "this prompt is mandatory: only a manager may judge it not required".into(),
-            ));
-        }
-        let resolution = Resolution {
-            outcome: request.outcome,
-            note: request.note.trim().to_string(),
-            external_reference: request.external_reference.map(|r| r.trim().to_string()),
-            role: Some(role.as_str().into()),
-        };
-        Ok((close(w, row, resolution), ()))
+        let event = apply_resolution(w, row, request)?;
+        Ok((event, ()))
     })?;
     Ok(row)
+}
+
+/// The change a resolve request makes to an open prompt the caller may act on.
+pub(super) fn apply_resolution(
+    w: &mut Work,
+    row: &mut PromptRow,
+    request: ResolveRequest,
+) -> Result<Event, ApiError> {
+    let role = acting_role(w, row)?;
+    if row.status != PromptStatus::Open {
+        return Err(ApiError::invalid_state(
+            format!("the prompt is {}, not OPEN", row.status.as_str()),
+            row.status.as_str(),
+        ));
+    }
+    let note = request.note.trim().to_string();
+    match (request.outcome, request.referral) {
+        (Outcome::Referred, Some(referral)) => lifecycle::refer(w, row, role, note, referral),
+        (Outcome::NotRequired, _) if row.mandatory => {
+            lifecycle::propose_not_required(w, row, role, note)
+        }
+        (outcome, _) => close(
+            w,
+            row,
+            Resolution {
+                outcome,
+                note,
+                external_reference: request.external_reference.map(|r| r.trim().to_string()),
+                role: Some(role.as_str().into()),
+            },
+        ),
+    }
 }
 
 /// A safeguarding prompt the caller may see.
@@ -343,8 +384,24 @@ pub fn prompt_event(
     make: impl FnOnce(PromptFacts) -> DomainEvent,
     description: String,
 ) -> Event {
+    prompt_event_with(row, None, make, description)
+}
+
+/// As [`prompt_event`], with the referral made in answer to the prompt.
+pub fn prompt_event_with(
+    row: &PromptRow,
+    referral: Option<&AgencyReferralRow>,
+    make: impl FnOnce(PromptFacts) -> DomainEvent,
+    description: String,
+) -> Event {
     Event {
         payload: make(PromptFacts {
+            title: row.title.clone(),
+            assignee_org: row.org.clone(),
+            resolved_at: row.resolved_at.map(|t| t.and_utc()),
+            agency: referral.map(|r| r.agency),
+            follow_up_due_at: referral.map(|r| r.follow_up_due_at.and_utc()),
+            decision: referral.and_then(|r| r.decision),
             prompt_id: row.id.clone(),
             rule: row.rule,
             assignee_role: row.assignee_role,

@@ -274,12 +274,16 @@ pub fn reshare_after_risk_change(
 }
 
 /// Closes the provider's open "acknowledge updated risk information" prompts on a referral once
-/// it has acknowledged the latest version.
+/// its safeguarding lead (a provider manager) has acknowledged the latest version. A worker's
+/// acknowledgement (or acceptance) leaves them open: the lead closes them, never a side effect.
 pub fn close_acknowledgement_prompts(
     w: &mut Work,
     referral_id: &str,
     version: i32,
 ) -> Result<(), ApiError> {
+    if !w.me.has(crate::auth::Role::ProviderManager) {
+        return Ok(());
+    }
     for prompt in
         prompt_rows::open_for_referral(w.conn, referral_id, RuleId::RiskInformationUpdated)?
     {

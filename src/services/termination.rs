@@ -218,7 +218,7 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
     ReviewRecord::read(w.conn, order, w.now)
 }
 
-/// A manager signs off a completed review.
+/// A manager who did not complete the review signs it off (`403` for the completer).
 pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
     let (order, ()) = change(
         w,
@@ -240,6 +240,12 @@ pub fn sign_off(w: &mut Work, id: OrderId) -> Result<ReviewRecord, ApiError> {
             let mut row = record
                 .row
                 .ok_or_else(|| ApiError::internal("completed review without a row"))?;
+            if row.completed_by == w.me.sub() {
+                return Err(ApiError::Forbidden(
+                    "the manager who signs off the review cannot be the person who completed it"
+                        .into(),
+                ));
+            }
             row.signed_off_at = Some(w.now.naive_utc());
             row.signed_off_by = Some(w.me.sub().to_string());
             rows::save(w.conn, &row)?;

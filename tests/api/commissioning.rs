@@ -156,7 +156,7 @@ async fn a_referral_reaches_the_provider_with_offence_risk_and_staff_safety() {
             "rarlink.referral.accepted",
             "rarlink.referral.risk-updated",
             "rarlink.safeguarding-prompt.raised",
-            "rarlink.safeguarding-prompt.resolved",
+            // The worker's acknowledgement leaves the safeguarding lead's prompt open.
             "rarlink.referral.risk-acknowledged"
         ]
     );

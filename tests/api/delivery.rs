@@ -152,7 +152,7 @@ async fn a_realistic_history_ends_in_a_breach_prompt_a_pattern_and_two_delivered
     let breach = &second["promptsRaised"][0];
     assert_eq!(breach["rule"], "breach-referral");
     assert_eq!(breach["mandatory"], true);
-    problem(
+    let proposed = expect(
         app.post(
             &format!(
                 "/api/v1/safeguarding-prompts/{}/resolve",
@@ -162,9 +162,14 @@ async fn a_realistic_history_ends_in_a_breach_prompt_a_pattern_and_two_delivered
             &json!({"outcome": "NOT_REQUIRED", "note": "no"}),
         )
         .await,
-        403,
+        200,
+        "propose not required",
     )
     .await;
+    assert_eq!(
+        proposed["status"], "PENDING_APPROVAL",
+        "a mandatory prompt is not closed by the practitioner alone"
+    );
     assert_eq!(
         open_rules(&app)
             .await

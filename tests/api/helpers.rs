@@ -100,6 +100,8 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         // The tests' webhook receivers listen on loopback over http.
         webhook_allow_hosts: rarlink::domain::outbound::AllowHosts::parse("127.0.0.1"),
         webhook_secret_overlap: Duration::from_secs(24 * 3600),
+        follow_up_days: Default::default(),
+        dedup_window_days: 90,
     }
 }
 

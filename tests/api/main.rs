@@ -18,6 +18,8 @@ mod event_readers;
 mod identity;
 mod platform;
 mod platform_paging;
+mod prompt_followups;
+mod prompt_lifecycle;
 mod query_plans;
 mod referrals_preconditions;
 mod safeguarding;

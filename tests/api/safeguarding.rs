@@ -186,7 +186,7 @@ async fn a_pregnancy_disclosed_to_a_provider_reaches_the_officer_with_deadlines_
 }
 
 #[actix_web::test]
-async fn a_mandatory_prompt_is_judged_not_required_only_by_a_manager() {
+async fn a_mandatory_prompt_is_judged_not_required_only_with_a_managers_approval() {
     let app = spawn_app().await;
     let case = app.case(true).await;
     next_morning(&app);
@@ -204,8 +204,21 @@ async fn a_mandatory_prompt_is_judged_not_required_only_by_a_manager() {
     );
     let not_required =
         json!({"outcome": "NOT_REQUIRED", "note": "Children's social care already involved"});
-    problem(app.post(&resolve, &app.pp(), &not_required).await, 403).await;
-    let done = body(app.post(&resolve, &app.spo(), &not_required).await).await;
+    let proposed = body(app.post(&resolve, &app.pp(), &not_required).await).await;
+    assert_eq!(proposed["status"], "PENDING_APPROVAL");
+    let done = body(
+        app.post(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}/approval",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.spo(),
+            &json!({"decision": "APPROVE", "note": "Agreed"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["status"], "RESOLVED");
     assert_eq!(done["resolution"]["outcome"], "NOT_REQUIRED");
     assert_eq!(done["resolution"]["resolvedByRole"], "probation_manager");
     // A prompt that is not mandatory may be closed as not required by the practitioner.
@@ -415,8 +428,7 @@ async fn harm_to_a_child_is_due_today_for_the_officer_and_the_providers_lead() {
 }
 
 #[actix_web::test]
-async fn a_rise_in_risk_after_sending_asks_the_provider_to_acknowledge_and_acknowledging_closes_it()
-{
+async fn a_rise_in_risk_after_sending_asks_the_providers_lead_who_alone_closes_it() {
     let app = spawn_app().await;
     let case = app.case(true).await;
     next_morning(&app);
@@ -436,6 +448,21 @@ async fn a_rise_in_risk_after_sending_asks_the_provider_to_acknowledge_and_ackno
         &json!({}),
     )
     .await;
+    // The worker's acknowledgement leaves the lead's prompt open.
+    let after = prompts(&app, &app.provider_manager(), "status=OPEN").await;
+    assert_eq!(find(&after, "risk-information-updated")["id"], ack["id"]);
+    // The lead acknowledging closes it.
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/referrals/{}/risk-acknowledgement",
+                case.referral_id
+            ),
+            &app.provider_manager(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     let after = prompts(&app, &app.provider_manager(), "status=OPEN").await;
     assert!(after
         .iter()

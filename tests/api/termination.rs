@@ -480,3 +480,54 @@ async fn the_chronology_lists_every_agencys_records_in_order_and_round_trips_as_
     )
     .await;
 }
+
+#[actix_web::test]
+async fn the_manager_who_completed_a_review_cannot_sign_it_off() {
+    let app = TestApp::builder().seeded(Seed::Organisations).spawn().await;
+    app.create_person(crate::scenario::CRN).await;
+    app.record_risk(crate::scenario::CRN, &crate::scenario::risk_body())
+        .await;
+    let order = app.create_order(crate::scenario::CRN).await;
+    let review_path = format!("/api/v1/orders/{order}/termination-review");
+    let review = body(app.get(&review_path, &app.spo()).await).await;
+    for item in review["items"].as_array().unwrap() {
+        if item["confirmable"] != true {
+            continue;
+        }
+        let res = app
+            .post(
+                &format!(
+                    "{review_path}/items/{}/confirm",
+                    item["id"].as_str().unwrap()
+                ),
+                &app.spo(),
+                &json!({"note": "Considered"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{item}");
+    }
+    let completed = expect(
+        app.post(
+            &format!("{review_path}/complete"),
+            &app.spo(),
+            &json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
+                    "evidence": "New relationship", "agenciesNotified": ["Police DA unit"]}),
+        )
+        .await,
+        200,
+        "manager completes",
+    )
+    .await;
+    assert_eq!(completed["status"], "AWAITING_SIGN_OFF");
+    let sign_off = format!("{review_path}/sign-off");
+    let p = problem(app.post(&sign_off, &app.spo(), &json!({})).await, 403).await;
+    assert!(p["detail"].as_str().unwrap().contains("completed"), "{p}");
+    let other_manager = app.token("rpatel", crate::scenario::PROBATION, &["probation_manager"]);
+    let signed = expect(
+        app.post(&sign_off, &other_manager, &json!({})).await,
+        200,
+        "another manager signs off",
+    )
+    .await;
+    assert_eq!(signed["status"], "COMPLETE");
+}

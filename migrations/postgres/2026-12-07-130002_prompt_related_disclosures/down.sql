@@ -1,0 +1,2 @@
+DROP INDEX prompts_dedup_key_raised;
+DROP TABLE safeguarding_prompt_disclosures;
