@@ -67,7 +67,7 @@ pub fn type_event_envelope(doc: &mut OpenApiDoc) {
                 .enum_values(Some([t.as_str()]))
                 .into(),
         );
-        let information = flatten(payload, &components.schemas);
+        let information = free_text_optional(flatten(payload, &components.schemas), t);
         envelope
             .properties
             .insert("additionalInformation".to_string(), information);
@@ -89,6 +89,32 @@ pub fn type_event_envelope(doc: &mut OpenApiDoc) {
             one_of.discriminator(Some(discriminator)).build(),
         )),
     );
+}
+
+/// Free-text fields (`domain::event_fields`) reach only readers of casework, so the document
+/// does not require them: they are absent for the rest, as the feed and webhooks send them.
+fn free_text_optional(information: RefOr<Schema>, t: EventType) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = information else {
+        return information;
+    };
+    let free = crate::domain::event_fields::free_text_keys(t.payload_type());
+    if free.is_empty() {
+        return RefOr::T(Schema::Object(object));
+    }
+    object.required.retain(|field| !free.contains(field));
+    let note = format!(
+        "Free text ({}) is sent only to readers of casework; other readers (integration clients, \
+         provider workers, webhooks) get the event without it.",
+        free.iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    object.description = Some(match object.description.take() {
+        Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+        _ => note,
+    });
+    RefOr::T(Schema::Object(object))
 }
 
 /// A payload as one object: a struct with a flattened part (`OnReferral<T>`) is derived as an

@@ -171,6 +171,17 @@ fn every_event_type_has_an_envelope_whose_additional_information_is_typed() {
         );
         let information = branch["properties"]["additionalInformation"].clone();
         assert_eq!(information["type"], "object", "{t}: {information}");
+        // Free text is left out for readers who may not read casework, so it is never required.
+        for key in crate::domain::event_fields::free_text_keys(t.payload_type()) {
+            let required = information["required"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                !required.contains(&serde_json::json!(key)),
+                "{t}: free text `{key}` is required"
+            );
+        }
         informations.push((t.as_str().to_string(), information));
     }
     let problems = problems(&doc, false, &informations);
