@@ -7,7 +7,38 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%ds] %s\n' "$SECONDS" "$*"; }
+
+# The Python tools used by the later steps are installed into venvs under target/ in the
+# background while cargo compiles (network-bound work beside CPU-bound work); each step that
+# needs them waits for the install and fails with its log if the install failed.
+python_venv() { # venv-dir requirements-file executable
+  if [[ ! -x "$1/bin/$3" ]]; then
+    python3 -m venv "$1" && "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2"
+  fi
+}
+mkdir -p target
+fuzz_venv="$PWD/target/fuzz-venv"
+client_venv="$PWD/target/client-venv"
+python_pids=()
+if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" && "${RARLINK_SKIP_POSTGRES:-}" != "1" ]]; then
+  python_venv "$fuzz_venv" scripts/requirements.txt schemathesis > target/fuzz-venv.log 2>&1 &
+  python_pids+=("fuzz-venv:$!")
+fi
+if [[ "${RARLINK_SKIP_CLIENT:-}" != "1" && "${RARLINK_SKIP_POSTGRES:-}" != "1" ]]; then
+  python_venv "$client_venv" scripts/requirements-client.txt openapi-python-client > target/client-venv.log 2>&1 &
+  python_pids+=("client-venv:$!")
+fi
+wait_for_venv() { # name
+  local entry
+  for entry in "${python_pids[@]}"; do
+    if [[ "${entry%%:*}" == "$1" ]] && ! wait "${entry#*:}"; then
+      echo "installing the Python tools for $1 failed:" >&2
+      cat "target/$1.log" >&2
+      exit 1
+    fi
+  done
+}
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -65,12 +96,8 @@ fi
 if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" ]]; then
   step "contract fuzzing: schemathesis against the served OpenAPI document, on both backends"
   export RARLINK_BIN="$PWD/target/debug/rarlink"
-  venv="$PWD/target/fuzz-venv"
-  if [[ ! -x "$venv/bin/schemathesis" ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
-  fi
-  export PATH="$venv/bin:$PATH"
+  wait_for_venv fuzz-venv
+  export PATH="$fuzz_venv/bin:$PATH"
   fuzz_dir="$(mktemp -d /tmp/rarlink-fuzz.XXXXXX)"
   python3 scripts/fuzz.py --database "sqlite:$fuzz_dir/fuzz.db" --max-time "${FUZZ_SECONDS:-120}" | tee -a /tmp/rarlink-faults.log
   psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS fuzz" -c "CREATE DATABASE fuzz"
@@ -81,11 +108,7 @@ fi
 if [[ "${RARLINK_SKIP_CLIENT:-}" != "1" ]]; then
   step "typed client: a client generated from openapi/openapi.json drives a case, on both backends"
   export RARLINK_BIN="$PWD/target/debug/rarlink"
-  client_venv="$PWD/target/client-venv"
-  if [[ ! -x "$client_venv/bin/openapi-python-client" ]]; then
-    python3 -m venv "$client_venv"
-    "$client_venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-client.txt
-  fi
+  wait_for_venv client-venv
   client_dir="$(mktemp -d /tmp/rarlink-client.XXXXXX)"
   PATH="$client_venv/bin:$PATH" "$client_venv/bin/python" scripts/client_check.py --database "sqlite:$client_dir/client.db" | tee -a /tmp/rarlink-faults.log
   psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS client" -c "CREATE DATABASE client"
@@ -93,5 +116,6 @@ if [[ "${RARLINK_SKIP_CLIENT:-}" != "1" ]]; then
   rm -rf "$client_dir"
 fi
 
+step "done"
 echo "total: $(cat <(grep -hE '^test result' /tmp/rarlink-test-sqlite.log /tmp/rarlink-test-postgres.log | awk '{print $4, $6}') \
   <(grep -hE '^(faults|fuzz|readme|client):' /tmp/rarlink-faults.log | awk '{print $2, $4}') | awk '{p+=$1; f+=$2} END {print p" passed, "f" failed"}')"
