@@ -3,7 +3,9 @@
 default target/release/rarlink).
 
   kill     kill -9 the service during a write load; every write acknowledged with 2xx before
-           the kill must be there after a restart.
+           the kill must be there after a restart. Then kill -9 it during a read load: every
+           read answered 200 before the kill must have its audit entry after a restart (reads
+           are audited by group commit, and answer only once their entry is committed).
   pgstop   stop PostgreSQL under load: requests fail fast with a 503 problem and Retry-After,
            /health/ready is 503, and the service recovers by itself once the database is back.
   overload more clients than connections: requests wait a bounded time, then get a 503 problem
@@ -179,6 +181,56 @@ def kill_test(database):
     svc.stop()
 
 
+def reader(svc, token, stop, answered, lock):
+    while not stop.is_set():
+        status, headers, _ = request(svc, "GET", "/api/v1/people/F000001", token, timeout=5)
+        if status == 200:
+            rid = next(v for k, v in headers.items() if k.lower() == "x-request-id")
+            with lock:
+                answered.add(rid)
+        elif status == 0:
+            time.sleep(0.01)
+
+
+def audited_reads(svc, sub):
+    """Request ids of the 200 reads by `sub` in the audit log."""
+    auditor, ids, cursor = svc.token("aud", "RARLINK", "auditor"), set(), None
+    while True:
+        path = f"/api/v1/audit-events?actor={sub}&limit=200" + (f"&cursor={cursor}" if cursor else "")
+        status, _, body = request(svc, "GET", path, auditor, timeout=30)
+        assert status == 200, (status, body)
+        ids.update(e["requestId"] for e in body["items"] if e["method"] == "GET" and e["status"] == 200)
+        cursor = body["nextCursor"]
+        if not cursor:
+            return ids
+
+
+def kill_reads_test(database):
+    svc = Service(database, free_port())
+    svc.start()
+    setup_case(svc)
+    token = svc.token("kill-reader", "PDU-F", "probation_practitioner")
+    stop, lock, answered = threading.Event(), threading.Lock(), set()
+    threads = [threading.Thread(target=reader, args=(svc, token, stop, answered, lock)) for _ in range(16)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    svc.kill9()
+    with lock:
+        before_kill = set(answered)
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join()
+    svc.start()
+    missing = before_kill - audited_reads(svc, "kill-reader")
+    check(f"kill -9 during reads on {database.split(':')[0]}: {len(before_kill)} reads answered 200, each audited",
+          len(before_kill) > 0 and not missing, f"{len(missing)} without an audit entry" if missing else "")
+    status, _, verdict = request(svc, "GET", "/api/v1/audit-events/verify", svc.token("aud", "RARLINK", "auditor"))
+    check("the audit chain verifies after the kill during reads", status == 200 and verdict.get("valid") is True, str(verdict))
+    svc.stop()
+
+
 def pgstop_test(database, pg_ctl):
     svc = Service(database, free_port())
     svc.start()
@@ -273,6 +325,7 @@ def main():
     args = parser.parse_args()
     if args.test == "kill":
         kill_test(args.database)
+        kill_reads_test(args.database)
     elif args.test == "pgstop":
         pgstop_test(args.database, args.pg_ctl)
     elif args.test == "overload":

@@ -47,6 +47,19 @@ pub fn insert(conn: &mut DbConnection, row: &NewAuditRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Inserts many entries (the read audit writer's batches): one statement on PostgreSQL, where
+/// each statement is a round trip; one cached statement per row on SQLite, which runs in
+/// process (diesel's `MultiConnection` has no multi-row insert).
+pub fn insert_batch(conn: &mut DbConnection, rows: &[NewAuditRow]) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(pg) => diesel::insert_into(audit_events::table)
+            .values(rows)
+            .execute(pg)
+            .map(|_| ()),
+        DbConnection::Sqlite(_) => rows.iter().try_for_each(|row| insert(conn, row)),
+    }
+}
+
 /// Filters for the auditor's view of the log.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {

@@ -8,6 +8,7 @@ pub mod action_plans;
 pub mod amendments;
 pub mod appointments;
 pub mod audit;
+pub mod audit_writer;
 pub mod case_notes;
 pub mod disclosures;
 pub mod events;
@@ -31,7 +32,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
+use diesel::{Connection, QueryResult};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
@@ -131,17 +132,42 @@ impl ConnectionFactory {
             DatabaseTarget::Sqlite { path } => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // busy_timeout first, so connections opened in parallel wait rather than fail;
-                // WAL with synchronous=NORMAL keeps every acknowledged commit across a process kill.
+                // WAL with synchronous=NORMAL keeps every acknowledged commit across a process kill;
+                // reads through a shared memory map (256 MiB at most) rather than read() copies.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;",
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA mmap_size = 268435456;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
     }
+}
+
+/// Turns SQLite's memory statistics off: with them on, every allocation of every connection
+/// takes one global mutex, so threads reading side by side queue on it.
+///
+/// # Safety
+/// Call it once, from `main` before any other thread exists and before any SQLite connection
+/// is opened (`sqlite3_config` is not thread-safe; once SQLite is initialised it only returns
+/// `SQLITE_MISUSE`, which is logged).
+pub unsafe fn sqlite_memory_statistics_off() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: the caller guarantees no other thread uses SQLite yet; the option takes one int.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            )
+        };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite memory statistics stay on (already initialised)");
+        }
+    });
 }
 
 /// Adds `connect_timeout=2` to a PostgreSQL URL that sets none, so an unreachable server fails fast.
@@ -180,10 +206,12 @@ pub struct Db {
     pool: DbPool,
     factory: ConnectionFactory,
     backend: Backend,
-    /// SQLite has one writer, and every request writes (at least its audit entry). Queuing the
-    /// work here hands the lock over at once, instead of SQLite's busy handler putting waiting
-    /// connections to sleep for up to 100 ms at a time (the cause of long tail latencies).
+    /// SQLite has one writer. Queuing the writes here hands the lock over at once, instead of
+    /// SQLite's busy handler putting waiting connections to sleep for up to 100 ms at a time
+    /// (the cause of long tail latencies).
     sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
+    /// Commits the audit entries of reads in batches ([`audit_writer`]).
+    audit_writer: audit_writer::AuditWriter,
 }
 
 impl Db {
@@ -203,20 +231,24 @@ impl Db {
             DatabaseTarget::Sqlite { .. } => Backend::Sqlite,
             DatabaseTarget::Postgres { .. } => Backend::Postgres,
         };
+        let pooled = ConnectionFactory {
+            target: target.clone(),
+            statement_timeout: options.statement_timeout,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(options.size)
             .min_idle(Some(0))
             .connection_timeout(options.timeout)
             .test_on_check_out(false)
-            .build_unchecked(ConnectionFactory {
-                target: target.clone(),
-                statement_timeout: options.statement_timeout,
-            });
+            .build_unchecked(pooled.clone());
+        let sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>> =
+            (backend == Backend::Sqlite).then(Default::default);
         Ok(Self {
             pool,
             factory: ConnectionFactory::new(target.clone()),
             backend,
-            sqlite_writer: (backend == Backend::Sqlite).then(Default::default),
+            audit_writer: audit_writer::AuditWriter::new(pooled, WriterTurn(sqlite_writer.clone())),
+            sqlite_writer,
         })
     }
 
@@ -226,6 +258,11 @@ impl Db {
 
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// The instance's writer of read audit entries (group commit).
+    pub fn audit_writer(&self) -> &audit_writer::AuditWriter {
+        &self.audit_writer
     }
 
     /// Runs blocking diesel work on the blocking thread pool.
@@ -288,6 +325,7 @@ pub fn stored_id(text: &str) -> Result<uuid::Uuid, ApiError> {
 }
 
 /// The right to write on SQLite (a no-op on PostgreSQL, which has no single writer).
+#[derive(Clone)]
 pub struct WriterTurn(Option<std::sync::Arc<std::sync::Mutex<()>>>);
 
 impl WriterTurn {
@@ -339,6 +377,37 @@ where
         }
         Err(e) => {
             <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Begins a read transaction: one consistent snapshot for the whole read. On SQLite a deferred
+/// `BEGIN` takes no lock until the first read and never the write lock (readers run side by
+/// side under WAL); on PostgreSQL a `REPEATABLE READ` snapshot, which waits on no row lock.
+pub fn begin_read(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        ),
+    }
+}
+
+/// Ends a read transaction begun by [`begin_read`]: commits it when the read succeeded, rolls
+/// it back otherwise (the read's own error is the one returned).
+pub fn end_read<T>(conn: &mut DbConnection, read: Result<T, ApiError>) -> Result<T, ApiError> {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match read {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "could not roll back a read transaction");
+            }
             Err(e)
         }
     }

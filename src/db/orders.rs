@@ -1,6 +1,7 @@
 //! Orders, scoped to the managing probation organisation, with a row lock for allocating RAR days.
 
-use super::schema::orders;
+use super::people::PersonRow;
+use super::schema::{orders, people};
 use super::{DbConnection, Scope};
 use crate::domain::order::{OrderStatus, OrderType};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -44,6 +45,16 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<OrderRow> {
     orders::table
         .find(id)
         .select(OrderRow::as_select())
+        .first(conn)
+}
+
+/// Any order by id with its person, unscoped, in one query: the provider's context of a
+/// referral it may already see (the shared view).
+pub fn with_person(conn: &mut DbConnection, id: &str) -> QueryResult<(OrderRow, PersonRow)> {
+    orders::table
+        .inner_join(people::table.on(people::crn.eq(orders::crn)))
+        .filter(orders::id.eq(id))
+        .select((OrderRow::as_select(), PersonRow::as_select()))
         .first(conn)
 }
 

@@ -74,21 +74,20 @@ pub fn find_visible(
     scope: Scope,
     id: &str,
 ) -> QueryResult<Option<ReferralRow>> {
-    let org = scope.org.to_string();
-    let mut q = referrals::table
-        .find(id)
-        .select(ReferralRow::as_select())
-        .into_boxed();
+    // One static (cached, prepared once per connection) query per side, not a boxed one.
+    let q = referrals::table.find(id).select(ReferralRow::as_select());
     if scope.is_probation() {
-        q = q.filter(referrals::probation_org.eq(org));
+        q.filter(referrals::probation_org.eq(scope.org))
+            .first(conn)
+            .optional()
     } else if scope.is_provider() {
-        q = q
-            .filter(referrals::provider_org.eq(org))
-            .filter(referrals::sent_at.is_not_null());
+        q.filter(referrals::provider_org.eq(scope.org))
+            .filter(referrals::sent_at.is_not_null())
+            .first(conn)
+            .optional()
     } else {
-        return Ok(None);
+        Ok(None)
     }
-    q.first(conn).optional()
 }
 
 /// Referrals the caller may see, newest first, optionally in one status.

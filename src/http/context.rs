@@ -3,15 +3,17 @@
 //! A handler takes a [`Ctx`] and calls [`Ctx::read`], [`Ctx::write`] or [`Ctx::create`] with the
 //! permission it needs and an action name. The context checks the role (`403`), resolves the
 //! caller's organisation (unknown organisations are refused on case data), runs the closure on the
-//! blocking pool, and appends the audit entry (and, for writes, the domain events) in the same
-//! transaction as the change. Failed attempts are audited too, outside the rolled-back transaction.
+//! blocking pool, and audits it. A write appends its audit entry and domain events in the same
+//! transaction as the change. A read runs in a read transaction (no write lock) and its entry is
+//! committed by the audit writer (`db::audit_writer`, group commit) before the response leaves.
+//! Failed attempts are audited too, outside the rolled-back transaction.
 
 use crate::auth::{jwt::Authenticator, Caller, Permission, Role};
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditRow};
 use crate::db::events::{self, NewEventRow};
-use crate::db::{organisations, write_transaction, Db, DbConnection};
+use crate::db::{begin_read, end_read, organisations, write_transaction, Db, DbConnection};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -107,7 +109,8 @@ impl Ctx {
         self.state.clock.now()
     }
 
-    /// Runs a read; the audit entry is appended once the read succeeded.
+    /// Runs a read in a read transaction; its audit entry is committed (group commit) before
+    /// the value is returned, so no data leaves without it.
     pub async fn read<T, F>(
         &self,
         permission: Permission,
@@ -183,19 +186,23 @@ impl Ctx {
                 let me = resolve_principal(conn, caller, permission, &org_kinds)?;
                 match mode {
                     Mode::Read => {
-                        let mut work = Work::new(conn, &me, now, &rules, false);
-                        let value = f(&mut work)?;
-                        let outcome = work.finish();
-                        if !outcome.events.is_empty() {
-                            return Err(ApiError::internal(format!(
-                                "read action {action} emitted events"
-                            )));
-                        }
-                        let crn = outcome.crn;
-                        let status = outcome.status.unwrap_or(success_status);
-                        let _turn = turn.take();
-                        audit::insert(conn, &audit.row(crn, status))?;
-                        Ok(value)
+                        // A read transaction: no write lock; the audit entry is committed by the
+                        // audit writer once the connection is back in the pool (below).
+                        begin_read(conn)?;
+                        let read = (|| {
+                            let mut work =
+                                Work::new(conn, &me, now, &rules, false).in_snapshot(turn);
+                            let value = f(&mut work)?;
+                            let outcome = work.finish();
+                            if !outcome.events.is_empty() {
+                                return Err(ApiError::internal(format!(
+                                    "read action {action} emitted events"
+                                )));
+                            }
+                            let status = outcome.status.unwrap_or(success_status);
+                            Ok((value, Some(audit.row(outcome.crn, status))))
+                        })();
+                        end_read(conn, read)
                     }
                     Mode::Write => {
                         let _turn = turn.take();
@@ -216,12 +223,24 @@ impl Ctx {
                                 .collect::<Result<Vec<NewEventRow>, ApiError>>()?;
                             events::insert_all(conn, &rows)?;
                             audit::insert(conn, &audit.row(crn, status))?;
-                            Ok(value)
+                            Ok((value, None))
                         })
                     }
                 }
             })
             .await;
+        // A read's data leaves only once its audit entry is committed.
+        let result = match result {
+            Ok((value, Some(row))) => self
+                .state
+                .db
+                .audit_writer()
+                .append(row)
+                .await
+                .map(|()| value),
+            Ok((value, None)) => Ok(value),
+            Err(e) => Err(e),
+        };
         if let Err(err) = &result {
             self.audit_failure(failure_audit, err).await;
         }

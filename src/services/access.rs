@@ -24,7 +24,7 @@ fn load<R>(
 ) -> Result<R, ApiError> {
     let row = find(w)?.ok_or_else(|| ApiError::not_found(what))?;
     w.about(crn_of(&row))?;
-    if w.is_writing() {
+    if w.is_writing() && !w.locked_from_the_start() {
         return find(w)?.ok_or_else(|| ApiError::not_found(what));
     }
     Ok(row)

@@ -17,12 +17,12 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<AuditRow>, ApiError> {
     filter.actor_org = (w.me.org() != platform_org).then(|| w.me.org().to_string());
-    ledger::seal_audit(w.conn)?;
+    w.seal(ledger::seal_audit)?;
     Ok(rows::list(w.conn, &filter, after, limit)?)
 }
 
 /// Seals what is committed, then walks the whole chain.
 pub fn verify(w: &mut Work) -> Result<ChainReport, ApiError> {
-    ledger::seal_audit(w.conn)?;
+    w.seal(ledger::seal_audit)?;
     Ok(ledger::verify_audit_chain(w.conn)?)
 }

@@ -24,7 +24,7 @@ pub struct Chronology {
 pub fn of_person(w: &mut Work, crn: &Crn) -> Result<Chronology, ApiError> {
     let person = access::person(w, crn)?;
     // Seal first, so events committed a moment ago are in the chronology and in order.
-    ledger::seal_events(w.conn)?;
+    w.seal(ledger::seal_events)?;
     let events = events::for_person(w.conn, &person.crn)?;
     let notes = case_notes::for_person(w.conn, &person.crn)?
         .into_iter()

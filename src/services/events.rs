@@ -125,7 +125,7 @@ pub fn feed(
     after: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, ApiError> {
-    ledger::seal_events(w.conn)?;
+    w.seal(ledger::seal_events)?;
     Ok(rows::list_visible(
         w.conn,
         w.me.org(),

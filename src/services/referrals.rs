@@ -14,7 +14,7 @@ use super::access;
 use super::change::{change, CaseResource, Expect};
 use super::prompts::{self, Origin};
 use crate::db::orders::{self, OrderRow};
-use crate::db::people::{self, PersonRow};
+use crate::db::people::PersonRow;
 use crate::db::prompts as prompt_rows;
 use crate::db::referrals::{self as rows, ContextRow, ReferralRow};
 use crate::db::{from_json, to_json};
@@ -64,9 +64,7 @@ pub fn record(w: &mut Work, row: ReferralRow) -> Result<ReferralRecord, ApiError
     let audience = if w.me.is_probation() {
         Audience::Probation
     } else {
-        let person = people::find_any(w.conn, &row.crn)?
-            .ok_or_else(|| ApiError::internal("referral without a person"))?;
-        let order = orders::get(w.conn, &row.order_id)?;
+        let (order, person) = orders::with_person(w.conn, &row.order_id)?;
         Audience::Provider(Box::new(ProviderContext { person, order }))
     };
     Ok(ReferralRecord {

@@ -11,10 +11,11 @@ mod principal;
 pub use event::{Actor, Event, SYSTEM_ACTOR};
 pub use principal::Principal;
 
-use crate::db::{people, DbConnection, Scope};
+use crate::db::{self, people, DbConnection, Scope, WriterTurn};
 use crate::error::ApiError;
 use crate::rules::RulesConfig;
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 
 /// What a closure inside a unit of work can use.
 pub struct Work<'a> {
@@ -26,6 +27,8 @@ pub struct Work<'a> {
     events: Vec<Event>,
     status: Option<i32>,
     writing: bool,
+    /// Set inside a read transaction: the writer's turn, to seal the ledger between snapshots.
+    snapshot: Option<&'a WriterTurn>,
 }
 
 /// What a finished unit of work leaves to be recorded with it.
@@ -55,12 +58,49 @@ impl<'a> Work<'a> {
             events: Vec::new(),
             status: None,
             writing,
+            snapshot: None,
         }
+    }
+
+    /// Marks a read running in a read transaction ([`db::begin_read`]); `turn` is the writer's
+    /// turn [`Work::seal`] takes to write between snapshots.
+    pub fn in_snapshot(mut self, turn: &'a WriterTurn) -> Self {
+        self.snapshot = Some(turn);
+        self
+    }
+
+    /// Seals the audit log or the event feed (`seal`, from `db::ledger`) before a read of it,
+    /// so the read sees what committed a moment ago. Inside a read transaction the snapshot is
+    /// ended, the ledger sealed in its own write transaction, and a fresh snapshot begun.
+    pub fn seal(
+        &mut self,
+        seal: fn(&mut DbConnection) -> QueryResult<usize>,
+    ) -> Result<(), ApiError> {
+        let Some(turn) = self.snapshot else {
+            seal(self.conn)?;
+            return Ok(());
+        };
+        db::end_read(self.conn, Ok(()))?;
+        let sealed = {
+            let _turn = turn.take();
+            seal(self.conn)
+        };
+        db::begin_read(self.conn)?;
+        sealed?;
+        Ok(())
     }
 
     /// True inside a write transaction.
     pub fn is_writing(&self) -> bool {
         self.writing
+    }
+
+    /// True when the write transaction excluded every other writer from its start (SQLite's
+    /// `BEGIN IMMEDIATE`), so a row read before [`Work::about`] needs no second read under the
+    /// case lock; on PostgreSQL the case lock is taken after the first read, which must be
+    /// repeated.
+    pub fn locked_from_the_start(&self) -> bool {
+        self.writing && self.conn.backend() == db::Backend::Sqlite
     }
 
     /// Whose rows the caller's queries may return.

@@ -34,6 +34,27 @@ fn audit_row() -> NewAuditRow {
     }
 }
 
+/// The concurrency levels a floor is measured at: 1, 2, 4, … up to and including `clients`.
+pub fn levels(clients: usize) -> Vec<usize> {
+    let mut levels: Vec<usize> = std::iter::successors(Some(1usize), |c| Some(c * 2))
+        .take_while(|c| *c < clients)
+        .collect();
+    levels.push(clients.max(1));
+    levels
+}
+
+/// The honest floor: the best rate the database reaches for these statements at any
+/// concurrency from 1 to `clients` (`secs` at each level), with the concurrency that gave it.
+pub fn best(database: &str, clients: usize, secs: u64, kind: Kind, world: &World) -> (f64, usize) {
+    levels(clients)
+        .into_iter()
+        .map(|c| (measure(database, c, secs, kind, world), c))
+        .fold(
+            (0.0, 1),
+            |best, this| if this.0 > best.0 { this } else { best },
+        )
+}
+
 /// Operations per second over `secs`.
 pub fn measure(database: &str, concurrency: usize, secs: u64, kind: Kind, world: &World) -> f64 {
     let target = DatabaseTarget::parse(database).expect("database url");

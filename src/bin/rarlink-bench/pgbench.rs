@@ -67,13 +67,17 @@ pub fn find(explicit: Option<&Path>) -> Option<PathBuf> {
     })
 }
 
-/// Read and write rates (transactions per second) measured by pgbench.
+/// A rate (per second) and the concurrency that gave it.
+pub type Best = (f64, usize);
+
+/// The best read and write rates (transactions per second) pgbench reaches at any concurrency
+/// from 1 to `clients` (`secs` at each level), each with the concurrency that gave it.
 pub fn measure(
     pgbench: &Path,
     database: &str,
-    concurrency: usize,
+    clients: usize,
     secs: u64,
-) -> Result<(f64, f64), String> {
+) -> Result<(Best, Best), String> {
     let mut conn = diesel::PgConnection::establish(database).map_err(|e| e.to_string())?;
     let setup = [
         "DROP TABLE IF EXISTS bench_ids",
@@ -106,7 +110,7 @@ pub fn measure(
     let (referrals, appointments) = (count("referral")?, count("appointment")?);
     let dir = std::env::temp_dir().join(format!("rarlink-pgbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let run = |name: &str, script: &str, count: usize| -> Result<f64, String> {
+    let run = |name: &str, script: &str, count: usize, concurrency: usize| -> Result<f64, String> {
         let file = dir.join(name);
         std::fs::write(&file, script).map_err(|e| e.to_string())?;
         let out = Command::new(pgbench)
@@ -136,8 +140,18 @@ pub fn measure(
                 )
             })
     };
-    let read = run("read.sql", READ, referrals);
-    let write = run("write.sql", WRITE, appointments);
+    let best = |name: &str, script: &str, count: usize| -> Result<Best, String> {
+        let mut best = (0.0, 1);
+        for c in super::floor::levels(clients) {
+            let rate = run(name, script, count, c)?;
+            if rate > best.0 {
+                best = (rate, c);
+            }
+        }
+        Ok(best)
+    };
+    let read = best("read.sql", READ, referrals);
+    let write = best("write.sql", WRITE, appointments);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = diesel::sql_query("DROP TABLE bench_ids").execute(&mut conn);
     Ok((read?, write?))

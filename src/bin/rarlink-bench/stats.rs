@@ -62,10 +62,12 @@ pub struct Report<'a> {
     pub framework: f64,
     pub read_rate: f64,
     pub write_rate: f64,
-    pub db_read: f64,
-    pub db_write: f64,
+    /// Process start to `/health/ready` on an empty database, migrations included.
+    pub cold_start_ms: f64,
+    pub db_read: (f64, usize),
+    pub db_write: (f64, usize),
     /// PostgreSQL: pgbench's read and write rates for the same statements.
-    pub pg_floor: Option<(f64, f64)>,
+    pub pg_floor: Option<(super::pgbench::Best, super::pgbench::Best)>,
     /// The mixed workload again, open loop at half the closed loop's throughput.
     pub half: &'a [(Op, Samples)],
     pub half_rate: f64,
@@ -144,24 +146,29 @@ pub fn report(r: Report) -> String {
     );
     let _ = writeln!(
         out,
-        "| database floor: shared-view read + audit row | {:.0} | – | 100% |",
-        r.db_read
+        "| database floor: shared-view read + audit row (best at {} threads) | {:.0} | – | 100% |",
+        r.db_read.1, r.db_read.0
     );
     let _ = writeln!(
         out,
-        "| database floor: attendance write (update, history, audit, event) | {:.0} | – | 100% |",
-        r.db_write
+        "| database floor: attendance write (update, history, audit, event; best at {} threads) | {:.0} | – | 100% |",
+        r.db_write.1, r.db_write.0
     );
     // On PostgreSQL the floor that counts is pgbench's (no client library in the way).
-    let (read_floor, write_floor) = r.pg_floor.unwrap_or((r.db_read, r.db_write));
+    let (read_floor, write_floor) = r
+        .pg_floor
+        .map(|(read, write)| (read.0, write.0))
+        .unwrap_or((r.db_read.0, r.db_write.0));
     if let Some((read, write)) = r.pg_floor {
         let _ = writeln!(
             out,
-            "| pgbench floor: shared-view read + audit row | {read:.0} | – | 100% |"
+            "| pgbench floor: shared-view read + audit row (best at -c {}) | {:.0} | – | 100% |",
+            read.1, read.0
         );
         let _ = writeln!(
             out,
-            "| pgbench floor: attendance write (update, history, audit, event) | {write:.0} | – | 100% |"
+            "| pgbench floor: attendance write (update, history, audit, event; best at -c {}) | {:.0} | – | 100% |",
+            write.1, write.0
         );
     }
     let floor_name = if r.pg_floor.is_some() {
@@ -182,8 +189,9 @@ pub fn report(r: Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nPeak resident memory of the service: {:.0} MiB.\n",
-        r.peak_mib
+        "\nPeak resident memory of the service: {:.0} MiB. Cold start (process start to ready on an \
+         empty database, migrations included): {:.0} ms.\n",
+        r.peak_mib, r.cold_start_ms
     );
     out
 }

@@ -1,0 +1,143 @@
+//! Statements per request, counted on the connection (diesel's instrumentation): the hot reads
+//! and writes stay within a fixed number of SQL statements, whatever the backend.
+
+use crate::helpers::*;
+use chrono::{TimeZone, Utc};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::Connection;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+/// Records the SQL of every statement the connection starts, transaction control aside
+/// (`BEGIN`, `COMMIT`, `ROLLBACK`, savepoints: counted by diesel as statements too).
+#[derive(Clone, Default)]
+struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl Instrumentation for Statements {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let sql = query.to_string();
+            let head = sql.trim_start().to_ascii_uppercase();
+            let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+                .iter()
+                .any(|c| head.starts_with(c));
+            if !control {
+                self.0.lock().unwrap().push(sql);
+            }
+        }
+    }
+}
+
+impl Statements {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// The statements in short (verb and table, conditions), for a failure message.
+fn short(run: &[String]) -> Vec<String> {
+    run.iter()
+        .map(|sql| {
+            let verb: String = sql.chars().take(12).collect();
+            let rest = sql.split(" FROM ").nth(1).unwrap_or(sql);
+            format!("{verb}… {}", rest.chars().take(110).collect::<String>())
+        })
+        .collect()
+}
+
+/// An app with one pooled connection (so every request uses the instrumented one) and no
+/// background work; the seeded case is accepted.
+async fn counted_app() -> (TestApp, Statements) {
+    let app = TestApp::builder()
+        .settings(|s| {
+            s.pool_size = 1;
+            s.background = false;
+        })
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let statements = Statements::default();
+    let installed = statements.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            conn.set_instrumentation(installed);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    (app, statements)
+}
+
+#[actix_web::test]
+async fn the_shared_view_read_runs_at_most_three_statements() {
+    let (app, statements) = counted_app().await;
+    let case = app.seeded.clone().unwrap();
+    let path = format!("/api/v1/referrals/{}", case.referral_id);
+    // The first read fills the per-instance organisation cache; count a warm read.
+    expect(app.get(&path, &app.worker()).await, 200, "first read").await;
+    statements.take();
+    expect(app.get(&path, &app.worker()).await, 200, "read").await;
+    let run = statements.take();
+    assert!(
+        run.len() <= 3,
+        "{} statements: {:#?}",
+        run.len(),
+        short(&run)
+    );
+}
+
+/// Books a session an hour after `at` (UTC, on the default clock's day) and returns its id.
+async fn session(app: &TestApp, referral: &str, at: &str) -> String {
+    let booked = expect(
+        app.post(
+            &format!("/api/v1/referrals/{referral}/appointments"),
+            &app.worker(),
+            &json!({"startsAt": at, "durationMinutes": 60, "kind": "DELIVERY", "method": "PHONE"}),
+        )
+        .await,
+        201,
+        "book",
+    )
+    .await;
+    booked["id"].as_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn an_attendance_write_in_delivery_runs_at_most_eight_statements_on_sqlite_and_ten_on_postgres(
+) {
+    let (app, statements) = counted_app().await;
+    let case = app.seeded.clone().unwrap();
+    let first = session(&app, &case.referral_id, "2026-03-03T10:00:00Z").await;
+    let second = session(&app, &case.referral_id, "2026-03-04T10:00:00Z").await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
+    let body = json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false});
+    // The first attendance also starts delivery (one more update); count the steady state.
+    let path = |id: &str| format!("/api/v1/appointments/{id}/attendance");
+    expect(
+        app.put(&path(&first), &app.worker(), &body).await,
+        200,
+        "first",
+    )
+    .await;
+    statements.take();
+    expect(
+        app.put(&path(&second), &app.worker(), &body).await,
+        200,
+        "second",
+    )
+    .await;
+    let run = statements.take();
+    // PostgreSQL adds the case lock (`SELECT … FOR UPDATE`) and re-reads the session under it.
+    let most = match app.state.db.backend() {
+        rarlink::db::Backend::Sqlite => 8,
+        rarlink::db::Backend::Postgres => 10,
+    };
+    assert!(
+        run.len() <= most,
+        "{} statements: {:#?}",
+        run.len(),
+        short(&run)
+    );
+}
