@@ -124,6 +124,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         } => {
             let settings = Settings::load()?;
             let auth = Authenticator::from_settings(&settings.jwt)?;
+            require_registered(&settings, &org)?;
             let token = auth.mint(
                 &TokenRequest {
                     sub,
@@ -152,6 +153,36 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("server error: {e}"))
             })
         }
+    }
+}
+
+/// Tokens are minted only for registered organisations (or the operator's own, which registers
+/// the others), so a mistyped code cannot produce a token that only fills the audit log.
+pub fn require_registered(settings: &Settings, org: &str) -> Result<(), String> {
+    if org == settings.platform_org {
+        return Ok(());
+    }
+    if let crate::config::DatabaseTarget::Sqlite { path } = &settings.database {
+        if !path.exists() {
+            return Err(format!(
+                "organisation {org} is not registered: the database {} does not exist yet",
+                path.display()
+            ));
+        }
+    }
+    let mut conn = crate::db::ConnectionFactory::new(settings.database.clone())
+        .connect()
+        .map_err(|e| format!("cannot open the database to check organisation {org}: {e}"))?;
+    match crate::db::organisations::find_by_code(&mut conn, org) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(format!(
+            "organisation {org} is not registered with rarlink; register it first \
+             (POST /api/v1/organisations with a token of {} as admin)",
+            settings.platform_org
+        )),
+        Err(e) => Err(format!(
+            "cannot check organisation {org} (run `rarlink migrate` first?): {e}"
+        )),
     }
 }
 

@@ -102,6 +102,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The caller's rate limit is spent; carries the seconds until it may retry.
+    #[error("too many requests; retry after {0} s")]
+    TooManyRequests(u64),
+    /// The request body did not arrive in time.
+    #[error("the request body was not received within {0} s")]
+    RequestTimeout(u64),
     /// Something we did not expect; the detail and its cause are logged, never sent.
     #[error("internal error: {detail}")]
     Internal {
@@ -209,6 +215,16 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            Self::TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
+            Self::RequestTimeout(_) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request timeout",
+            ),
             Self::Internal { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -286,6 +302,9 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed(allow) => {
                 builder.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            Self::TooManyRequests(secs) => {
+                builder.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             _ => {}
         }

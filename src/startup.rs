@@ -56,6 +56,7 @@ impl Application {
         let http_client =
             crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
         let doc = api::openapi();
+        let limiters = Arc::new(crate::http::rate_limit::Limiters::new(&settings.limits));
         let state = web::Data::new(AppState {
             http_client,
             rules,
@@ -67,6 +68,7 @@ impl Application {
             org_kinds: Default::default(),
             route_permissions: Arc::new(api::operations::permissions_by_route(&doc)),
             known_routes: Arc::new(api::operations::known_routes(&doc)),
+            limiters,
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -76,6 +78,7 @@ impl Application {
                 .app_data(extract::payload_config())
                 .app_data(extract::path_config())
                 .app_data(extract::query_config())
+                .wrap(from_fn(crate::http::rate_limit::rate_limit))
                 .wrap(from_fn(observe))
                 .into_utoipa_app()
                 .configure(api::configure)

@@ -218,15 +218,29 @@ impl From<ChainReport> for ChainVerification {
 /// Verify the audit chain
 ///
 /// Walks the whole chain and reports the first entry that was altered, removed or re-linked.
+/// Only auditors of the operator's organisation (`RARLINK_PLATFORM_ORG`) may start the walk, and
+/// each of them at most three at once, then one a minute (`429` with `Retry-After`).
 #[utoipa::path(
     tag = "audit",
-    responses((status = 200, description = "The result of the walk", body = ChainVerification)),
+    responses(
+        (status = 200, description = "The result of the walk", body = ChainVerification),
+        (status = 403, description = "Not an auditor of the operator's organisation"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/audit-events/verify")]
 pub async fn verify_audit_chain(ctx: Ctx) -> Result<web::Json<ChainVerification>, ApiError> {
+    let key = serde_json::json!([ctx.caller.org, ctx.caller.sub]).to_string();
+    ctx.state()
+        .limiters
+        .audit_verify
+        .take(&key, ctx.now())
+        .map_err(ApiError::TooManyRequests)?;
+    let platform = ctx.state().settings.platform_org.clone();
     let report = ctx
-        .read(Permission::ReadAudit, "audit.verify", audit::verify)
+        .read(Permission::ReadAudit, "audit.verify", move |w| {
+            audit::verify(w, &platform)
+        })
         .await?;
     Ok(web::Json(ChainVerification::from(report)))
 }

@@ -92,6 +92,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(
                 crate::http::extract::refuse_nul_in_uri,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::refusals::audit_refusals,
+            ))
             .configure(organisations::configure)
             .configure(people::configure)
             .configure(risk::configure)

@@ -17,6 +17,7 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     ProblemResponses.modify(&mut doc);
     open_extended_schemas(&mut doc);
     declare_access(&mut doc);
+    cap_request_schemas(&mut doc);
     super::openapi_events::type_event_envelope(&mut doc);
     doc
 }
@@ -70,6 +71,11 @@ impl ProblemResponses {
         }
         if has_body {
             Self::add(op, "400", "Malformed JSON or an invalid header.");
+            Self::add(
+                op,
+                "408",
+                "The request body did not arrive within `RARLINK_BODY_READ_TIMEOUT_SECS`.",
+            );
             Self::add(op, "413", "The request body is larger than 1 MiB.");
             Self::add(op, "415", "The request body is not application/json.");
             Self::add(
@@ -88,6 +94,12 @@ impl ProblemResponses {
         }
         if api {
             Self::add(op, "400", "An invalid path parameter or query string.");
+            Self::add(
+                op,
+                "429",
+                "The caller's rate limit is spent (per organisation and subject, per client IP \
+                 before authentication); retry after `Retry-After` seconds.",
+            );
             Self::add(
                 op,
                 "500",
@@ -316,6 +328,77 @@ fn open_all_of(
                 open_all_of(property, closed, false);
             }
         }
+        RefOr::T(_) => {}
+    }
+}
+
+/// Every string, array and object a request body can hold gets the caps every body is parsed
+/// with (`http::extract`) as `maxLength`, `maxItems` and `maxProperties`, unless the field
+/// declares a tighter one of its own; the walk follows `$ref`s into the components.
+fn cap_request_schemas(doc: &mut OpenApiDoc) {
+    let mut pending = Vec::new();
+    for item in doc.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            for content in op
+                .request_body
+                .iter_mut()
+                .flat_map(|b| b.content.values_mut())
+            {
+                if let Some(schema) = content.schema.as_mut() {
+                    cap_schema(schema, &mut pending);
+                }
+            }
+        }
+    }
+    let mut done = std::collections::BTreeSet::new();
+    let components = doc.components.get_or_insert_with(Default::default);
+    while let Some(name) = pending.pop() {
+        if done.insert(name.clone()) {
+            if let Some(schema) = components.schemas.get_mut(&name) {
+                cap_schema(schema, &mut pending);
+            }
+        }
+    }
+}
+
+fn cap_schema(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
+    use crate::http::extract::{MAX_ARRAY_ITEMS, MAX_OBJECT_PROPERTIES, MAX_STRING_CHARS};
+    use utoipa::openapi::schema::{ArrayItems, SchemaType, Type};
+    let has = |t: &SchemaType, want: Type| match t {
+        SchemaType::Type(one) => *one == want,
+        SchemaType::Array(many) => many.contains(&want),
+        SchemaType::AnyValue => false,
+    };
+    match schema {
+        RefOr::Ref(r) => refs.push(
+            r.ref_location
+                .trim_start_matches("#/components/schemas/")
+                .to_string(),
+        ),
+        RefOr::T(Schema::Object(o)) => {
+            if has(&o.schema_type, Type::String) && o.enum_values.is_none() {
+                o.max_length.get_or_insert(MAX_STRING_CHARS);
+            }
+            if has(&o.schema_type, Type::Object) {
+                o.max_properties.get_or_insert(MAX_OBJECT_PROPERTIES);
+            }
+            for property in o.properties.values_mut() {
+                cap_schema(property, refs);
+            }
+            if let Some(AdditionalProperties::RefOr(extra)) = o.additional_properties.as_deref_mut()
+            {
+                cap_schema(extra, refs);
+            }
+        }
+        RefOr::T(Schema::Array(a)) => {
+            a.max_items.get_or_insert(MAX_ARRAY_ITEMS);
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                cap_schema(items, refs);
+            }
+        }
+        RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(|s| cap_schema(s, refs)),
+        RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(|s| cap_schema(s, refs)),
+        RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(|s| cap_schema(s, refs)),
         RefOr::T(_) => {}
     }
 }

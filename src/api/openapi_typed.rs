@@ -241,3 +241,59 @@ fn every_cursor_parameter_is_an_opaque_string_with_its_pattern() {
     }
     assert!(cursors > 10, "found only {cursors} cursor parameters");
 }
+
+/// Strings, arrays and objects in `schema` (following `$ref`s) without a cap, as `<where>`.
+fn uncapped(doc: &Value, at: &str, schema: &Value, seen: &mut BTreeSet<String>) -> Vec<String> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return match doc["components"]["schemas"].get(name) {
+            Some(target) if seen.insert(name.to_string()) => uncapped(doc, name, target, seen),
+            _ => Vec::new(),
+        };
+    }
+    let mut found = Vec::new();
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for (i, item) in schema[key].as_array().into_iter().flatten().enumerate() {
+            found.extend(uncapped(doc, &format!("{at}/{key}/{i}"), item, seen));
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let lacks = |cap: &str| schema.get(cap).and_then(Value::as_u64).is_none();
+    if types.contains(&"string") && schema.get("enum").is_none() && lacks("maxLength") {
+        found.push(format!("{at}: a string without maxLength"));
+    }
+    if types.contains(&"array") {
+        if lacks("maxItems") {
+            found.push(format!("{at}: an array without maxItems"));
+        }
+        found.extend(uncapped(doc, &format!("{at}[]"), &schema["items"], seen));
+    }
+    if types.contains(&"object") && lacks("maxProperties") {
+        found.push(format!("{at}: an object without maxProperties"));
+    }
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        found.extend(uncapped(doc, &format!("{at}.{name}"), property, seen));
+    }
+    found
+}
+
+#[test]
+fn every_string_array_and_object_a_request_body_holds_has_a_documented_cap() {
+    let doc = document();
+    let mut seen = BTreeSet::new();
+    let found: Vec<String> = request_bodies(&doc)
+        .iter()
+        .flat_map(|(at, schema)| uncapped(&doc, at, schema, &mut seen))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "request fields without a cap:\n{}",
+        found.join("\n")
+    );
+    let order = &doc["components"]["schemas"]["NewDisclosure"]["properties"]["summary"];
+    assert!(order["maxLength"].as_u64().is_some(), "{order}");
+}

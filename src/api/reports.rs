@@ -125,6 +125,7 @@ pub async fn submit_progress(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let report = body.into_inner();
+    report.shape().into_result()?;
     let submitted = ctx
         .create(
             Permission::DeliverReferral,
@@ -197,6 +198,7 @@ pub async fn submit_end_of_service(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let report = body.into_inner();
+    report.shape().into_result()?;
     let submitted = ctx
         .create(
             Permission::DeliverReferral,

@@ -274,12 +274,11 @@ fn parse_jwks(text: &str) -> Result<HashMap<String, (DecodingKey, Algorithm)>, S
 /// Reads the embedded default's secret, or creates it (mode 0600) on first start.
 fn load_or_create_secret(path: &Path) -> Result<Secret, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().len() >= 32 => return Ok(Secret::new(text.trim())),
-        Ok(_) => {
-            return Err(format!(
-                "JWT secret file {} is shorter than 32 characters",
-                path.display()
-            ))
+        Ok(text) => {
+            refuse_shared_file(path)?;
+            crate::config::strong_secret(text.trim())
+                .map_err(|why| format!("JWT secret file {}: the secret {why}", path.display()))?;
+            return Ok(Secret::new(text.trim()));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
@@ -312,6 +311,28 @@ fn load_or_create_secret(path: &Path) -> Result<Secret, String> {
             path.display()
         )),
     }
+}
+
+/// A secret file others on the machine can read is not a secret: refused at start (Unix).
+fn refuse_shared_file(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read JWT secret file {}: {e}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "JWT secret file {} is readable or writable by group or others (mode {:o}); \
+                 run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

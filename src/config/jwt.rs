@@ -84,8 +84,8 @@ pub(super) fn jwt_keys(
                 ));
             }
             if let Some(s) = &secret {
-                if s.len() < 32 {
-                    errors.push("RARLINK_JWT_SECRET must be at least 32 characters".into());
+                if let Err(why) = strong_secret(s) {
+                    errors.push(format!("RARLINK_JWT_SECRET {why}"));
                 }
             }
             let default_file = match database {
@@ -103,6 +103,66 @@ pub(super) fn jwt_keys(
                 secret: secret.map(Secret::new),
                 file: file_path,
             })
+        }
+    }
+}
+
+/// The fewest different characters an HS256 secret may use.
+const MIN_DISTINCT_CHARS: usize = 8;
+/// The least entropy an HS256 secret may carry, estimated from its characters' frequencies.
+const MIN_ENTROPY_BITS: f64 = 100.0;
+
+/// Refuses a shared secret that is short or guessable: fewer than 32 characters, fewer than
+/// 8 different ones (`aaaa…`, `abab…`), or under 100 bits by the frequency of its characters
+/// (the generated default is 64 hex digits: 256 bits of randomness).
+pub fn strong_secret(secret: &str) -> Result<(), String> {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 32 {
+        return Err("must be at least 32 characters".into());
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in &chars {
+        *counts.entry(*c).or_insert(0usize) += 1;
+    }
+    let n = chars.len() as f64;
+    let bits: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2() * n
+        })
+        .sum();
+    if counts.len() < MIN_DISTINCT_CHARS || bits < MIN_ENTROPY_BITS {
+        return Err(format!(
+            "is too easy to guess ({} different characters, about {bits:.0} bits); use at \
+             least {MIN_DISTINCT_CHARS} different characters and {MIN_ENTROPY_BITS:.0} bits, \
+             e.g. `openssl rand -hex 32`",
+            counts.len()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strong_secret;
+
+    #[test]
+    fn short_repetitive_or_low_entropy_secrets_are_refused() {
+        let cases: &[(&str, bool)] = &[
+            ("short", false),
+            (&"a".repeat(32), false),
+            (&"ab".repeat(16), false),
+            (&"abcd".repeat(16), false),
+            ("0123456789abcdef0123456789abcdef", true),
+            ("test-secret-test-secret-test-secret-0123", true),
+            (
+                "3f9a1c0e7b2d4f6a8c1e3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d0f2a",
+                true,
+            ),
+        ];
+        for (secret, ok) in cases {
+            assert_eq!(strong_secret(secret).is_ok(), *ok, "{secret}");
         }
     }
 }

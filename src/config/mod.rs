@@ -2,9 +2,11 @@
 
 mod database;
 mod jwt;
+mod limits;
 
 pub use database::{redact_url, DatabaseTarget, Secret};
-pub use jwt::{AsymAlg, JwtKeySource, JwtSettings};
+pub use jwt::{strong_secret, AsymAlg, JwtKeySource, JwtSettings};
+pub use limits::Limits;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -60,6 +62,8 @@ pub struct Settings {
     /// Days within which a later disclosure of the same facts raises no new prompt, even when the
     /// earlier one was resolved (`RARLINK_DEDUP_WINDOW_DAYS`, default 90; 0 turns it off).
     pub dedup_window_days: u32,
+    /// Rate limit and body read timeout (`RARLINK_RATE_LIMIT_*`, `RARLINK_BODY_READ_TIMEOUT_SECS`).
+    pub limits: Limits,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -101,6 +105,9 @@ struct FileConfig {
     silence_attendance_officer_days: Option<u64>,
     webhook_allow_hosts: Option<String>,
     webhook_secret_overlap_hours: Option<u64>,
+    rate_limit_per_second: Option<u64>,
+    rate_limit_burst: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -339,6 +346,7 @@ impl Settings {
         };
 
         let keys = jwt::jwt_keys(env, &file, database.as_ref(), &mut errors);
+        let limits = limits::limits(env, &file, &mut errors);
 
         let mut deadline_overrides = file.deadlines.clone();
         for key in env.keys_with_prefix("RARLINK_DEADLINE_") {
@@ -433,6 +441,7 @@ impl Settings {
             webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
             follow_up_days,
             dedup_window_days,
+            limits,
         })
     }
 

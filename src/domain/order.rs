@@ -89,6 +89,8 @@ pub struct NewOrder {
     pub order_type: OrderType,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
+    /// At least one, at most 20.
+    #[schema(min_items = 1, max_items = 20)]
     pub offences: Vec<Offence>,
     /// The most days on which the person may be told to take part in RAR activities (at least 1).
     #[schema(minimum = 1, example = 20)]
@@ -125,6 +127,9 @@ impl NewOrder {
         }
         if self.offences.is_empty() {
             e.add("offences", "required", "an order has at least one offence");
+        }
+        if self.offences.len() > 20 {
+            e.add("offences", "too_many", "an order lists at most 20 offences");
         }
         for (i, o) in self.offences.iter().enumerate() {
             e.text(&format!("offences[{i}].description"), &o.description, 2000);

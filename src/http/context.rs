@@ -44,6 +44,8 @@ pub struct AppState {
     pub route_permissions: Arc<HashMap<(String, String), Permission>>,
     /// Every declared path template and its methods (for `405` with `Allow`).
     pub known_routes: Arc<super::routes::KnownRoutes>,
+    /// Per-caller token buckets (`http::rate_limit`).
+    pub limiters: Arc<super::rate_limit::Limiters>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.
@@ -58,6 +60,10 @@ pub struct Ctx {
     resource: String,
     /// The matched route's path template, e.g. `/api/v1/referrals/{id}/send`.
     route: Option<String>,
+    /// The CRN the path names, recorded on a refusal too (probes show under the person).
+    path_crn: Option<String>,
+    /// Marked once this unit of work audits the request (`http::refusals`).
+    audit_mark: Option<super::refusals::AuditMark>,
     state: web::Data<AppState>,
 }
 
@@ -97,6 +103,11 @@ impl Ctx {
             method: req.method().to_string(),
             resource: req.path().to_string(),
             route: req.match_pattern(),
+            path_crn: super::refusals::path_crn(req),
+            audit_mark: req
+                .extensions()
+                .get::<super::refusals::AuditMark>()
+                .cloned(),
             state,
         })
     }
@@ -164,7 +175,9 @@ impl Ctx {
         F: for<'a> FnOnce(&mut Work<'a>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.check_declared(permission)?;
+        if let Some(mark) = &self.audit_mark {
+            mark.set(); // this unit of work audits the request, whatever its outcome
+        }
         let caller = self.caller.clone();
         let now = self.now();
         let rules = self.state.rules.clone();
@@ -178,6 +191,10 @@ impl Ctx {
             request_id: self.request_id.clone(),
         };
         let failure_audit = audit.clone();
+        if let Err(err) = self.check_declared(permission) {
+            self.audit_failure(failure_audit, &err).await;
+            return Err(err);
+        }
         let result = self
             .state
             .db
@@ -266,13 +283,21 @@ impl Ctx {
     }
 
     /// Records a refused or failed attempt; its own failure is logged, never hidden.
+    /// A caller whose organisation is not registered leaves one such entry a minute at most.
     async fn audit_failure(&self, draft: AuditDraft, err: &ApiError) {
         use actix_web::ResponseError;
         let status = err.status_code().as_u16() as i32;
+        let crn = self.path_crn.clone();
+        let state = self.state.clone();
         let outcome = self
             .state
             .db
-            .run(move |conn| Ok(audit::insert(conn, &draft.row(None, status))?))
+            .run(move |conn| {
+                if !super::refusals::may_record(conn, &draft.caller, &state, draft.at)? {
+                    return Ok(());
+                }
+                Ok(audit::insert(conn, &draft.row(crn, status))?)
+            })
             .await;
         if let Err(e) = outcome {
             tracing::warn!(error = %e, "could not audit a failed request");
@@ -314,6 +339,18 @@ fn needs_registered_org(permission: Permission) -> bool {
         permission,
         Permission::ManageOrganisations | Permission::ReadOrganisations | Permission::ReadAudit
     )
+}
+
+/// Whether `caller` may do `permission` now: a role grants it, and on case data the
+/// organisation is registered with a kind the role fits (as a unit of work checks it).
+pub(crate) fn authorise(
+    conn: &mut DbConnection,
+    caller: Caller,
+    permission: Permission,
+    known: &super::org_kinds::OrgKinds,
+) -> Result<Principal, ApiError> {
+    caller.require(permission)?;
+    resolve_principal(conn, caller, permission, known)
 }
 
 /// Resolves the caller's organisation. On case data the organisation must be registered, and

@@ -44,13 +44,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             })
             .unwrap_or(false);
         let bytes = Bytes::from_request(req, payload);
+        let timeout = body_read_timeout(req);
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType(
                     "the request body must be sent as Content-Type: application/json".into(),
                 ));
             }
-            let bytes = bytes.await.map_err(|e| {
+            let bytes = actix_web::rt::time::timeout(timeout, bytes)
+                .await
+                .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))?;
+            let bytes = bytes.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {
@@ -64,15 +68,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// Parses JSON, naming the failing field.
+/// How long a request body may take to arrive (`RARLINK_BODY_READ_TIMEOUT_SECS`).
+pub fn body_read_timeout(req: &HttpRequest) -> std::time::Duration {
+    req.app_data::<web::Data<super::AppState>>()
+        .map(|state| state.settings.limits.body_read_timeout)
+        .unwrap_or_else(|| crate::config::Limits::default().body_read_timeout)
+}
+
+/// The longest string any request field may hold, in characters (fields have tighter limits of
+/// their own; this one bounds what is parsed at all).
+pub const MAX_STRING_CHARS: usize = 20_000;
+/// The most items any array in a request may hold.
+pub const MAX_ARRAY_ITEMS: usize = 100;
+/// The most properties any object in a request may hold (free-form objects such as `details`).
+pub const MAX_OBJECT_PROPERTIES: usize = 50;
+/// The deepest objects and arrays may nest.
+pub const MAX_DEPTH: usize = 10;
+
+/// Parses JSON, naming the failing field: every string, array and object is first checked
+/// against the caps above (`422` naming each field over one), then the body is read as `T`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     refuse_nul_characters(bytes)?;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner = e.inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::BadRequest(format!("malformed JSON: {inner}"));
-        }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    let mut errors = Vec::new();
+    check_caps(&value, "", 0, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
             "body".to_string()
@@ -82,12 +106,76 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ApiError::Validation(vec![FieldError::new(
             field,
             "invalid",
-            strip_position(&inner.to_string()),
+            strip_position(&e.inner().to_string()),
         )])
-    })?;
-    de.end()
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
+    })
+}
+
+/// Reports each string, array or object over its cap, by JSON path (at most 20 reports).
+fn check_caps(value: &serde_json::Value, path: &str, depth: usize, errors: &mut Vec<FieldError>) {
+    if errors.len() >= 20 {
+        return;
+    }
+    let field = || {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.chars().count() > MAX_STRING_CHARS => {
+            errors.push(FieldError::new(
+                field(),
+                "too_long",
+                format!("at most {MAX_STRING_CHARS} characters"),
+            ))
+        }
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) if depth >= MAX_DEPTH => errors
+            .push(FieldError::new(
+                field(),
+                "too_deep",
+                format!("objects and arrays nest at most {MAX_DEPTH} deep"),
+            )),
+        serde_json::Value::Array(items) if items.len() > MAX_ARRAY_ITEMS => {
+            errors.push(FieldError::new(
+                field(),
+                "too_many",
+                format!("at most {MAX_ARRAY_ITEMS} items"),
+            ))
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_caps(item, &format!("{path}[{i}]"), depth + 1, errors);
+            }
+        }
+        serde_json::Value::Object(map) if map.len() > MAX_OBJECT_PROPERTIES => {
+            errors.push(FieldError::new(
+                field(),
+                "too_many",
+                format!("at most {MAX_OBJECT_PROPERTIES} properties"),
+            ))
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                if key.chars().count() > 200 {
+                    errors.push(FieldError::new(
+                        field(),
+                        "too_long",
+                        "property names are at most 200 characters",
+                    ));
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                check_caps(item, &child, depth + 1, errors);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// No field of this API needs a NUL character and PostgreSQL text cannot store one, so a body

@@ -5,6 +5,7 @@
 //! Responses of `5xx` are not stored, so a retry after a failure runs again.
 
 use super::context::AppState;
+use super::refusals;
 use crate::db::idempotency::{self, StoredResponse};
 use crate::error::ApiError;
 use actix_web::body::{self, BoxBody, MessageBody};
@@ -26,7 +27,11 @@ const STALE_CLAIM_SECS: i64 = 60;
 
 enum Decision {
     Run,
+    /// Not remembered: the caller's organisation is not registered, so nothing is written.
+    PassThrough,
     Replay(StoredResponse),
+    /// A replay the caller may no longer see (audited).
+    Refused(ApiError),
 }
 
 pub async fn idempotency(
@@ -75,9 +80,11 @@ pub async fn idempotency(
     // A JSON pair, so no organisation code or subject can be crafted to collide with another's.
     let owner = serde_json::json!([caller.org, caller.sub]).to_string();
 
-    let body = match read_body(req.take_payload()).await {
-        Ok(body) => body,
-        Err(e) => return Ok(problem(req, e)),
+    let timeout = state.settings.limits.body_read_timeout;
+    let body = match actix_web::rt::time::timeout(timeout, read_body(req.take_payload())).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return Ok(problem(req, e)),
+        Err(_) => return Ok(problem(req, ApiError::RequestTimeout(timeout.as_secs()))),
     };
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
@@ -88,11 +95,40 @@ pub async fn idempotency(
     let request_hash = hex::encode(hasher.finalize());
 
     let now = state.clock.now();
+    // A replay is audited and re-checked against the permission its route declares.
+    let template = state
+        .known_routes
+        .template("POST", req.path())
+        .map(str::to_string);
+    let permission = template
+        .as_ref()
+        .and_then(|t| {
+            state
+                .route_permissions
+                .get(&("POST".to_string(), t.clone()))
+        })
+        .copied();
+    let crn = template
+        .as_deref()
+        .and_then(|t| refusals::crn_in(t, req.path()));
+    let mut replay_row = refusals::row(
+        Some(&caller),
+        "request.replayed",
+        req.request(),
+        crn,
+        0,
+        now,
+    );
     let decision = {
         let (owner, key) = (owner.clone(), key.clone());
+        let state = state.clone();
         state
             .db
+            .clone()
             .run(move |conn| {
+                if !refusals::org_known(conn, &caller.org, &state)? {
+                    return Ok(Decision::PassThrough);
+                }
                 match idempotency::find(conn, &owner, &key)? {
                     Some(row) if row.created_at < (now - Duration::hours(RETENTION_HOURS)).naive_utc() => {
                         idempotency::release(conn, &owner, &key)?;
@@ -104,6 +140,19 @@ pub async fn idempotency(
                     }
                     Some(row) => match (row.status, row.body) {
                         (Some(status), Some(body)) => {
+                            let allowed = match permission {
+                                Some(p) => super::context::authorise(conn, caller, p, &state.org_kinds)
+                                    .map(|_| ()),
+                                None => Ok(()),
+                            };
+                            replay_row.status = match &allowed {
+                                Ok(()) => status,
+                                Err(e) => i32::from(e.status_code().as_u16()),
+                            };
+                            crate::db::audit::insert(conn, &replay_row)?;
+                            if let Err(e) = allowed {
+                                return Ok(Decision::Refused(e));
+                            }
                             return Ok(Decision::Replay(StoredResponse {
                                 status,
                                 content_type: row.content_type,
@@ -142,7 +191,18 @@ pub async fn idempotency(
     };
     match decision {
         Err(e) => Ok(problem(req, e)),
+        Ok(Decision::Refused(e)) => {
+            refusals::AuditMark::set_on(req.request());
+            Ok(problem(req, e))
+        }
+        Ok(Decision::PassThrough) => {
+            req.set_payload(bytes_payload(body));
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
         Ok(Decision::Replay(stored)) => {
+            refusals::AuditMark::set_on(req.request());
             let status = StatusCode::from_u16(stored.status as u16).unwrap_or(StatusCode::OK);
             let mut builder = HttpResponse::build(status);
             builder.insert_header(("idempotent-replayed", "true"));

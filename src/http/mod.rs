@@ -6,6 +6,8 @@ pub mod extract;
 pub mod idempotency;
 pub mod observe;
 pub mod org_kinds;
+pub mod rate_limit;
+pub mod refusals;
 pub mod routes;
 
 pub use context::{AppState, Ctx};

@@ -4,7 +4,7 @@
 /// Every declared path template with its methods, from the OpenAPI document.
 #[derive(Debug, Default, Clone)]
 pub struct KnownRoutes {
-    routes: Vec<(Vec<Segment>, Vec<&'static str>)>,
+    routes: Vec<(String, Vec<Segment>, Vec<&'static str>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,20 +29,32 @@ fn segments(template: &str) -> Vec<Segment> {
 impl KnownRoutes {
     /// Adds a path template (`/api/v1/referrals/{id}`) and the methods declared on it.
     pub fn add(&mut self, template: &str, methods: Vec<&'static str>) {
-        self.routes.push((segments(template), methods));
+        self.routes
+            .push((template.to_string(), segments(template), methods));
+    }
+
+    /// The template `path` matches for `method`, the most literal one when several do
+    /// (`/prompts/bulk` before `/prompts/{id}`).
+    pub fn template(&self, method: &str, path: &str) -> Option<&str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.routes
+            .iter()
+            .filter(|(_, segments, methods)| methods.contains(&method) && matches(segments, &parts))
+            .max_by_key(|(_, segments, _)| {
+                segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count()
+            })
+            .map(|(template, _, _)| template.as_str())
     }
 
     /// The methods declared on the template `path` matches, if it matches one.
     pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let parts: Vec<&str> = path.split('/').collect();
         let mut allowed: Vec<&'static str> = Vec::new();
-        for (template, methods) in &self.routes {
-            let matches = template.len() == parts.len()
-                && template.iter().zip(&parts).all(|(t, p)| match t {
-                    Segment::Literal(l) => l == p,
-                    Segment::Parameter => !p.is_empty(),
-                });
-            if matches {
+        for (_, template, methods) in &self.routes {
+            if matches(template, &parts) {
                 for method in methods {
                     if !allowed.contains(method) {
                         allowed.push(method);
@@ -52,6 +64,14 @@ impl KnownRoutes {
         }
         (!allowed.is_empty()).then_some(allowed)
     }
+}
+
+fn matches(template: &[Segment], parts: &[&str]) -> bool {
+    template.len() == parts.len()
+        && template.iter().zip(parts).all(|(t, p)| match t {
+            Segment::Literal(l) => l == p,
+            Segment::Parameter => !p.is_empty(),
+        })
 }
 
 #[cfg(test)]
@@ -75,5 +95,16 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(routes.allowed(path).as_deref(), *expected, "{path}");
         }
+        routes.add("/api/v1/referrals/bulk", vec!["POST"]);
+        routes.add("/api/v1/referrals/{id}", vec!["POST"]);
+        assert_eq!(
+            routes.template("POST", "/api/v1/referrals/bulk"),
+            Some("/api/v1/referrals/bulk")
+        );
+        assert_eq!(
+            routes.template("POST", "/api/v1/referrals/abc"),
+            Some("/api/v1/referrals/{id}")
+        );
+        assert_eq!(routes.template("DELETE", "/api/v1/referrals/abc"), None);
     }
 }

@@ -102,6 +102,12 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         webhook_secret_overlap: Duration::from_secs(24 * 3600),
         follow_up_days: Default::default(),
         dedup_window_days: 90,
+        // Generous: a test that wants the limit sets its own.
+        limits: rarlink::config::Limits {
+            rate_per_second: 10_000,
+            rate_burst: 100_000,
+            ..Default::default()
+        },
     }
 }
 
