@@ -378,3 +378,26 @@ async fn a_probation_auditor_sees_the_provider_reading_its_person_and_another_pr
     let page = expect(app.get(audit, &app.auditor()).await, 200, "platform").await;
     assert!(read_by_worker(&page));
 }
+
+#[actix_web::test]
+async fn people_written_before_search_existed_are_found_once_migrating_backfills_them() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    app.setup_orgs().await;
+    put_person(
+        &app,
+        "A000002",
+        "María",
+        "Smíth",
+        "1985-01-02",
+        &app.pp(),
+        PROBATION,
+    )
+    .await;
+    let mut conn = app.state.db.pool().get().unwrap();
+    conn.batch_execute("UPDATE people SET search_name = NULL")
+        .unwrap();
+    assert!(found(&app, "smi", &app.pp()).await.is_empty());
+    assert_eq!(rarlink::db::run_migrations(&mut conn).unwrap(), 0);
+    assert_eq!(found(&app, "smi", &app.pp()).await, ["A000002"]);
+}
