@@ -162,8 +162,10 @@ def drive(d):
         d.call("confirm a review item", "termination.confirm_item", 200, M.ReviewView, order.id,
                review.items[0].id, client=pp, body=M.ConfirmItem(note="Checked"))
 
-    chronology = d.call("chronology", "chronology.chronology", 200, list, CRN, client=pp)
-    assert chronology and all(isinstance(e, M.ChronologyEntry) for e in chronology), chronology
+    chronology = d.call("chronology", "chronology.chronology", 200, M.PageChronologyEntry, CRN,
+                        client=pp)
+    assert chronology.items and all(isinstance(e, M.ChronologyEntry) for e in chronology.items), \
+        chronology
 
     events = d.call("events", "events.list_events", 200, M.EventPage, client=integration, limit=200)
     kinds = {type(e).__name__ for e in events.items}

@@ -150,7 +150,9 @@ impl TryFrom<AuditRow> for AuditEntry {
 ///
 /// Every read and change of case data: who, when, what, the request id and the outcome.
 /// Auditors of the operator's organisation (`RARLINK_PLATFORM_ORG`) see everything; other
-/// organisations' auditors see what their own staff did.
+/// organisations' auditors see what their own staff did and, for a probation organisation (the
+/// controller of its people's data), every entry about the people it manages, whoever made it
+/// (a provider worker reading the shared referral included).
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery, PageQuery),

@@ -1,18 +1,23 @@
-//! `GET /api/v1/people/{crn}/chronology`: one time-ordered record of everything every agency
-//! recorded about a person, as JSON or as CSV (RFC 4180) for a spreadsheet.
+//! `GET /api/v1/people/{crn}/chronology`: one record of everything every agency recorded about a
+//! person, in the order it happened, as paged JSON, CSV (RFC 4180) or one printable HTML page.
 
+use super::chronology_entries::{entries, ChronologyEntry};
+use super::chronology_html;
 use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
+use super::pagination::{self, Page, PageQuery};
 use super::parse::crn_param;
 use crate::auth::Permission;
-use crate::db::events::EventRow;
-use crate::domain::case_note::Sensitivity;
-use crate::error::ApiError;
+use crate::db::chronology::Window;
+use crate::domain::validate::Errors;
+use crate::domain::Crn;
+use crate::error::{ApiError, FieldError};
 use crate::http::Ctx;
-use crate::services::chronology::{of_person, Chronology};
+use crate::services::chronology::{check_kind, page as of_person, Query};
+use crate::work::Work;
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -29,87 +34,86 @@ pub enum Format {
     #[default]
     Json,
     Csv,
+    Html,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChronologyQuery {
-    /// `json` (default) or `csv`.
+    /// `json` (default, paged), `csv` (RFC 4180) or `html` (one printable page); CSV and HTML
+    /// hold every entry that matches, up to 5,000.
     #[param(inline)]
     pub format: Option<Format>,
+    /// Only what happened at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only what happened before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Only entries of this kind: `disclosure`, `household-declaration`, `attendance`,
+    /// `safeguarding-prompt`, `risk-assessment`, or an event type such as `referral.sent`.
+    pub kind: Option<String>,
+    /// Only entries recorded by this organisation (`rarlink` for the system's own).
+    pub agency: Option<String>,
 }
 
-/// One entry of the chronology.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChronologyEntry {
-    pub at: DateTime<Utc>,
-    /// The organisation that recorded it (`rarlink` for what the system did itself).
-    pub agency: String,
-    /// Who recorded it.
-    pub who: String,
-    /// The kind of record, e.g. `referral.sent`, `disclosure.recorded`.
-    pub what: String,
-    pub description: String,
-    pub link: String,
-    /// For `case-note.added`: the note's subject, sensitivity and (for roles that may read
-    /// notes) body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<NoteInChronology>,
-}
+/// The most entries one CSV or HTML chronology holds; narrow a longer one with `from`/`to`.
+pub const MAX_EXPORT: usize = 5000;
+/// Entries read per page while building a CSV or HTML chronology.
+const EXPORT_PAGE: i64 = 200;
 
-/// What a case note says, as the chronology shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NoteInChronology {
-    pub subject: String,
-    pub sensitivity: Sensitivity,
-    /// Absent for roles that may not read case notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
-
-impl From<EventRow> for ChronologyEntry {
-    fn from(row: EventRow) -> Self {
-        ChronologyEntry {
-            at: row.occurred_at.and_utc(),
-            agency: row.actor_org.unwrap_or_else(|| "rarlink".into()),
-            who: row.actor_sub.unwrap_or_else(|| "rarlink".into()),
-            what: row.event_type.trim_start_matches("rarlink.").to_string(),
-            description: row.description,
-            link: row.detail_url,
-            note: None,
+impl ChronologyQuery {
+    /// The query this asks for (without paging), or `422` naming a bad field.
+    fn query(&self) -> Result<Query, ApiError> {
+        let mut e = Errors::default();
+        for (field, t) in [("from", self.from), ("to", self.to)] {
+            if let Some(t) = t {
+                e.plausible_time(field, t);
+            }
         }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if from >= to {
+                e.add("to", "before_from", "to must be later than from");
+            }
+        }
+        e.into_result()?;
+        if let Some(kind) = &self.kind {
+            check_kind(kind)?;
+        }
+        Ok(Query {
+            window: Window {
+                after: None,
+                from: self.from.map(|t| t.naive_utc()),
+                to: self.to.map(|t| t.naive_utc()),
+                limit: 0,
+            },
+            kind: self.kind.clone(),
+            agency: self.agency.clone().filter(|a| !a.is_empty()),
+        })
     }
 }
 
-/// The entries of a chronology: each event, and for a case note its subject (in the description
-/// too, so the CSV shows it) and, where the caller may read it, its body.
-pub fn entries(recorded: Chronology) -> Vec<ChronologyEntry> {
-    let Chronology {
-        events,
-        mut notes,
-        note_bodies,
-    } = recorded;
-    events
-        .into_iter()
-        .map(|row| {
-            let note = row
-                .detail_url
-                .strip_prefix("/api/v1/case-notes/")
-                .and_then(|id| notes.remove(id));
-            let mut entry = ChronologyEntry::from(row);
-            if let Some(n) = note {
-                entry.description = format!("{}: {}", entry.description, n.subject);
-                entry.note = Some(NoteInChronology {
-                    subject: n.subject,
-                    sensitivity: n.sensitivity,
-                    body: note_bodies.then_some(n.body),
-                });
-            }
-            entry
-        })
-        .collect()
+/// Every entry matching `q`, page by page; `422` beyond [`MAX_EXPORT`].
+fn everything(w: &mut Work, crn: &Crn, mut q: Query) -> Result<Vec<ChronologyEntry>, ApiError> {
+    let mut all: Vec<ChronologyEntry> = Vec::new();
+    loop {
+        q.window.limit = EXPORT_PAGE + 1;
+        let mut page = entries(of_person(w, crn, &q)?, &q.window)?;
+        let more = page.len() as i64 > EXPORT_PAGE;
+        page.truncate(EXPORT_PAGE as usize);
+        q.window.after = page
+            .last()
+            .map(|e| (e.occurred_at.naive_utc(), e.id.clone()));
+        all.extend(page);
+        if all.len() > MAX_EXPORT {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "from",
+                "too_many",
+                format!("more than {MAX_EXPORT} entries: narrow the chronology with from and to"),
+            )]));
+        }
+        if !more {
+            return Ok(all);
+        }
+    }
 }
 
 /// Quotes a field for RFC 4180 CSV; a leading `=`, `+`, `-`, `@`, tab or carriage return is
@@ -127,15 +131,26 @@ fn csv_field(value: &str) -> String {
     }
 }
 
+/// The CSV header row.
+pub const CSV_HEADER: &str = "occurredAt,recordedAt,agency,who,role,kind,summary,link\r\n";
+
 pub fn to_csv(entries: &[ChronologyEntry]) -> String {
-    let mut out = String::from("at,agency,who,what,description,link\r\n");
+    let mut out = String::from(CSV_HEADER);
     for e in entries {
+        let role = serde_json::to_value(e.role)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         let fields = [
-            e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            e.occurred_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            e.recorded_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             e.agency.clone(),
             e.who.clone(),
-            e.what.clone(),
-            e.description.clone(),
+            role,
+            e.kind.clone(),
+            e.summary.clone(),
             e.link.clone(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -147,20 +162,27 @@ pub fn to_csv(entries: &[ChronologyEntry]) -> String {
 
 /// The multi-agency chronology of a person
 ///
-/// Everything recorded about the person, by every agency, in time order: commissioning, risk,
-/// household facts and declarations, sessions and attendance, disclosures, prompts and their
-/// resolutions, decisions, reports and the termination review; case notes (subject, sensitivity
-/// and body), action plan decisions and referral amendments. Probation only.
+/// Everything recorded about the person, by every agency, in the order it happened, in the
+/// words it was recorded with: disclosures (summary and details), household declarations (the
+/// statement), attendance (feedback), safeguarding actions (title, outcome, agency, decision),
+/// risk assessments (levels and what changed), and every other record (referrals, case notes,
+/// order transfers, reports, the termination review). Each entry says when it happened
+/// (`occurredAt`) and when it was entered (`recordedAt`). JSON is paged (`limit`, `cursor`);
+/// `format=csv` and `format=html` hold every matching entry (up to 5,000), the HTML as one
+/// printable page with the agencies' accounts in columns and no external assets. Entries the
+/// caller may not read are left out. Probation only.
 #[utoipa::path(
     tag = "chronology",
-    params(("crn" = String, Path, description = "Case reference number"), ChronologyQuery),
+    params(("crn" = String, Path, description = "Case reference number"), ChronologyQuery, PageQuery),
     responses(
-        (status = 200, description = "Entries in time order: a JSON array, or with `format=csv` RFC 4180 CSV with a header row",
+        (status = 200, description = "Entries in the order things happened: a page of JSON, RFC 4180 CSV with a header row, or one HTML page",
             content(
-                (Vec<ChronologyEntry> = "application/json"),
-                (String = "text/csv", example = "at,agency,who,what,description,link\r\n"),
+                (Page<ChronologyEntry> = "application/json"),
+                (String = "text/csv", example = "occurredAt,recordedAt,agency,who,role,kind,summary,link\r\n"),
+                (String = "text/html"),
             )),
         (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "An implausible `from`/`to`, `to` not after `from`, an unknown `kind`, a bad `limit` or `cursor`, or more than 5,000 entries for CSV or HTML"),
     ),
     security(("bearer" = []))
 )]
@@ -169,24 +191,45 @@ pub async fn chronology(
     ctx: Ctx,
     crn: web::Path<String>,
     query: web::Query<ChronologyQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let crn = crn_param(&crn)?;
     let format = query.format.unwrap_or_default();
-    let recorded = ctx
+    let mut q = query.query()?;
+    if format == Format::Json {
+        let limit = page.limit()?;
+        q.window.after = page.after_key::<NaiveDateTime>()?;
+        q.window.limit = limit + 1;
+        let page = ctx
+            .read(Permission::ReadCasework, "chronology.read", move |w| {
+                let rows = entries(of_person(w, &crn, &q)?, &q.window)?;
+                let key = |e: &ChronologyEntry| pagination::key(&e.occurred_at.naive_utc(), &e.id);
+                Ok(Page::from_rows(rows, limit, key, |e| e))
+            })
+            .await?;
+        return Ok(HttpResponse::Ok().json(page));
+    }
+    let shown = crn.to_string();
+    let all = ctx
         .read(Permission::ReadCasework, "chronology.read", move |w| {
-            of_person(w, &crn)
+            everything(w, &crn, q)
         })
         .await?;
-    let entries = entries(recorded);
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(entries),
-        Format::Csv => HttpResponse::Ok()
+        Format::Html => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ))
+            .body(chronology_html::page(&shown, ctx.now(), &all)),
+        _ => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "Content-Disposition",
                 "attachment; filename=\"chronology.csv\"",
             ))
-            .body(to_csv(&entries)),
+            .body(to_csv(&all)),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Disclosures, reported by a provider on its referral or recorded by probation, and the prompts
 //! they raise. Disclosures are never edited: a correction is a new disclosure naming the old one.
 
-use super::operations::Reach::Case;
+use super::operations::Reach::{Case, OwnOrganisation};
 use super::operations::{op, Access, PROBATION, PROVIDER, PROVIDER_FIRST};
 use super::pagination::{self, Page, PageQuery};
 use super::parse::crn_param;
@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(provider_disclosure)
         .service(probation_disclosure)
         .service(list_disclosures)
+        .service(list_recorded_disclosures)
         .service(get_disclosure);
 }
 
@@ -50,6 +51,12 @@ pub const ACCESS: &[Access] = &[
         Permission::ReadCasework,
         PROBATION,
         Case,
+    ),
+    op(
+        "list_recorded_disclosures",
+        Permission::ReadReferrals,
+        PROVIDER_FIRST,
+        OwnOrganisation,
     ),
     op(
         "get_disclosure",
@@ -333,4 +340,53 @@ pub async fn get_disclosure(
         })
         .await?;
     Ok(web::Json(view))
+}
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordedQuery {
+    /// `true`: only the disclosures the caller recorded; otherwise every disclosure the caller's
+    /// organisation recorded.
+    #[serde(rename = "recordedByMe")]
+    #[param(rename = "recordedByMe")]
+    pub recorded_by_me: Option<bool>,
+}
+
+/// Disclosures you or your organisation recorded, and what became of them
+///
+/// Newest first (by when recorded). Each with, in `responses`, where every prompt it raised
+/// stands: who had to act, status, outcome, agency and decision (no notes or rationale). A
+/// provider worker's `recordedByMe=true` is what they reported and what was done about it.
+#[utoipa::path(
+    tag = "disclosures",
+    params(RecordedQuery, PageQuery),
+    responses(
+        (status = 200, description = "Disclosures, newest first, with the responses to them", body = Page<DisclosureWithResponses>),
+        (status = 422, description = "A bad `limit` or `cursor`"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/disclosures")]
+pub async fn list_recorded_disclosures(
+    ctx: Ctx,
+    query: web::Query<RecordedQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<DisclosureWithResponses>>, ApiError> {
+    let limit = page.limit()?;
+    let before = page.after_key::<chrono::NaiveDateTime>()?;
+    let mine = query.recorded_by_me.unwrap_or(false);
+    let list = ctx
+        .read(Permission::ReadReferrals, "disclosure.list", move |w| {
+            let records = disclosure_feedback::recorded(w, mine, before, limit + 1)?;
+            let key = |(d, _): &(DisclosureRecord, Vec<PromptRecord>)| {
+                pagination::key(&d.row.recorded_at, &d.row.id)
+            };
+            Page::try_from_rows(records, limit, key, |(d, prompts)| {
+                Ok(DisclosureWithResponses {
+                    disclosure: d.try_into()?,
+                    responses: prompts.into_iter().map(PromptResponse::from).collect(),
+                })
+            })
+        })
+        .await?;
+    Ok(web::Json(list))
 }

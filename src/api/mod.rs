@@ -12,6 +12,8 @@ pub mod attendance;
 pub mod audit;
 pub mod case_notes;
 pub mod chronology;
+pub mod chronology_entries;
+pub mod chronology_html;
 pub mod disclosures;
 pub mod events;
 pub mod health;
@@ -68,7 +70,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "disclosures", description = "What people disclosed to providers or officers; each raises safeguarding prompts."),
         (name = "safeguarding-prompts", description = "Tasks raised from facts: who must act, on what, by when and why."),
         (name = "termination", description = "The termination review, derived live from the order's data, and terminating the order."),
-        (name = "chronology", description = "The multi-agency chronology of a person, as JSON or CSV."),
+        (name = "chronology", description = "The multi-agency chronology of a person, as JSON, CSV or a printable HTML page."),
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "webhooks", description = "Pushing an organisation's events to its own systems, signed (Standard Webhooks), to public https addresses only, with a delivery log (managers and integration clients; platform admins)."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),

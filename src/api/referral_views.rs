@@ -324,6 +324,7 @@ mod tests {
                 created_at: stamp,
                 updated_at: stamp,
                 updated_by: "jsmith".into(),
+                search_name: None,
             },
             order: OrderRow {
                 id: uuid::Uuid::now_v7().to_string(),

@@ -254,12 +254,16 @@ pub struct ReferralQuery {
     #[serde(rename = "providerReference")]
     #[param(rename = "providerReference")]
     pub provider_reference: Option<String>,
+    /// `true`: only referrals assigned to the caller (a provider worker's own caseload).
+    #[serde(rename = "assignedToMe")]
+    #[param(rename = "assignedToMe")]
+    pub assigned_to_me: Option<bool>,
 }
 
 /// List referrals
 ///
 /// Probation sees its organisation's referrals (drafts included); a provider sees those sent to it.
-/// Newest first.
+/// Newest first. `assignedToMe=true` keeps those assigned to the caller (a provider worker's own).
 #[utoipa::path(
     tag = "referrals",
     params(ReferralQuery, PageQuery),
@@ -276,12 +280,14 @@ pub async fn list_referrals(
     let before = page.after()?;
     let status = filter.status;
     let provider_reference = filter.provider_reference.clone();
+    let assigned_to_me = filter.assigned_to_me.unwrap_or(false);
     let result = ctx
         .read(Permission::ReadReferrals, "referral.list", move |w| {
             let rows = referrals::list(
                 w,
                 status,
                 provider_reference.as_deref(),
+                assigned_to_me,
                 before.as_deref(),
                 limit,
             )?;

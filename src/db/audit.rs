@@ -1,6 +1,6 @@
 //! Audit rows: who read or changed what. Rows are appended unsealed and chained later by [`super::ledger`].
 
-use super::schema::audit_events;
+use super::schema::{audit_events, people};
 use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -63,7 +63,9 @@ pub fn insert_batch(conn: &mut DbConnection, rows: &[NewAuditRow]) -> QueryResul
 /// Filters for the auditor's view of the log.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
-    /// Only entries by staff of this organisation (auditors outside the operator).
+    /// Only entries by staff of this organisation or about people it manages (auditors outside
+    /// the operator: a probation organisation is the controller of its people's data, so its
+    /// auditor sees a provider's staff reading them too).
     pub actor_org: Option<String>,
     pub crn: Option<String>,
     pub actor: Option<String>,
@@ -85,7 +87,14 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(org) = &filter.actor_org {
-        query = query.filter(audit_events::actor_org.eq(org.clone()));
+        let managed = people::table
+            .filter(people::managing_org.eq(org.clone()))
+            .select(people::crn);
+        query = query.filter(
+            audit_events::actor_org
+                .eq(org.clone())
+                .or(audit_events::crn.eq_any(managed.nullable())),
+        );
     }
     if let Some(crn) = &filter.crn {
         query = query.filter(audit_events::crn.eq(crn.clone()));

@@ -107,3 +107,29 @@ pub fn page_for_person(
     }
     q.load(conn)
 }
+
+/// One page of the disclosures `org`'s staff recorded (only `sub`'s, if given), newest first
+/// (`recorded_at`, then id, descending), before the cursor `(recorded_at, id)`.
+pub fn page_recorded_by(
+    conn: &mut DbConnection,
+    org: &str,
+    sub: Option<&str>,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DisclosureRow>> {
+    let mut q = disclosures::table
+        .filter(disclosures::recorded_by_org.eq(org.to_string()))
+        .order((disclosures::recorded_at.desc(), disclosures::id.desc()))
+        .select(DisclosureRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some(sub) = sub {
+        q = q.filter(disclosures::recorded_by.eq(sub.to_string()));
+    }
+    if let Some((at, id)) = before {
+        q = q
+            .filter(disclosures::recorded_at.le(at))
+            .filter(disclosures::recorded_at.lt(at).or(disclosures::id.lt(id)));
+    }
+    q.load(conn)
+}

@@ -10,6 +10,7 @@ pub mod appointments;
 pub mod audit;
 pub mod audit_writer;
 pub mod case_notes;
+pub mod chronology;
 pub mod disclosures;
 pub mod events;
 pub mod idempotency;
@@ -343,8 +344,10 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
     }
+    .map(|versions| versions.len())
     .map_err(|e| format!("migration failed: {e}"))?;
-    Ok(applied.len())
+    people::backfill_search_names(conn).map_err(|e| format!("backfilling search names: {e}"))?;
+    Ok(applied)
 }
 
 /// True when every migration embedded in the binary has been applied.

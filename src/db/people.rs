@@ -18,6 +18,9 @@ pub struct PersonRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub updated_by: String,
+    /// First and last name folded for search ([`crate::domain::person::name_key`]); `None` only
+    /// on a row written before search existed, until the startup backfill.
+    pub search_name: Option<String>,
 }
 
 /// Any person with this CRN, whoever manages them (to refuse creating a duplicate).
@@ -74,10 +77,22 @@ pub fn update(conn: &mut DbConnection, row: &PersonRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// People managed by `org`, by CRN after `after`.
+/// What a search of people matches: any of a CRN, a prefix of a word of the folded name, a date
+/// of birth.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleSearch {
+    pub crn: Option<String>,
+    /// Folded ([`crate::domain::person::search_key`]): letters, digits and single spaces only,
+    /// so it holds no `LIKE` wildcard.
+    pub name_prefix: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+}
+
+/// People managed by `org`, by CRN after `after`; only those `search` matches, if given.
 pub fn list(
     conn: &mut DbConnection,
     org: &str,
+    search: Option<&PeopleSearch>,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<PersonRow>> {
@@ -87,10 +102,59 @@ pub fn list(
         .order(people::crn.asc())
         .limit(limit)
         .into_boxed();
+    if let Some(s) = search {
+        // A condition that never holds, so each kind of match is OR-ed onto it.
+        let mut any: Box<
+            dyn BoxableExpression<people::table, _, SqlType = diesel::sql_types::Bool>,
+        > = Box::new(people::crn.ne(people::crn));
+        if let Some(crn) = &s.crn {
+            any = Box::new(any.or(people::crn.eq(crn.clone())));
+        }
+        if let Some(prefix) = &s.name_prefix {
+            any = Box::new(
+                any.or(people::search_name
+                    .assume_not_null()
+                    .like(format!("{prefix}%")))
+                    .or(people::search_name
+                        .assume_not_null()
+                        .like(format!("% {prefix}%"))),
+            );
+        }
+        if let Some(dob) = s.date_of_birth {
+            any = Box::new(any.or(people::date_of_birth.eq(dob)));
+        }
+        q = q.filter(any);
+    }
     if let Some(after) = after {
         q = q.filter(people::crn.gt(after.to_string()));
     }
     q.load(conn)
+}
+
+/// How many people a backfill pass folds at once.
+const BACKFILL_BATCH: i64 = 500;
+
+/// Gives every person written before search existed their folded name; returns how many.
+/// Runs after migrations (a migration cannot fold accents the same way on both databases).
+pub fn backfill_search_names(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut done = 0;
+    loop {
+        let batch: Vec<(String, String, String)> = people::table
+            .filter(people::search_name.is_null())
+            .select((people::crn, people::first_name, people::last_name))
+            .order(people::crn.asc())
+            .limit(BACKFILL_BATCH)
+            .load(conn)?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for (crn, first, last) in &batch {
+            diesel::update(people::table.find(crn))
+                .set(people::search_name.eq(crate::domain::person::name_key(first, last)))
+                .execute(conn)?;
+        }
+        done += batch.len();
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

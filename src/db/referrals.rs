@@ -96,6 +96,7 @@ pub fn list_visible(
     scope: Scope,
     status: Option<ReferralStatus>,
     provider_reference: Option<&str>,
+    assigned_worker: Option<&str>,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ReferralRow>> {
@@ -119,6 +120,9 @@ pub fn list_visible(
     }
     if let Some(r) = provider_reference {
         q = q.filter(referrals::provider_reference.eq(r.to_string()));
+    }
+    if let Some(worker) = assigned_worker {
+        q = q.filter(referrals::assigned_worker.eq(worker.to_string()));
     }
     if let Some(b) = before {
         q = q.filter(referrals::id.lt(b.to_string()));

@@ -82,6 +82,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         updated_by -> Text,
+        search_name -> Nullable<Text>,
     }
 }
 

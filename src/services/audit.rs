@@ -8,7 +8,8 @@ use crate::work::Work;
 
 /// Sealed entries matching `filter` after sequence number `after`, in chain order, `limit` at
 /// most. Auditors of the operator's organisation (`platform_org`) see everything; other
-/// organisations' auditors see what their own staff did, whatever `filter.actor_org` says.
+/// organisations' auditors see what their own staff did and everything done to the people their
+/// organisation manages (by anyone), whatever `filter.actor_org` says.
 pub fn list(
     w: &mut Work,
     platform_org: &str,

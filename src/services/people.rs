@@ -2,9 +2,9 @@
 
 use super::access;
 use super::change::Expect;
-use crate::db::people::{self as rows, PersonRow};
+use crate::db::people::{self as rows, PeopleSearch, PersonRow};
 use crate::domain::events::{DomainEvent, PersonUpserted};
-use crate::domain::person::PersonDetails;
+use crate::domain::person::{name_key, PersonDetails};
 use crate::domain::Crn;
 use crate::error::ApiError;
 use crate::work::{Event, Work};
@@ -43,6 +43,7 @@ pub fn upsert(
                 address: details.address,
                 updated_at: now,
                 updated_by: sub,
+                search_name: Some(name_key(&details.first_name, &details.last_name)),
                 ..current
             }
         }
@@ -57,6 +58,7 @@ pub fn upsert(
             created_at: now,
             updated_at: now,
             updated_by: sub,
+            search_name: Some(name_key(&details.first_name, &details.last_name)),
         },
     };
     if created {
@@ -85,7 +87,13 @@ pub fn get(w: &mut Work, crn: &Crn) -> Result<PersonRow, ApiError> {
     access::person(w, crn)
 }
 
-/// Up to `limit` people the caller's organisation manages, by CRN after `after`.
-pub fn list(w: &mut Work, after: Option<&str>, limit: i64) -> Result<Vec<PersonRow>, ApiError> {
-    Ok(rows::list(w.conn, w.me.org(), after, limit)?)
+/// Up to `limit` people the caller's organisation manages, by CRN after `after`; only those
+/// `search` matches, if given (never another organisation's).
+pub fn list(
+    w: &mut Work,
+    search: Option<&PeopleSearch>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<PersonRow>, ApiError> {
+    Ok(rows::list(w.conn, w.me.org(), search, after, limit)?)
 }

@@ -103,14 +103,17 @@ pub fn list(
     w: &mut Work,
     status: Option<ReferralStatus>,
     provider_reference: Option<&str>,
+    assigned_to_me: bool,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ReferralRow>, ApiError> {
+    let me = w.me.sub().to_string();
     Ok(rows::list_visible(
         w.conn,
         w.scope(),
         status,
         provider_reference,
+        assigned_to_me.then_some(me.as_str()),
         before,
         limit + 1,
     )?)

@@ -412,24 +412,25 @@ async fn the_chronology_shows_notes_with_their_text_plan_approvals_and_amendment
         "chronology",
     )
     .await;
-    let entries = chronology.as_array().unwrap();
-    let find = |what: &str| {
+    let entries = chronology["items"].as_array().unwrap();
+    let find = |kind: &str| {
         entries
             .iter()
-            .find(|e| e["what"] == what)
-            .unwrap_or_else(|| panic!("no {what} in {chronology}"))
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {chronology}"))
     };
     let noted = find("case-note.added");
     assert_eq!(noted["agency"], PROVIDER);
-    assert_eq!(noted["note"]["subject"], "Session 3");
-    assert_eq!(noted["note"]["body"], GIRLFRIEND);
-    assert_eq!(noted["note"]["sensitivity"], "STANDARD");
-    assert!(noted["description"].as_str().unwrap().contains("Session 3"));
-    assert!(find("action-plan.approved")["description"]
+    assert_eq!(noted["detail"]["subject"], "Session 3");
+    assert_eq!(noted["detail"]["body"], GIRLFRIEND);
+    assert_eq!(noted["detail"]["sensitivity"], "STANDARD");
+    assert!(noted["summary"].as_str().unwrap().contains("Session 3"));
+    assert!(noted["summary"].as_str().unwrap().contains(GIRLFRIEND));
+    assert!(find("action-plan.approved")["summary"]
         .as_str()
         .unwrap()
         .contains("version 1 approved"));
-    assert!(find("referral.amended")["description"]
+    assert!(find("referral.amended")["summary"]
         .as_str()
         .unwrap()
         .contains("rarDays"));

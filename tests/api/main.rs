@@ -36,3 +36,4 @@ mod termination;
 mod termination_items;
 mod typed_contract;
 mod webhooks;
+mod what_people_see;

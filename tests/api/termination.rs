@@ -405,30 +405,30 @@ async fn the_chronology_lists_every_agencys_records_in_order_and_round_trips_as_
         &pregnancy_disclosure(),
     )
     .await;
-    let entries = body(
+    let page = body(
         app.get(
-            &format!("/api/v1/people/{}/chronology", case.crn),
+            &format!("/api/v1/people/{}/chronology?limit=200", case.crn),
             &app.pp(),
         )
         .await,
     )
     .await;
-    let entries = entries.as_array().unwrap();
-    let whats: Vec<&str> = entries
+    let entries = page["items"].as_array().unwrap();
+    let kinds: Vec<&str> = entries
         .iter()
-        .map(|e| e["what"].as_str().unwrap())
+        .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    for w in [
+    for k in [
         "person.upserted",
-        "risk.assessed",
+        "risk-assessment",
         "order.created",
         "referral.created",
         "referral.sent",
         "referral.accepted",
-        "disclosure.recorded",
-        "safeguarding-prompt.raised",
+        "disclosure",
+        "safeguarding-prompt",
     ] {
-        assert!(whats.contains(&w), "{w} missing from {whats:?}");
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
     let agencies: Vec<&str> = entries
         .iter()
@@ -438,7 +438,10 @@ async fn the_chronology_lists_every_agencys_records_in_order_and_round_trips_as_
         agencies.contains(&"PDU-CAMBS") && agencies.contains(&"MIND-CAMBS"),
         "{agencies:?}"
     );
-    let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let times: Vec<&str> = entries
+        .iter()
+        .map(|e| e["occurredAt"].as_str().unwrap())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "time order");
@@ -457,17 +460,26 @@ async fn the_chronology_lists_every_agencys_records_in_order_and_round_trips_as_
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        vec!["at", "agency", "who", "what", "description", "link"]
+        vec![
+            "occurredAt",
+            "recordedAt",
+            "agency",
+            "who",
+            "role",
+            "kind",
+            "summary",
+            "link"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), entries.len());
     for (row, e) in rows.iter().zip(entries) {
-        assert_eq!(&row[1], e["agency"].as_str().unwrap());
-        assert_eq!(&row[3], e["what"].as_str().unwrap());
-        assert_eq!(&row[4], e["description"].as_str().unwrap());
-        assert_eq!(&row[5], e["link"].as_str().unwrap());
+        assert_eq!(&row[2], e["agency"].as_str().unwrap());
+        assert_eq!(&row[5], e["kind"].as_str().unwrap());
+        assert_eq!(&row[6], e["summary"].as_str().unwrap());
+        assert_eq!(&row[7], e["link"].as_str().unwrap());
         let at: chrono::DateTime<Utc> = row[0].parse().unwrap();
-        let json_at: chrono::DateTime<Utc> = e["at"].as_str().unwrap().parse().unwrap();
+        let json_at: chrono::DateTime<Utc> = e["occurredAt"].as_str().unwrap().parse().unwrap();
         assert_eq!(at, json_at);
     }
     problem(
