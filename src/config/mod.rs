@@ -2,9 +2,11 @@
 
 mod database;
 mod jwt;
+mod mail;
 
 pub use database::{redact_url, DatabaseTarget, Secret};
 pub use jwt::{AsymAlg, JwtKeySource, JwtSettings};
+pub use mail::MailSettings;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -60,6 +62,10 @@ pub struct Settings {
     /// Days within which a later disclosure of the same facts raises no new prompt, even when the
     /// earlier one was resolved (`RARLINK_DEDUP_WINDOW_DAYS`, default 90; 0 turns it off).
     pub dedup_window_days: u32,
+    /// How e-mail notifications are sent; `None` when e-mail is off (`RARLINK_SMTP_URL` unset).
+    pub mail: Option<MailSettings>,
+    /// The address links in e-mails start with (`RARLINK_PUBLIC_URL`).
+    pub public_url: String,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -101,6 +107,9 @@ struct FileConfig {
     silence_attendance_officer_days: Option<u64>,
     webhook_allow_hosts: Option<String>,
     webhook_secret_overlap_hours: Option<u64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -376,6 +385,13 @@ impl Settings {
         }
 
         let follow_up_days = follow_up_days(env, &file.follow_up_days, &mut errors);
+        let mail = mail::mail_settings(
+            pick("RARLINK_SMTP_URL", &file.smtp_url),
+            pick("RARLINK_MAIL_FROM", &file.mail_from),
+            &mut errors,
+        );
+        let public_url =
+            mail::public_url(pick("RARLINK_PUBLIC_URL", &file.public_url), &mut errors);
 
         let holiday_texts: Vec<String> = match env.get("RARLINK_EXTRA_BANK_HOLIDAYS") {
             Some(list) => list
@@ -433,6 +449,8 @@ impl Settings {
             webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
             follow_up_days,
             dedup_window_days,
+            mail,
+            public_url,
         })
     }
 

@@ -102,6 +102,8 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         webhook_secret_overlap: Duration::from_secs(24 * 3600),
         follow_up_days: Default::default(),
         dedup_window_days: 90,
+        mail: None,
+        public_url: "https://rarlink.test".into(),
     }
 }
 
