@@ -31,8 +31,8 @@ pub const ACCESS: &[Access] = &[op(
 #[serde(rename_all = "camelCase")]
 pub struct NotificationView {
     pub id: uuid::Uuid,
-    /// `ACTION_RAISED`, `ACTION_OVERDUE`, `REFERRAL_RECEIVED`, `REFERRAL_ENDED_EARLY` or
-    /// `CASE_NOTE_ARRIVED`.
+    /// `ACTION_RAISED`, `ACTION_ASSIGNED`, `ACTION_OVERDUE`, `REFERRAL_RECEIVED`,
+    /// `REFERRAL_ENDED_EARLY` or `CASE_NOTE_ARRIVED`.
     pub kind: NotificationKind,
     /// The recipient's subject; none when nobody could be reached (see `lastError`).
     pub recipient: Option<String>,

@@ -11,6 +11,8 @@ crate::text_enum! {
     pub enum NotificationKind {
         /// A mandatory safeguarding action was raised (to its assignee, else the managers).
         ActionRaised = "ACTION_RAISED",
+        /// A safeguarding action was given to someone else (to its new assignee).
+        ActionAssigned = "ACTION_ASSIGNED",
         /// A safeguarding action passed its deadline and was escalated (to the managers).
         ActionOverdue = "ACTION_OVERDUE",
         /// Probation sent the organisation a referral (to the provider's managers).
@@ -106,6 +108,13 @@ pub fn message(kind: NotificationKind, about: &About) -> (String, String) {
                 deadline(due_at)
             ),
         ),
+        (NotificationKind::ActionAssigned, About::Action { rule, due_at }) => (
+            "rarlink: a safeguarding action was given to you".into(),
+            format!(
+                "A safeguarding action ({rule}) has been given to you.\nDeadline: {}.",
+                deadline(due_at)
+            ),
+        ),
         (NotificationKind::ActionOverdue, About::Action { rule, due_at }) => (
             "rarlink: a safeguarding action is overdue".into(),
             format!(
@@ -128,7 +137,12 @@ pub fn message(kind: NotificationKind, about: &About) -> (String, String) {
             "rarlink: a new case note".into(),
             "The other side added a case note to a referral you work on.".into(),
         ),
-        (NotificationKind::ActionRaised | NotificationKind::ActionOverdue, About::Referral) => (
+        (
+            NotificationKind::ActionRaised
+            | NotificationKind::ActionAssigned
+            | NotificationKind::ActionOverdue,
+            About::Referral,
+        ) => (
             "rarlink: a safeguarding action needs attention".into(),
             "A safeguarding action needs attention.".into(),
         ),

@@ -1,7 +1,7 @@
 //! E-mail notifications through a transactional outbox. [`insert_events`] is how every event is
 //! stored: in the same transaction, the events that tell named people something (a mandatory
-//! action raised, an action overdue, a referral received or ended early, a case note from the
-//! other side) leave notification rows addressed through the staff directory. The sender
+//! action raised, an action given to someone, an action overdue, a referral received or ended
+//! early, a case note from the other side) leave notification rows addressed through the staff directory. The sender
 //! ([`claim`], [`record`]) claims due rows under `SKIP LOCKED` (several instances never send one
 //! twice), retries failures with back-off, and records what happened; with e-mail off the rows
 //! are recorded as skipped.
@@ -119,6 +119,20 @@ fn addressees(
                 },
             };
             vec![(who, NotificationKind::ActionRaised, action(&p))]
+        }
+        EventType::SafeguardingPromptReassigned => {
+            let p: PromptPayload = payload(row)?;
+            match &p.assignee {
+                Some(sub) => vec![(
+                    Who::Person {
+                        sub: sub.clone(),
+                        org: p.assignee_org.clone(),
+                    },
+                    NotificationKind::ActionAssigned,
+                    action(&p),
+                )],
+                None => Vec::new(),
+            }
         }
         EventType::SafeguardingPromptOverdue => {
             let p: PromptPayload = payload(row)?;

@@ -361,3 +361,61 @@ async fn a_token_with_an_email_claim_keeps_its_owners_entry_in_step() {
     assert_eq!(me["manager"], true, "learnt from the token's roles");
     assert_eq!(me["notifications"], true);
 }
+
+#[actix_web::test]
+async fn a_reassigned_action_e_mails_its_new_assignee_and_an_overdue_one_the_managers() {
+    let sink = SmtpSink::start();
+    let app = app_mailing(sink.url()).await;
+    let case = app.case(true).await;
+    record_staff(&app, &app.spo(), "kbrown", "kbrown@probation.test", false).await;
+    record_staff(&app, &app.spo(), "mgreen", "mgreen@probation.test", true).await;
+    next_morning(&app);
+    app.provider_disclosure(&case.referral_id, &pregnancy_disclosure())
+        .await;
+    let open = app.prompts(&app.pp()).await;
+    let mash = open
+        .iter()
+        .find(|p| p["rule"] == "pregnancy-da-mash-referral")
+        .expect("the MASH referral prompt");
+    expect(
+        app.post(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}/reassign",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.spo(),
+            &json!({"assignee": "kbrown", "note": "Knows the family"}),
+        )
+        .await,
+        200,
+        "reassign",
+    )
+    .await;
+    send_due(&app).await;
+    let given = to(&sink.wait_for(1), "kbrown@probation.test");
+    assert_eq!(given.len(), 1);
+    assert_eq!(
+        given[0].subject(),
+        "rarlink: a safeguarding action was given to you"
+    );
+    assert!(given[0].body().contains("pregnancy-da-mash-referral"));
+    assert!(!given[0].data.contains("Knows the family"));
+
+    app.clock.advance(Duration::days(30));
+    assert!(rarlink::background::escalate(&app.state).await.unwrap() >= 1);
+    send_due(&app).await;
+    let managers = to(&sink.wait_for(2), "mgreen@probation.test");
+    let overdue: Vec<&Mail> = managers
+        .iter()
+        .filter(|m| m.subject() == "rarlink: a safeguarding action is overdue")
+        .collect();
+    assert_eq!(
+        overdue.len(),
+        1,
+        "the actions escalated at once make one e-mail"
+    );
+    assert!(overdue[0].body().contains("pregnancy-da-mash-referral"));
+    for secret in ["Stephen", CRN, "Jane"] {
+        assert!(!overdue[0].data.contains(secret));
+    }
+}
