@@ -1,4 +1,5 @@
-//! Background work: sealing the audit chain and event feed, delivering webhooks, escalating
+//! Background work: sealing the audit chain and event feed, delivering webhooks, sending e-mail
+//! notifications, escalating
 //! overdue safeguarding prompts, raising termination-review and silence prompts, and housekeeping.
 //!
 //! Every task is safe with several instances on one PostgreSQL: sealing locks the ledger head row,
@@ -121,6 +122,60 @@ async fn run_webhooks(state: web::Data<AppState>) {
     }
 }
 
+/// E-mails claimed (and sent concurrently) at a time.
+const MAIL_BATCH: i64 = 20;
+/// How often due e-mail notifications are sent.
+const MAIL_EVERY: StdDuration = StdDuration::from_secs(2);
+
+/// Sends the e-mail notifications that are due (records them as skipped when e-mail is off);
+/// returns how many were attempted. Safe with several instances (`SKIP LOCKED`).
+pub async fn send_notifications(state: &AppState) -> Result<usize, ApiError> {
+    use crate::services::notifications;
+    let now = state.clock.now();
+    let mail_on = state.mailer.is_some();
+    let outgoing = state
+        .db
+        .run(move |conn| notifications::claim(conn, now, MAIL_BATCH, mail_on))
+        .await?;
+    let Some(mailer) = &state.mailer else {
+        return Ok(0);
+    };
+    let sent = outgoing.len();
+    let results = futures_util::future::join_all(outgoing.iter().map(|o| {
+        let to = o.row.to_address.clone().unwrap_or_default();
+        async move {
+            mailer
+                .send(&to, &o.row.subject, &o.row.body, &o.row.link_path)
+                .await
+        }
+    }))
+    .await;
+    let finished_at = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            for (o, result) in outgoing.into_iter().zip(results) {
+                notifications::record(conn, o.row, finished_at, result.err())?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(sent)
+}
+
+/// Sends e-mail until the process stops, in a task of its own so a slow SMTP server never holds
+/// up sealing, escalation or webhooks.
+async fn run_mail(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(MAIL_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if let Err(e) = send_notifications(&state).await {
+            tracing::warn!(error = %e, "sending e-mail notifications failed; will retry");
+        }
+    }
+}
+
 /// Runs the periodic housekeeping once: forget idempotency keys older than their retention.
 pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
     let cutoff = (state.clock.now() - Duration::hours(crate::http::idempotency::RETENTION_HOURS))
@@ -135,6 +190,7 @@ pub async fn housekeeping(state: &AppState) -> Result<(), ApiError> {
 /// Runs until the process stops.
 pub async fn run(state: web::Data<AppState>) {
     actix_web::rt::spawn(run_webhooks(state.clone()));
+    actix_web::rt::spawn(run_mail(state.clone()));
     let mut seal_tick = tokio::time::interval(SEAL_EVERY);
     let mut housekeeping_tick = tokio::time::interval(state.settings.background_interval);
     seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

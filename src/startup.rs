@@ -55,10 +55,16 @@ impl Application {
         let rules = Arc::new(rules);
         let http_client =
             crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
+        let mailer = settings
+            .mail
+            .as_ref()
+            .map(|m| crate::services::mail_send::Mailer::new(m, &settings.public_url))
+            .transpose()?;
         let doc = api::openapi();
         let limiters = Arc::new(crate::http::rate_limit::Limiters::new(&settings.limits));
         let state = web::Data::new(AppState {
             http_client,
+            mailer,
             rules,
             db,
             clock,

@@ -46,6 +46,11 @@ pub struct Health {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "sqlite")]
     pub database: Option<String>,
+    /// Whether e-mail notifications are sent (`on`), or recorded as skipped because
+    /// `RARLINK_SMTP_URL` is not set (`off`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "on")]
+    pub email: Option<String>,
 }
 
 /// The process is up.
@@ -55,10 +60,14 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok".into(),
         database: None,
+        email: None,
     })
 }
 
 /// The database is reachable and every migration is applied.
+///
+/// `email` says whether e-mail notifications are sent (`on`) or, with `RARLINK_SMTP_URL` unset,
+/// recorded as skipped (`off`).
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -72,6 +81,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),
         database: Some(database.into()),
+        email: Some(if state.mailer.is_some() { "on" } else { "off" }.into()),
     }))
 }
 

@@ -18,6 +18,7 @@ pub mod disclosures;
 pub mod events;
 pub mod health;
 pub mod household;
+pub mod notifications;
 pub mod openapi_doc;
 pub mod openapi_events;
 #[cfg(test)]
@@ -35,6 +36,7 @@ pub mod referral_views;
 pub mod referrals;
 pub mod reports;
 pub mod risk;
+pub mod staff;
 pub mod termination;
 pub mod webhook_deliveries;
 pub mod webhooks;
@@ -73,6 +75,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "chronology", description = "The multi-agency chronology of a person, as JSON, CSV or a printable HTML page."),
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "webhooks", description = "Pushing an organisation's events to its own systems, signed (Standard Webhooks), to public https addresses only, with a delivery log (managers and integration clients; platform admins)."),
+        (name = "notifications", description = "E-mail notifications to named people: the staff directory (managers) and what was sent to whom and when (managers and auditors). E-mails name no person and no case."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
     )
 )]
@@ -117,6 +120,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(chronology::configure)
             .configure(events::configure)
             .configure(webhooks::configure)
+            .configure(staff::configure)
+            .configure(notifications::configure)
             .configure(audit::configure),
     );
 }

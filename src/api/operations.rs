@@ -94,6 +94,8 @@ const MODULES: &[&[Access]] = &[
     super::termination::ACCESS,
     super::webhook_deliveries::ACCESS,
     super::webhooks::ACCESS,
+    super::staff::ACCESS,
+    super::notifications::ACCESS,
 ];
 
 /// Every operation's access facts.

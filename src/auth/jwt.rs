@@ -16,6 +16,10 @@ pub struct Claims {
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The person's e-mail address, when the identity provider sends one (learnt into the
+    /// staff directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub org: String,
     #[serde(default)]
     pub roles: Vec<String>,
@@ -135,6 +139,7 @@ impl Authenticator {
         Ok(Caller {
             sub: claims.sub,
             name: claims.name,
+            email: claims.email,
             org: claims.org,
             roles,
         })
@@ -210,6 +215,7 @@ impl Authenticator {
         let claims = Claims {
             sub: request.sub.clone(),
             name: request.name.clone(),
+            email: None,
             org: request.org.clone(),
             roles: request
                 .roles

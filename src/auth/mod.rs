@@ -94,6 +94,10 @@ pub enum Permission {
     ResolvePrompts,
     /// Manager-only actions: sign-offs and dismissing mandatory prompts.
     SignOff,
+    /// Keep the organisation's staff directory (names, e-mail addresses, preferences).
+    ManageStaff,
+    /// Read what e-mail notifications were sent to whom (managers and auditors).
+    ReadNotifications,
 }
 
 impl Permission {
@@ -116,6 +120,8 @@ impl Permission {
             Permission::ReadPrompts => "read-prompts",
             Permission::ResolvePrompts => "resolve-prompts",
             Permission::SignOff => "sign-off",
+            Permission::ManageStaff => "manage-staff",
+            Permission::ReadNotifications => "read-notifications",
         }
     }
 
@@ -156,6 +162,8 @@ impl Permission {
                 &[ProbationPractitioner, ProbationManager, ProviderManager]
             }
             Permission::SignOff => &[ProbationManager],
+            Permission::ManageStaff => &[ProbationManager, ProviderManager],
+            Permission::ReadNotifications => &[ProbationManager, ProviderManager, Auditor],
         }
     }
 }
@@ -165,6 +173,8 @@ impl Permission {
 pub struct Caller {
     pub sub: String,
     pub name: Option<String>,
+    /// The token's `email` claim, if any.
+    pub email: Option<String>,
     pub org: String,
     pub roles: Vec<Role>,
 }
@@ -217,6 +227,7 @@ mod tests {
         Caller {
             sub: "u".into(),
             name: None,
+            email: None,
             org: "O".into(),
             roles: roles.to_vec(),
         }

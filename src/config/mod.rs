@@ -4,9 +4,12 @@ mod database;
 mod jwt;
 mod limits;
 
+mod mail;
+
 pub use database::{redact_url, DatabaseTarget, Secret};
 pub use jwt::{strong_secret, AsymAlg, JwtKeySource, JwtSettings};
 pub use limits::Limits;
+pub use mail::MailSettings;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -64,6 +67,10 @@ pub struct Settings {
     pub dedup_window_days: u32,
     /// Rate limit and body read timeout (`RARLINK_RATE_LIMIT_*`, `RARLINK_BODY_READ_TIMEOUT_SECS`).
     pub limits: Limits,
+    /// How e-mail notifications are sent; `None` when e-mail is off (`RARLINK_SMTP_URL` unset).
+    pub mail: Option<MailSettings>,
+    /// The address links in e-mails start with (`RARLINK_PUBLIC_URL`).
+    pub public_url: String,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -108,6 +115,9 @@ struct FileConfig {
     rate_limit_per_second: Option<u64>,
     rate_limit_burst: Option<u64>,
     body_read_timeout_secs: Option<u64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -384,6 +394,13 @@ impl Settings {
         }
 
         let follow_up_days = follow_up_days(env, &file.follow_up_days, &mut errors);
+        let mail = mail::mail_settings(
+            pick("RARLINK_SMTP_URL", &file.smtp_url),
+            pick("RARLINK_MAIL_FROM", &file.mail_from),
+            &mut errors,
+        );
+        let public_url =
+            mail::public_url(pick("RARLINK_PUBLIC_URL", &file.public_url), &mut errors);
 
         let holiday_texts: Vec<String> = match env.get("RARLINK_EXTRA_BANK_HOLIDAYS") {
             Some(list) => list
@@ -442,6 +459,8 @@ impl Settings {
             follow_up_days,
             dedup_window_days,
             limits,
+            mail,
+            public_url,
         })
     }
 

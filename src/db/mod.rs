@@ -15,6 +15,7 @@ pub mod disclosures;
 pub mod events;
 pub mod idempotency;
 pub mod ledger;
+pub mod notifications;
 pub mod orders;
 pub mod organisations;
 pub mod people;
@@ -23,6 +24,7 @@ pub mod prompts;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
+pub mod staff;
 pub mod termination;
 pub mod webhooks;
 

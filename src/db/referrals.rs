@@ -66,6 +66,14 @@ pub fn save(conn: &mut DbConnection, row: &ReferralRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The referral with this id, whoever may see it (work that is no caller's, such as notifying).
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<ReferralRow> {
+    referrals::table
+        .find(id)
+        .select(ReferralRow::as_select())
+        .first(conn)
+}
+
 /// The referral if the caller may see it: its probation organisation always, its provider once
 /// sent (a draft withdrawn before sending never reaches it). Anything else is `404`, so
 /// existence is never revealed.

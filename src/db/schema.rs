@@ -475,6 +475,40 @@ diesel::table! {
 
 diesel::joinable!(referrals -> orders (order_id));
 
+diesel::table! {
+    staff (sub) {
+        sub -> Text,
+        org -> Text,
+        name -> Text,
+        email -> Text,
+        notifications -> Bool,
+        manager -> Bool,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        org -> Text,
+        recipient_sub -> Nullable<Text>,
+        to_address -> Nullable<Text>,
+        kind -> Text,
+        event_id -> Text,
+        subject -> Text,
+        body -> Text,
+        link_path -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     audit_events,
@@ -505,4 +539,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     termination_reviews,
     webhook_subscriptions,
     webhook_deliveries,
+    staff,
+    notifications,
 );

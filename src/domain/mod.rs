@@ -12,6 +12,7 @@ pub mod event_payloads;
 pub mod events;
 pub mod household;
 pub mod ids;
+pub mod notification;
 pub mod order;
 pub mod organisation;
 pub mod outbound;

@@ -37,6 +37,8 @@ pub struct AppState {
     pub rules: Arc<RulesConfig>,
     /// Outbound HTTP (webhook deliveries), through the safe resolver (`services::webhook_send`).
     pub http_client: reqwest::Client,
+    /// The SMTP sender for e-mail notifications; `None` when e-mail is off.
+    pub mailer: Option<crate::services::mail_send::Mailer>,
     /// Organisation kinds already looked up (organisations never change kind).
     pub org_kinds: super::org_kinds::OrgKinds,
     /// The permission each route declares (`api::operations`), keyed by method and path
@@ -224,6 +226,7 @@ impl Ctx {
                     Mode::Write => {
                         let _turn = turn.take();
                         write_transaction(conn, |conn| {
+                            crate::services::staff::learn(conn, &me, now)?;
                             let mut work = Work::new(conn, &me, now, &rules, true);
                             let value = f(&mut work)?;
                             let outcome = work.finish();
@@ -238,7 +241,7 @@ impl Ctx {
                                 .into_iter()
                                 .map(|e| e.into_row(now, actor))
                                 .collect::<Result<Vec<NewEventRow>, ApiError>>()?;
-                            events::insert_all(conn, &rows)?;
+                            crate::services::notifications::insert_events(conn, &rows)?;
                             audit::insert(conn, &audit.row(crn, status))?;
                             Ok((value, None))
                         })

@@ -9,7 +9,7 @@ use crate::auth::Role;
 use crate::db::disclosures as disclosure_rows;
 use crate::db::prompt_steps::{self as steps, AgencyReferralRow, HistoryRow};
 use crate::db::prompts::{self as rows, PromptRow};
-use crate::db::{events, from_json, orders, people, write_transaction, DbConnection};
+use crate::db::{from_json, orders, people, write_transaction, DbConnection};
 use crate::domain::disclosure::DisclosureType;
 use crate::domain::events::DomainEvent;
 use crate::domain::household::HouseholdDeclaration;
@@ -505,7 +505,7 @@ pub fn announce_follow_ups_due(
                     .into_row(now, Actor::System)?,
                 );
             }
-            events::insert_all(conn, &out)?;
+            super::notifications::insert_events(conn, &out)?;
             Ok::<_, ApiError>(due.len())
         })?;
         total += announced;
@@ -551,7 +551,7 @@ pub fn announce_due_soon(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<
                 .into_row(now, Actor::System)?,
             );
         }
-        events::insert_all(conn, &out)?;
+        super::notifications::insert_events(conn, &out)?;
         Ok::<_, ApiError>(out.len())
     })
 }

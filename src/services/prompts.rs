@@ -6,7 +6,6 @@ use super::access;
 use super::change::{change, CaseResource, Expect};
 use super::prompt_lifecycle::{self as lifecycle, AgencyReferral};
 use crate::auth::Role;
-use crate::db::events;
 use crate::db::prompt_steps::{self, AgencyReferralRow};
 use crate::db::prompts::{self as rows, PromptFilter, PromptRow, Viewer};
 use crate::db::{to_json, write_transaction, DbConnection};
@@ -137,7 +136,7 @@ pub fn raise_once_as_system(
             DomainEvent::SafeguardingPromptRaised,
             format!("Prompt raised: {}", row.title),
         );
-        events::insert_all(conn, &[event.into_row(now, Actor::System)?])?;
+        super::notifications::insert_events(conn, &[event.into_row(now, Actor::System)?])?;
         Ok::<_, ApiError>(())
     });
     match outcome {
@@ -439,7 +438,7 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
                     .into_row(now, Actor::System)?,
                 );
             }
-            events::insert_all(conn, &events_out)?;
+            super::notifications::insert_events(conn, &events_out)?;
             Ok::<_, ApiError>(due.len())
         })?;
         total += escalated;

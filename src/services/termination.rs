@@ -7,7 +7,6 @@ use super::change::{change, unconditional};
 use super::prompts::prompt_event;
 use super::referrals::{apply, emit};
 pub use super::termination_review::{Review, ReviewRecord};
-use crate::db::events;
 use crate::db::orders::{self, OrderRow};
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
@@ -443,7 +442,7 @@ pub fn raise_due_review_prompts(
                 DomainEvent::SafeguardingPromptRaised,
                 format!("Prompt raised: {}", row.title),
             );
-            events::insert_all(conn, &[e.into_row(now, Actor::System)?])?;
+            super::notifications::insert_events(conn, &[e.into_row(now, Actor::System)?])?;
             Ok::<_, ApiError>(())
         });
         match outcome {

@@ -108,6 +108,8 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
             rate_burst: 100_000,
             ..Default::default()
         },
+        mail: None,
+        public_url: "https://rarlink.test".into(),
     }
 }
 

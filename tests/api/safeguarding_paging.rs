@@ -160,6 +160,7 @@ fn statements_for_first_page(app: &TestApp) -> (usize, Vec<String>) {
         caller: Caller {
             sub: "jsmith".into(),
             name: None,
+            email: None,
             org: PROBATION.into(),
             roles: vec![Role::ProbationPractitioner],
         },
