@@ -11,7 +11,9 @@ pub mod appointments;
 pub mod attendance;
 pub mod audit;
 pub mod case_notes;
+pub mod caseload;
 pub mod chronology;
+pub mod dashboard;
 pub mod disclosures;
 pub mod events;
 pub mod health;
@@ -72,6 +74,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "events", description = "Domain events for integrators, in commit order."),
         (name = "webhooks", description = "Pushing an organisation's events to its own systems, signed (Standard Webhooks), to public https addresses only, with a delivery log (managers and integration clients; platform admins)."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
+        (name = "oversight", description = "What officers and managers look at: an officer's caseload, the team dashboard, the commissioning report."),
     )
 )]
 pub struct ApiDoc;
@@ -112,7 +115,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(chronology::configure)
             .configure(events::configure)
             .configure(webhooks::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .configure(caseload::configure)
+            .configure(dashboard::configure),
     );
 }
 

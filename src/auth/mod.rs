@@ -94,6 +94,10 @@ pub enum Permission {
     ResolvePrompts,
     /// Manager-only actions: sign-offs and dismissing mandatory prompts.
     SignOff,
+    /// The team dashboard (probation and provider managers).
+    ReadDashboard,
+    /// The commissioning report (managers of either side, auditors).
+    ReadReports,
 }
 
 impl Permission {
@@ -116,6 +120,8 @@ impl Permission {
             Permission::ReadPrompts => "read-prompts",
             Permission::ResolvePrompts => "resolve-prompts",
             Permission::SignOff => "sign-off",
+            Permission::ReadDashboard => "read-dashboard",
+            Permission::ReadReports => "read-reports",
         }
     }
 
@@ -156,6 +162,8 @@ impl Permission {
                 &[ProbationPractitioner, ProbationManager, ProviderManager]
             }
             Permission::SignOff => &[ProbationManager],
+            Permission::ReadDashboard => &[ProbationManager, ProviderManager],
+            Permission::ReadReports => &[ProbationManager, ProviderManager, Auditor],
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod amendments;
 pub mod appointments;
 pub mod audit;
 pub mod case_notes;
+pub mod caseload;
+pub mod dashboard;
 pub mod disclosures;
 pub mod events;
 pub mod idempotency;

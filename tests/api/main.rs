@@ -16,6 +16,7 @@ mod delivery_lists;
 mod enforcement;
 mod event_readers;
 mod identity;
+mod oversight;
 mod platform;
 mod platform_paging;
 mod prompt_followups;
