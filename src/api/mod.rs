@@ -13,6 +13,7 @@ pub mod audit;
 pub mod case_notes;
 pub mod caseload;
 pub mod chronology;
+pub mod commissioning;
 pub mod dashboard;
 pub mod disclosures;
 pub mod events;
@@ -117,7 +118,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(webhooks::configure)
             .configure(audit::configure)
             .configure(caseload::configure)
-            .configure(dashboard::configure),
+            .configure(dashboard::configure)
+            .configure(commissioning::configure),
     );
 }
 

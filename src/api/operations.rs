@@ -77,6 +77,7 @@ const MODULES: &[&[Access]] = &[
     super::attendance::ACCESS,
     super::audit::ACCESS,
     super::chronology::ACCESS,
+    super::commissioning::ACCESS,
     super::dashboard::ACCESS,
     super::case_notes::ACCESS,
     super::caseload::ACCESS,

@@ -472,6 +472,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    working_calendar (day) {
+        day -> Date,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        working -> Bool,
+        working_seq -> Integer,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -504,4 +514,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     termination_reviews,
     webhook_subscriptions,
     webhook_deliveries,
+    working_calendar,
 );

@@ -13,6 +13,7 @@ pub mod case_rules;
 pub mod caseload;
 pub mod change;
 pub mod chronology;
+pub mod commissioning;
 pub mod dashboard;
 pub mod delivery;
 pub mod disclosure_feedback;

@@ -210,3 +210,141 @@ async fn another_officers_caseload_is_for_a_manager_and_the_dashboard_for_manage
     problem(app.get("/api/v1/dashboard", &app.pp()).await, 403).await;
     problem(app.get("/api/v1/dashboard", &app.worker()).await, 403).await;
 }
+
+async fn attend(app: &TestApp, session: &str, attendance: Value) {
+    expect(
+        app.put(
+            &format!("/api/v1/appointments/{session}/attendance"),
+            &app.worker(),
+            &attendance,
+        )
+        .await,
+        200,
+        "record attendance",
+    )
+    .await;
+}
+
+fn at(month: u32, day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, month, day, hour, 0, 0).unwrap()
+}
+
+#[actix_web::test]
+async fn the_commissioning_report_for_a_month_matches_the_figures_counted_by_hand() {
+    // Monday 2 March, 09:00: referral A is sent (the seeded case), and referral B.
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: false })
+        .spawn()
+        .await;
+    let a = app.seeded.clone().unwrap();
+    let b = app.draft_referral(&a.order_id, &complete_draft()).await;
+    app.send_referral(&b).await;
+    // A accepted Wednesday 4 March (2 working days); sessions Thu 5 (attended), Fri 6 (missed,
+    // no acceptable reason), Mon 9 (late).
+    app.clock.set(at(3, 4, 9));
+    app.accept_referral(&a.referral_id).await;
+    let a1 = app
+        .book_session(&a.referral_id, "2026-03-05T10:00:00Z")
+        .await;
+    let a2 = app
+        .book_session(&a.referral_id, "2026-03-06T10:00:00Z")
+        .await;
+    let a3 = app
+        .book_session(&a.referral_id, "2026-03-09T10:00:00Z")
+        .await;
+    // B accepted Tuesday 10 March (6 working days); one session Wed 11 (attended).
+    app.clock.set(at(3, 10, 9));
+    app.accept_referral(&b).await;
+    let b1 = app.book_session(&b, "2026-03-11T10:00:00Z").await;
+    let yes = json!({"attended": "YES", "engagement": "Engaged well", "behaviourConcern": false, "notifyResponsibleOfficer": false});
+    attend(&app, &a1, yes.clone()).await;
+    attend(&app, &a2, json!({"attended": "NO", "noAttendanceReason": "POP_UNACCEPTABLE", "reasonDetail": "Did not answer the phone", "behaviourConcern": false, "notifyResponsibleOfficer": false})).await;
+    attend(&app, &a3, json!({"attended": "LATE", "engagement": "Arrived 20 minutes late", "behaviourConcern": false, "notifyResponsibleOfficer": false})).await;
+    app.clock.set(at(3, 11, 12));
+    attend(&app, &b1, yes).await;
+    // Referral C is sent on 1 April: outside the month.
+    app.clock.set(at(4, 1, 9));
+    let order2 = app.create_order(CRN).await;
+    let c = app.draft_referral(&order2, &complete_draft()).await;
+    app.send_referral(&c).await;
+
+    let path = "/api/v1/reports/commissioning?from=2026-03-01&to=2026-03-31";
+    let report = expect(app.get(path, &app.spo()).await, 200, "report").await;
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{report}");
+    let g = &groups[0];
+    assert_eq!(g["provider"], PROVIDER);
+    assert_eq!(g["interventionType"], "Mental health one-to-one sessions");
+    assert_eq!(g["referrals"]["sent"], 2, "C was sent in April");
+    assert_eq!(g["referrals"]["accepted"], 2);
+    assert_eq!(g["referrals"]["declined"], 0);
+    // Accept: 2 and 6 working days; first session: 3 (2→5 March) and 7 (2→11 March).
+    assert_eq!(
+        g["workingDaysToAccept"],
+        json!({"n": 2, "median": 4.0, "p90": 6})
+    );
+    assert_eq!(
+        g["workingDaysToFirstSession"],
+        json!({"n": 2, "median": 5.0, "p90": 7})
+    );
+    assert_eq!(
+        g["sessions"],
+        json!({"booked": 4, "attended": 2, "late": 1, "missedAcceptable": 0,
+               "missedUnacceptable": 1, "attendanceRate": 0.75})
+    );
+    // Delivered: A on 5 and 9 March, B on 11 March.
+    assert_eq!(g["rarDays"], json!({"commissioned": 20, "delivered": 3}));
+    let defined: Vec<&str> = report["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert!(defined.contains(&"workingDaysToAccept") && defined.contains(&"rarDays.delivered"));
+
+    // The provider's manager sees its own; another provider nothing; the platform auditor all.
+    let theirs = expect(
+        app.get(path, &app.provider_manager()).await,
+        200,
+        "provider",
+    )
+    .await;
+    assert_eq!(theirs["groups"][0]["referrals"]["sent"], 2);
+    let other = app.token("pm2", OTHER_PROVIDER, &["provider_manager"]);
+    let none = expect(app.get(path, &other).await, 200, "other provider").await;
+    assert_eq!(none["groups"], json!([]));
+    app.register_platform().await;
+    let audit = expect(app.get(path, &app.auditor()).await, 200, "auditor").await;
+    assert_eq!(audit["groups"][0]["sessions"]["booked"], 4);
+
+    // CSV: a header, the group's row, and the footnote.
+    let res = app.get(&format!("{path}&format=csv"), &app.spo()).await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("provider,interventionType,sent,accepted"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("MIND-CAMBS,Mental health one-to-one sessions,2,2,0,0,0,0,0,0,2,4,6,2,5,7,4,2,1,0,1,0.7500,20,3"),
+        "{csv}"
+    );
+    assert!(csv.contains("# workingDaysToAccept: Working days"));
+
+    // Practitioners may not; a backwards period is refused, naming the field.
+    problem(app.get(path, &app.pp()).await, 403).await;
+    let p = problem(
+        app.get(
+            "/api/v1/reports/commissioning?from=2026-03-31&to=2026-03-01",
+            &app.spo(),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "from");
+}
