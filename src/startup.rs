@@ -53,6 +53,7 @@ impl Application {
         };
         rules.silence = settings.silence;
         let rules = Arc::new(rules);
+        db.refresh_calendar(&calendar_rows(&rules.calendar))?;
         let http_client =
             crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
         let mailer = settings
@@ -132,4 +133,26 @@ impl Application {
         }
         result
     }
+}
+
+/// The working-day calendar stored for SQL: every London day from 2018 to the end of the last
+/// year the bank holiday data covers (at least ten years on).
+fn calendar_rows(
+    cal: &crate::rules::working_days::HolidayCalendar,
+) -> Vec<crate::db::calendar::CalendarRow> {
+    use crate::rules::calendar_days::{calendar_days, first_day};
+    let first = first_day();
+    let last = cal
+        .covered_until()
+        .max(first + chrono::Duration::days(366 * 13));
+    calendar_days(cal, first, last)
+        .into_iter()
+        .map(|d| crate::db::calendar::CalendarRow {
+            day: d.day,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            working: d.working,
+            working_seq: d.working_seq,
+        })
+        .collect()
 }

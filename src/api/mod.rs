@@ -11,9 +11,12 @@ pub mod appointments;
 pub mod attendance;
 pub mod audit;
 pub mod case_notes;
+pub mod caseload;
 pub mod chronology;
 pub mod chronology_entries;
 pub mod chronology_html;
+pub mod commissioning;
+pub mod dashboard;
 pub mod disclosures;
 pub mod events;
 pub mod health;
@@ -77,6 +80,7 @@ Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions
         (name = "webhooks", description = "Pushing an organisation's events to its own systems, signed (Standard Webhooks), to public https addresses only, with a delivery log (managers and integration clients; platform admins)."),
         (name = "notifications", description = "E-mail notifications to named people: the staff directory (managers) and what was sent to whom and when (managers and auditors). E-mails name no person and no case."),
         (name = "audit", description = "The hash-chained audit log (auditor)."),
+        (name = "oversight", description = "What officers and managers look at: an officer's caseload, the team dashboard, the commissioning report."),
     )
 )]
 pub struct ApiDoc;
@@ -122,7 +126,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(webhooks::configure)
             .configure(staff::configure)
             .configure(notifications::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .configure(caseload::configure)
+            .configure(dashboard::configure)
+            .configure(commissioning::configure),
     );
 }
 

@@ -98,6 +98,10 @@ pub enum Permission {
     ManageStaff,
     /// Read what e-mail notifications were sent to whom (managers and auditors).
     ReadNotifications,
+    /// The team dashboard (probation and provider managers).
+    ReadDashboard,
+    /// The commissioning report (managers of either side, auditors).
+    ReadReports,
 }
 
 impl Permission {
@@ -122,6 +126,8 @@ impl Permission {
             Permission::SignOff => "sign-off",
             Permission::ManageStaff => "manage-staff",
             Permission::ReadNotifications => "read-notifications",
+            Permission::ReadDashboard => "read-dashboard",
+            Permission::ReadReports => "read-reports",
         }
     }
 
@@ -164,6 +170,8 @@ impl Permission {
             Permission::SignOff => &[ProbationManager],
             Permission::ManageStaff => &[ProbationManager, ProviderManager],
             Permission::ReadNotifications => &[ProbationManager, ProviderManager, Auditor],
+            Permission::ReadDashboard => &[ProbationManager, ProviderManager],
+            Permission::ReadReports => &[ProbationManager, ProviderManager, Auditor],
         }
     }
 }

@@ -10,7 +10,11 @@ pub mod appointments;
 pub mod audit;
 pub mod audit_writer;
 pub mod case_notes;
+pub mod calendar;
+pub mod caseload;
 pub mod chronology;
+pub mod commissioning;
+pub mod dashboard;
 pub mod disclosures;
 pub mod events;
 pub mod idempotency;
@@ -300,6 +304,16 @@ impl Db {
 
     /// Applies pending migrations of this backend on a fresh connection (so a connection
     /// failure is reported with its real cause); returns how many ran.
+    /// Makes the stored working-day calendar match `rows` (see [`calendar::ensure`]).
+    pub fn refresh_calendar(&self, rows: &[calendar::CalendarRow]) -> Result<bool, String> {
+        let mut conn = self
+            .factory
+            .connect()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        calendar::ensure(&mut conn, rows)
+            .map_err(|e| format!("cannot store the working-day calendar: {e}"))
+    }
+
     pub fn migrate(&self) -> Result<usize, String> {
         let mut conn = self
             .factory

@@ -473,6 +473,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    working_calendar (day) {
+        day -> Date,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        working -> Bool,
+        working_seq -> Integer,
+    }
+}
+
 diesel::joinable!(referrals -> orders (order_id));
 
 diesel::table! {
@@ -541,4 +551,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     staff,
     notifications,
+    working_calendar,
 );

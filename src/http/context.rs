@@ -12,7 +12,7 @@ use crate::auth::{jwt::Authenticator, Caller, Permission, Role};
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditRow};
-use crate::db::events::{self, NewEventRow};
+use crate::db::events::NewEventRow;
 use crate::db::{begin_read, end_read, organisations, write_transaction, Db, DbConnection};
 use crate::domain::OrgKind;
 use crate::error::ApiError;

@@ -14,6 +14,7 @@
 
 pub mod agency_decision;
 pub mod attendance;
+pub mod calendar_days;
 pub mod case;
 pub mod case_note;
 pub mod disclosure;

@@ -17,6 +17,7 @@ mod enforcement;
 mod event_readers;
 mod identity;
 mod notifications;
+mod oversight;
 mod platform;
 mod platform_paging;
 mod prompt_followups;

@@ -1,0 +1,9 @@
+DROP INDEX termination_reviews_sign_off;
+DROP INDEX appointments_provider_unrecorded;
+DROP INDEX appointments_probation_unrecorded;
+DROP INDEX prompts_referral;
+DROP INDEX referrals_sent;
+DROP INDEX referrals_provider_sent;
+DROP INDEX referrals_probation_sent;
+DROP INDEX orders_officer;
+DROP TABLE working_calendar;
