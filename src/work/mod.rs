@@ -15,7 +15,6 @@ use crate::db::{self, people, DbConnection, Scope, WriterTurn};
 use crate::error::ApiError;
 use crate::rules::RulesConfig;
 use chrono::{DateTime, Utc};
-use diesel::QueryResult;
 
 /// What a closure inside a unit of work can use.
 pub struct Work<'a> {
@@ -72,12 +71,12 @@ impl<'a> Work<'a> {
     /// Seals the audit log or the event feed (`seal`, from `db::ledger`) before a read of it,
     /// so the read sees what committed a moment ago. Inside a read transaction the snapshot is
     /// ended, the ledger sealed in its own write transaction, and a fresh snapshot begun.
-    pub fn seal(
+    pub fn seal<E: Into<ApiError>>(
         &mut self,
-        seal: fn(&mut DbConnection) -> QueryResult<usize>,
+        seal: impl FnOnce(&mut DbConnection) -> Result<usize, E>,
     ) -> Result<(), ApiError> {
         let Some(turn) = self.snapshot else {
-            seal(self.conn)?;
+            seal(self.conn).map_err(Into::into)?;
             return Ok(());
         };
         db::end_read(self.conn, Ok(()))?;
@@ -86,7 +85,7 @@ impl<'a> Work<'a> {
             seal(self.conn)
         };
         db::begin_read(self.conn)?;
-        sealed?;
+        sealed.map_err(Into::into)?;
         Ok(())
     }
 
