@@ -1,8 +1,10 @@
 //! Typed configuration: environment variables over an optional `rarlink.toml`, validated once at start.
 
+mod audit_key;
 mod database;
 mod jwt;
 
+pub use audit_key::AuditKeySource;
 pub use database::{redact_url, DatabaseTarget, Secret};
 pub use jwt::{AsymAlg, JwtKeySource, JwtSettings};
 
@@ -60,6 +62,11 @@ pub struct Settings {
     /// Days within which a later disclosure of the same facts raises no new prompt, even when the
     /// earlier one was resolved (`RARLINK_DEDUP_WINDOW_DAYS`, default 90; 0 turns it off).
     pub dedup_window_days: u32,
+    /// The key that seals the audit chain and pseudonymises CRNs (`RARLINK_AUDIT_KEY` or its file).
+    pub audit_key: AuditKeySource,
+    /// Years after the end of a person's last order before retention deletes the case
+    /// (`RARLINK_RETENTION_YEARS`, default 7).
+    pub retention_years: u32,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -101,6 +108,9 @@ struct FileConfig {
     silence_attendance_officer_days: Option<u64>,
     webhook_allow_hosts: Option<String>,
     webhook_secret_overlap_hours: Option<u64>,
+    audit_key: Option<String>,
+    audit_key_file: Option<String>,
+    retention_years: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -339,6 +349,21 @@ impl Settings {
         };
 
         let keys = jwt::jwt_keys(env, &file, database.as_ref(), &mut errors);
+        let audit_key = audit_key::audit_key_source(
+            env,
+            &file.audit_key,
+            &file.audit_key_file,
+            database.as_ref(),
+            &mut errors,
+        );
+        let retention_years = number(
+            env,
+            "RARLINK_RETENTION_YEARS",
+            file.retention_years,
+            7,
+            1..=100,
+            &mut errors,
+        ) as u32;
 
         let mut deadline_overrides = file.deadlines.clone();
         for key in env.keys_with_prefix("RARLINK_DEADLINE_") {
@@ -433,6 +458,8 @@ impl Settings {
             webhook_secret_overlap: Duration::from_secs(3600 * overlap_hours),
             follow_up_days,
             dedup_window_days,
+            audit_key,
+            retention_years,
         })
     }
 

@@ -42,6 +42,8 @@ pub struct AppState {
     pub route_permissions: Arc<HashMap<(String, String), Permission>>,
     /// Every declared path template and its methods (for `405` with `Allow`).
     pub known_routes: Arc<super::routes::KnownRoutes>,
+    /// The key that seals the audit chain (loaded once at start).
+    pub audit_key: Arc<crate::domain::audit_key::AuditKey>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.

@@ -28,6 +28,7 @@ pub mod prompts;
 pub mod rar;
 pub mod referrals;
 pub mod reports;
+pub mod retention;
 pub mod risk;
 pub mod silence;
 pub mod termination;
