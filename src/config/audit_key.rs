@@ -45,7 +45,7 @@ pub(super) fn audit_key_source(
     if let Some(s) = &secret {
         if s.len() < 32 {
             errors.push("RARLINK_AUDIT_KEY must be at least 32 characters".into());
-        } else if s.chars().all(|c| Some(c) == s.chars().next()) {
+        } else if s.chars().all(|c| s.starts_with(c)) {
             errors.push("RARLINK_AUDIT_KEY must not be one character repeated".into());
         }
     }

@@ -22,6 +22,7 @@ mod prompt_followups;
 mod prompt_lifecycle;
 mod query_plans;
 mod referrals_preconditions;
+mod retention;
 mod safeguarding;
 mod safeguarding_paging;
 mod scenario;
