@@ -34,6 +34,7 @@ pub mod referrals;
 pub mod reports;
 pub mod risk;
 pub mod termination;
+pub mod transfer;
 pub mod webhook_deliveries;
 pub mod webhooks;
 
@@ -94,6 +95,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             ))
             .configure(organisations::configure)
             .configure(people::configure)
+            .configure(transfer::configure)
             .configure(risk::configure)
             .configure(household::configure)
             .configure(orders::configure)

@@ -24,6 +24,7 @@ pub mod reports;
 pub mod retention;
 pub mod schema;
 pub mod termination;
+pub mod transfer;
 pub mod webhooks;
 
 use crate::config::DatabaseTarget;

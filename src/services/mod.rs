@@ -34,6 +34,7 @@ pub mod silence;
 pub mod termination;
 pub mod termination_case;
 pub mod termination_review;
+pub mod transfer;
 pub mod webhook_delivery;
 pub mod webhook_send;
 pub mod webhooks;

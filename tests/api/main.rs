@@ -30,5 +30,6 @@ mod silence;
 mod sync_references;
 mod termination;
 mod termination_items;
+mod transfer;
 mod typed_contract;
 mod webhooks;
