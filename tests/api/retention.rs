@@ -297,3 +297,79 @@ async fn the_retention_command_deletes_an_ended_case_and_the_exported_chain_veri
     )
     .await;
 }
+
+#[actix_web::test]
+async fn retention_deletes_every_record_of_a_full_case_once_its_prompts_are_resolved() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    expect(
+        app.post(
+            &format!("/api/v1/people/{CRN}/household-members"),
+            &app.pp(),
+            &json!({"name": "Jane Doe", "relationship": "PARTNER", "livesInHousehold": true,
+                    "source": {"kind": "PERSON_ON_PROBATION", "reportedOn": "2026-02-01"}, "verified": false}),
+        )
+        .await,
+        201,
+        "household member",
+    )
+    .await;
+    app.provider_disclosure(
+        &case.referral_id,
+        &json!({"type": "PREGNANCY", "disclosedAt": "2026-03-02T08:00:00Z",
+                "disclosedBy": "PERSON_ON_PROBATION", "summary": "Partner is pregnant",
+                "details": {"whoIsPregnant": "PARTNER"}}),
+    )
+    .await;
+    app.book_session(&case.referral_id, "2026-03-04T10:00:00Z")
+        .await;
+    expect(
+        app.post(
+            &format!("/api/v1/referrals/{}/case-notes", case.referral_id),
+            &app.worker(),
+            &json!({"subject": "Session 1", "body": "Went well", "sensitivity": "STANDARD"}),
+        )
+        .await,
+        201,
+        "case note",
+    )
+    .await;
+    assert!(!app.prompts(&app.pp()).await.is_empty());
+    // Eight years on, with every prompt long resolved (set directly: resolving is tested elsewhere).
+    app.state
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use rarlink::db::schema::safeguarding_prompts::dsl::*;
+            diesel::update(safeguarding_prompts)
+                .set(status.eq("RESOLVED"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    app.clock.advance(Duration::days(365 * 9));
+    let deleted = match rarlink::operator::retention(&app.state, true)
+        .await
+        .unwrap()
+    {
+        RetentionRun::Applied(deleted) => deleted,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert!(deleted[0].rows_deleted >= 8, "{deleted:?}");
+    problem(
+        app.get(
+            &format!("/api/v1/referrals/{}", case.referral_id),
+            &app.worker(),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let verdict = app.chain_verdict().await;
+    assert_eq!(verdict["valid"], true, "{verdict}");
+}
