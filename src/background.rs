@@ -23,7 +23,11 @@ const WEBHOOK_BATCHES_PER_TICK: usize = 20;
 
 /// Seals the ledgers once.
 pub async fn seal(state: &AppState) -> Result<usize, ApiError> {
-    state.db.run(|conn| Ok(ledger::seal_all(conn)?)).await
+    let key = state.audit_key.clone();
+    state
+        .db
+        .run(move |conn| Ok(ledger::seal_all(conn, &key)?))
+        .await
 }
 
 /// Escalates every overdue open prompt once, announces once each referral whose agency's

@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `openapi` and `token`.
+//! The command line: `serve` (default), `migrate`, `openapi`, `token`, `audit` and `retention`.
 
 use crate::auth::jwt::{Authenticator, TokenRequest};
 use crate::auth::Role;
@@ -54,6 +54,156 @@ pub enum Command {
         #[arg(long, default_value = "8h", value_parser = parse_ttl)]
         ttl: u64,
     },
+    /// Export the audit chain, or verify it (from the database, or independently from an export).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Delete cases past their retention period (RARLINK_RETENTION_YEARS after the end of the
+    /// person's last order; never a person with a live order or an open prompt).
+    Retention {
+        /// List what would be deleted, change nothing.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        dry_run: bool,
+        /// Delete the cases, putting the keyed pseudonym in place of the CRN in the audit log
+        /// and the event feed.
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write every sealed entry as JSON Lines (as `GET /api/v1/audit-events` returns them).
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Verify the chain under the audit key; exits 1 when it is broken.
+    Verify {
+        /// Verify this export (JSON Lines, a JSON array, or saved pages) instead of the database.
+        #[arg(long)]
+        from_export: Option<PathBuf>,
+    },
+}
+
+/// The configured database, migrated, with one connection, and the audit key.
+fn open_for_operator() -> Result<(Settings, Db, crate::domain::audit_key::AuditKey), String> {
+    let settings = Settings::load()?;
+    crate::telemetry::init(settings.log_format, &settings.log_filter);
+    let key = settings.audit_key.load()?;
+    let db = Db::new(
+        &settings.database,
+        crate::db::PoolOptions {
+            size: 1,
+            ..settings.pool_options()
+        },
+    )?;
+    db.migrate()?;
+    Ok((settings, db, key))
+}
+
+fn connection(db: &Db) -> Result<crate::db::PooledConn, String> {
+    db.pool()
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+fn report_chain(report: crate::db::chain::ChainReport) -> Result<(), String> {
+    match report.first_broken {
+        None => {
+            println!(
+                "audit chain valid: {} entries checked ({} in the legacy unkeyed segment)",
+                report.entries_checked, report.legacy_entries
+            );
+            Ok(())
+        }
+        Some(b) => Err(format!(
+            "audit chain BROKEN at entry {}{}: {} ({} entries verified before it)",
+            b.seq,
+            b.id.map(|id| format!(" ({id})")).unwrap_or_default(),
+            b.reason,
+            report.entries_checked
+        )),
+    }
+}
+
+fn run_audit(command: AuditCommand) -> Result<(), String> {
+    let fail = |e: crate::error::ApiError| format!("{e:?}");
+    match command {
+        AuditCommand::Verify {
+            from_export: Some(path),
+        } => {
+            let settings = Settings::load()?;
+            let key = settings.audit_key.load()?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let entries = crate::operator::read_export(&text)?;
+            report_chain(crate::operator::verify_export(entries, &key))
+        }
+        AuditCommand::Verify { from_export: None } => {
+            let (_, db, key) = open_for_operator()?;
+            let mut conn = connection(&db)?;
+            crate::db::ledger::seal_audit(&mut conn, &key).map_err(|e| e.to_string())?;
+            report_chain(
+                crate::db::ledger::verify_audit_chain(&mut conn, &key)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        AuditCommand::Export { output } => {
+            let (_, db, key) = open_for_operator()?;
+            let mut conn = connection(&db)?;
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let count = crate::operator::export_audit(&mut conn, &key, &mut out).map_err(fail)?;
+            out.flush()
+                .map_err(|e| format!("cannot write the export: {e}"))?;
+            if output.is_some() {
+                println!("{count} audit entries exported");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run_retention(apply: bool) -> Result<(), String> {
+    let (settings, db, key) = open_for_operator()?;
+    let mut conn = connection(&db)?;
+    let now = chrono::Utc::now();
+    let years = settings.retention_years;
+    let fail = |e: crate::error::ApiError| format!("{e:?}");
+    if apply {
+        let deleted =
+            crate::services::retention::apply(&mut conn, &key, now, years, &settings.platform_org)
+                .map_err(fail)?;
+        for d in &deleted {
+            println!(
+                "deleted {} (last order ended {}): {} rows; {} audit entries and {} events now name it",
+                d.pseudonym,
+                d.last_order_ended,
+                d.rows_deleted,
+                d.audit_entries_pseudonymised,
+                d.events_pseudonymised
+            );
+        }
+        println!("{} case(s) deleted", deleted.len());
+    } else {
+        let due = crate::services::retention::due(&mut conn, now, years).map_err(fail)?;
+        for d in &due {
+            println!("{}\tlast order ended {}", d.crn, d.last_order_ended);
+        }
+        println!(
+            "{} case(s) would be deleted (retention {years} years after the last order ended)",
+            due.len()
+        );
+    }
+    Ok(())
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -138,6 +288,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Audit { command } => run_audit(command),
+        Command::Retention { apply, .. } => run_retention(apply),
         Command::Serve => {
             let settings = Settings::load()?;
             crate::telemetry::init(settings.log_format, &settings.log_filter);

@@ -23,6 +23,7 @@ pub mod error;
 pub mod http;
 pub mod layers;
 pub mod metrics;
+pub mod operator;
 pub mod rules;
 pub mod services;
 pub mod startup;

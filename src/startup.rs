@@ -34,6 +34,7 @@ impl Application {
             "database ready"
         );
         let auth = Authenticator::from_settings(&settings.jwt)?;
+        let audit_key = Arc::new(settings.audit_key.load()?);
         let listener = TcpListener::bind(settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener
@@ -76,6 +77,7 @@ impl Application {
             route_permissions: Arc::new(api::operations::permissions_by_route(&doc)),
             known_routes: Arc::new(api::operations::known_routes(&doc)),
             limiters,
+            audit_key,
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -70,13 +70,16 @@ pub struct AuditEntry {
     #[schema(example = "referral.send")]
     pub action: String,
     pub method: String,
-    /// The request path.
+    /// The request path (a CRN in it replaced by its pseudonym once retention deleted the case).
     pub resource: String,
+    /// The person the entry is about: a CRN, or `pseudonym:<hex>` once retention deleted the case.
     pub crn: Option<String>,
     pub request_id: String,
     /// The HTTP status the request ended with.
     pub status: i32,
+    /// The previous entry's hash (64 zeros before the first).
     pub prev_hash: String,
+    /// `hmac:<hex>`: HMAC-SHA256 under the audit key (64 hex digits alone: the legacy segment).
     pub hash: String,
 }
 
@@ -169,9 +172,10 @@ pub async fn list_audit_events(
     let after = after_sequence(&page)?;
     let filter = filter.into_inner().filter()?;
     let platform = ctx.state().settings.platform_org.clone();
+    let key = ctx.state().audit_key.clone();
     let page = ctx
         .read(Permission::ReadAudit, "audit.list", move |w| {
-            let entries = audit::list(w, &platform, filter, after, limit + 1)?
+            let entries = audit::list(w, &key, &platform, filter, after, limit + 1)?
                 .into_iter()
                 .map(AuditEntry::try_from)
                 .collect::<Result<Vec<_>, _>>()?;
@@ -200,6 +204,9 @@ pub struct ChainVerification {
     /// True when every entry links to the one before and matches its hash.
     pub valid: bool,
     pub entries_checked: i64,
+    /// Entries at the start of the chain sealed before the audit key (plain SHA-256, the legacy
+    /// segment); every entry after them is sealed with HMAC-SHA256 under the key.
+    pub legacy_entries: i64,
     pub first_broken: Option<BrokenEntry>,
 }
 
@@ -208,6 +215,7 @@ impl From<ChainReport> for ChainVerification {
         Self {
             valid: report.first_broken.is_none(),
             entries_checked: report.entries_checked,
+            legacy_entries: report.legacy_entries,
             first_broken: report.first_broken.map(|b| BrokenEntry {
                 sequence: b.seq,
                 id: b.id,
@@ -239,9 +247,10 @@ pub async fn verify_audit_chain(ctx: Ctx) -> Result<web::Json<ChainVerification>
         .take(&key, ctx.now())
         .map_err(ApiError::TooManyRequests)?;
     let platform = ctx.state().settings.platform_org.clone();
+    let key = ctx.state().audit_key.clone();
     let report = ctx
         .read(Permission::ReadAudit, "audit.verify", move |w| {
-            audit::verify(w, &platform)
+            audit::verify(w, &platform, &key)
         })
         .await?;
     Ok(web::Json(ChainVerification::from(report)))

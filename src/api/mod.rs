@@ -41,6 +41,7 @@ pub mod reports;
 pub mod risk;
 pub mod staff;
 pub mod termination;
+pub mod transfer;
 pub mod webhook_deliveries;
 pub mod webhooks;
 
@@ -106,6 +107,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             ))
             .configure(organisations::configure)
             .configure(people::configure)
+            .configure(transfer::configure)
             .configure(risk::configure)
             .configure(household::configure)
             .configure(orders::configure)

@@ -88,6 +88,7 @@ const MODULES: &[&[Access]] = &[
     super::orders::ACCESS,
     super::organisations::ACCESS,
     super::people::ACCESS,
+    super::transfer::ACCESS,
     super::prompt_actions::ACCESS,
     super::prompts::ACCESS,
     super::referral_actions::ACCESS,

@@ -92,7 +92,8 @@ pub enum Permission {
     /// Resolve and read safeguarding prompts.
     ReadPrompts,
     ResolvePrompts,
-    /// Manager-only actions: sign-offs and dismissing mandatory prompts.
+    /// Manager-only actions: sign-offs, dismissing mandatory prompts and transferring a case to
+    /// another probation organisation.
     SignOff,
     /// Keep the organisation's staff directory (names, e-mail addresses, preferences).
     ManageStaff,

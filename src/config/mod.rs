@@ -1,11 +1,13 @@
 //! Typed configuration: environment variables over an optional `rarlink.toml`, validated once at start.
 
+mod audit_key;
 mod database;
 mod jwt;
 mod limits;
 
 mod mail;
 
+pub use audit_key::AuditKeySource;
 pub use database::{redact_url, DatabaseTarget, Secret};
 pub use jwt::{strong_secret, AsymAlg, JwtKeySource, JwtSettings};
 pub use limits::Limits;
@@ -71,6 +73,11 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     /// The address links in e-mails start with (`RARLINK_PUBLIC_URL`).
     pub public_url: String,
+    /// The key that seals the audit chain and pseudonymises CRNs (`RARLINK_AUDIT_KEY` or its file).
+    pub audit_key: AuditKeySource,
+    /// Years after the end of a person's last order before retention deletes the case
+    /// (`RARLINK_RETENTION_YEARS`, default 7).
+    pub retention_years: u32,
 }
 
 /// The optional file, with the same keys as the environment variables minus the `RARLINK_` prefix, lower case.
@@ -118,6 +125,9 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    audit_key: Option<String>,
+    audit_key_file: Option<String>,
+    retention_years: Option<u64>,
 }
 
 /// A source of named values (the process environment, or a map in tests).
@@ -357,6 +367,21 @@ impl Settings {
 
         let keys = jwt::jwt_keys(env, &file, database.as_ref(), &mut errors);
         let limits = limits::limits(env, &file, &mut errors);
+        let audit_key = audit_key::audit_key_source(
+            env,
+            &file.audit_key,
+            &file.audit_key_file,
+            database.as_ref(),
+            &mut errors,
+        );
+        let retention_years = number(
+            env,
+            "RARLINK_RETENTION_YEARS",
+            file.retention_years,
+            7,
+            1..=100,
+            &mut errors,
+        ) as u32;
 
         let mut deadline_overrides = file.deadlines.clone();
         for key in env.keys_with_prefix("RARLINK_DEADLINE_") {
@@ -461,6 +486,8 @@ impl Settings {
             limits,
             mail,
             public_url,
+            audit_key,
+            retention_years,
         })
     }
 

@@ -3,15 +3,19 @@
 //! Writers append rows without a sequence number, so concurrent requests never wait for one
 //! another on a shared chain head. The sealer (run in the background and before any read of the
 //! log or the events) takes the ledger head under a row lock, numbers the committed rows and, for
-//! the audit log, links each to the previous one by SHA-256. Because numbers are handed out only to
+//! the audit log, links each to the previous one by HMAC-SHA256 under the audit key (kept
+//! outside the database; see [`super::chain`]). Because numbers are handed out only to
 //! rows that have committed, the event cursor is monotonic: a reader never misses an event that
 //! commits late.
 
 use super::audit::AuditRow;
 use super::schema::{audit_events, domain_events, ledger_heads};
 use super::{write_transaction, DbConnection};
+use crate::domain::audit_key::AuditKey;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
+
+use super::chain::{entry_hash, ChainWalk};
+pub use super::chain::{BrokenLink, ChainReport};
 
 const AUDIT: &str = "audit";
 const EVENTS: &str = "events";
@@ -40,8 +44,8 @@ fn save_head(conn: &mut DbConnection, name: &str, seq: i64, hash: &str) -> Query
 }
 
 /// Seals everything committed so far: events first, then the audit log.
-pub fn seal_all(conn: &mut DbConnection) -> QueryResult<usize> {
-    Ok(seal_events(conn)? + seal_audit(conn)?)
+pub fn seal_all(conn: &mut DbConnection, key: &AuditKey) -> QueryResult<usize> {
+    Ok(seal_events(conn)? + seal_audit(conn, key)?)
 }
 
 /// Gives committed events their sequence numbers; returns how many were sealed.
@@ -75,7 +79,7 @@ pub fn seal_events(conn: &mut DbConnection) -> QueryResult<usize> {
 }
 
 /// Numbers and chains committed audit entries; returns how many were sealed.
-pub fn seal_audit(conn: &mut DbConnection) -> QueryResult<usize> {
+pub fn seal_audit(conn: &mut DbConnection, key: &AuditKey) -> QueryResult<usize> {
     let mut total = 0;
     loop {
         let sealed = write_transaction(conn, |conn| {
@@ -89,7 +93,7 @@ pub fn seal_audit(conn: &mut DbConnection) -> QueryResult<usize> {
             let mut links: Vec<(String, i64, String, String)> = Vec::with_capacity(rows.len());
             for row in &rows {
                 seq += 1;
-                let hash = entry_hash(&prev, seq, row);
+                let hash = entry_hash(key, &prev, seq, row);
                 let before = std::mem::replace(&mut prev, hash.clone());
                 links.push((row.id.clone(), seq, before, hash));
             }
@@ -171,68 +175,16 @@ fn update_many(
     Ok(())
 }
 
-/// The hash of an audit entry: SHA-256 over the previous hash, its number and every recorded field.
-pub fn entry_hash(prev: &str, seq: i64, row: &AuditRow) -> String {
-    let mut h = Sha256::new();
-    let at = row.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let status = row.status.to_string();
-    let seq = seq.to_string();
-    let fields: [&str; 13] = [
-        prev,
-        &seq,
-        &row.id,
-        &at,
-        &row.actor_sub,
-        &row.actor_org,
-        &row.actor_roles,
-        &row.action,
-        &row.method,
-        &row.resource,
-        row.crn.as_deref().unwrap_or(""),
-        &row.request_id,
-        &status,
-    ];
-    for field in fields {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// The first entry that breaks the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokenLink {
-    pub seq: i64,
-    pub id: Option<String>,
-    pub reason: String,
-}
-
-/// The result of walking the whole audit chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    pub entries_checked: i64,
-    pub first_broken: Option<BrokenLink>,
-}
-
 /// Walks the sealed chain from the start and reports the first entry that does not verify.
-pub fn verify_audit_chain(conn: &mut DbConnection) -> QueryResult<ChainReport> {
+pub fn verify_audit_chain(conn: &mut DbConnection, key: &AuditKey) -> QueryResult<ChainReport> {
     let (head_seq, head_hash) = ledger_heads::table
         .find(AUDIT)
         .select((ledger_heads::last_seq, ledger_heads::last_hash))
         .first::<(i64, String)>(conn)?;
-    let mut prev = "0".repeat(64);
-    let mut expected = 1i64;
-    let broken = |seq: i64, id: Option<&str>, reason: String, checked: i64| ChainReport {
-        entries_checked: checked,
-        first_broken: Some(BrokenLink {
-            seq,
-            id: id.map(str::to_string),
-            reason,
-        }),
-    };
+    let mut walk = ChainWalk::from_start(key);
     loop {
         let rows: Vec<AuditRow> = audit_events::table
-            .filter(audit_events::seq.ge(expected))
+            .filter(audit_events::seq.ge(walk.expected))
             .filter(audit_events::seq.le(head_seq))
             .order(audit_events::seq.asc())
             .select(AuditRow::as_select())
@@ -242,58 +194,39 @@ pub fn verify_audit_chain(conn: &mut DbConnection) -> QueryResult<ChainReport> {
             break;
         }
         for row in &rows {
-            let seq = row.seq.unwrap_or_default();
-            let checked = expected - 1;
-            if seq != expected {
-                return Ok(broken(
-                    expected,
-                    None,
-                    format!("entry {expected} is missing"),
-                    checked,
-                ));
+            if let Err(broken) = walk.check(row) {
+                return Ok(walk.report(Some(broken)));
             }
-            if row.prev_hash.as_deref() != Some(prev.as_str()) {
-                return Ok(broken(
-                    seq,
-                    Some(&row.id),
-                    "does not link to the previous entry".into(),
-                    checked,
-                ));
-            }
-            let hash = entry_hash(&prev, seq, row);
-            if row.hash.as_deref() != Some(hash.as_str()) {
-                return Ok(broken(
-                    seq,
-                    Some(&row.id),
-                    "its content does not match its hash (altered after sealing)".into(),
-                    checked,
-                ));
-            }
-            prev = hash;
-            expected += 1;
         }
     }
-    let checked = expected - 1;
+    let checked = walk.expected - 1;
     if checked != head_seq {
-        return Ok(broken(
-            expected,
-            None,
-            format!("entry {expected} is missing"),
-            checked,
-        ));
+        let missing = BrokenLink {
+            seq: walk.expected,
+            id: None,
+            reason: format!("entry {} is missing", walk.expected),
+        };
+        return Ok(walk.report(Some(missing)));
     }
-    if head_seq > 0 && prev != head_hash {
-        return Ok(broken(
-            head_seq,
-            None,
-            "the chain head does not match the last entry".into(),
-            checked,
-        ));
+    if head_seq > 0 && walk.prev != head_hash {
+        let head = BrokenLink {
+            seq: head_seq,
+            id: None,
+            reason: "the chain head does not match the last entry".into(),
+        };
+        return Ok(walk.report(Some(head)));
     }
-    Ok(ChainReport {
-        entries_checked: checked,
-        first_broken: None,
-    })
+    Ok(walk.report(None))
+}
+
+/// Every sealed entry from `after` on, in chain order, `limit` at most (for an export).
+pub fn sealed_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    audit_events::table
+        .filter(audit_events::seq.gt(after))
+        .order(audit_events::seq.asc())
+        .select(AuditRow::as_select())
+        .limit(limit)
+        .load(conn)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub const FREE_TEXT: &[(&str, &str)] = &[
     ("ReviewItemConfirmed", "note"),
     // a prompt's title names what happened in the case ("Pregnancy disclosed: refer to MASH")
     ("PromptFacts", "title"),
+    ("PersonTransferred", "note"),
 ];
 
 /// `(payload struct, field)`: text that identifies or codes something, sent to every reader.
@@ -56,6 +57,8 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("OrderTransferred", "order_id"),
     ("OrderTransferred", "from_officer"),
     ("OrderTransferred", "to_officer"),
+    ("PersonTransferred", "from_org"),
+    ("PersonTransferred", "to_org"),
 ];
 
 /// The payload keys (as sent, camelCase) that are free text in a payload of type `payload_type`

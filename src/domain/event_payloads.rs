@@ -286,3 +286,17 @@ pub struct WebhookSubscriptionDisabled {
     pub subscription_id: String,
     pub failing_since: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonTransferred {
+    pub from_org: String,
+    pub to_org: String,
+    /// Why the case moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub orders_moved: usize,
+    pub referrals_moved: usize,
+    /// Unresolved prompts the old organisation had to act on, now the new one's.
+    pub prompts_moved: usize,
+}

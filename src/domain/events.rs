@@ -112,6 +112,7 @@ domain_events! {
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";
     WebhookSubscriptionDisabled(WebhookSubscriptionDisabled) = "rarlink.webhook-subscription.disabled", "A webhook subscription failed every delivery for three days and was turned off.";
+    PersonTransferred(PersonTransferred) = "rarlink.person.transferred", "A manager moved the person's case to another probation organisation; orders, referrals and open prompts moved with it.";
 }
 
 impl EventType {

@@ -4,6 +4,7 @@
 pub mod action_plan;
 pub mod amendment;
 pub mod appointment;
+pub mod audit_key;
 pub mod case_note;
 pub mod crn;
 pub mod disclosure;

@@ -48,6 +48,8 @@ pub struct AppState {
     pub known_routes: Arc<super::routes::KnownRoutes>,
     /// Per-caller token buckets (`http::rate_limit`).
     pub limiters: Arc<super::rate_limit::Limiters>,
+    /// The key that seals the audit chain (loaded once at start).
+    pub audit_key: Arc<crate::domain::audit_key::AuditKey>,
 }
 
 /// The request id, set by the observe middleware and echoed in `X-Request-Id`.

@@ -9,6 +9,7 @@
 //! - [`case`]: rules over the case itself (household, rising risk, partner change in pregnancy,
 //!   incidents seen together, a missed session when risk is high);
 //! - [`risk_change`]: a provider must acknowledge a rise in risk after a referral was sent;
+//! - [`retention`]: when a case past its retention period is deleted;
 //! - [`silence`]: what nobody said (unanswered referrals, no session, no attendance, overdue);
 //! - [`termination`]: the termination review checklist, its status and when a manager signs off.
 
@@ -19,6 +20,7 @@ pub mod case;
 pub mod case_note;
 pub mod disclosure;
 pub mod prompt;
+pub mod retention;
 pub mod risk_change;
 pub mod silence;
 pub mod termination;

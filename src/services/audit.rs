@@ -1,8 +1,9 @@
-//! Audit log use cases: reading the sealed, hash-chained log (scoped to what the auditor's
+//! Audit log use cases: reading the sealed, keyed hash chain (scoped to what the auditor's
 //! organisation may see) and verifying the chain.
 
 use crate::db::audit::{self as rows, AuditFilter, AuditRow};
 use crate::db::ledger::{self, ChainReport};
+use crate::domain::audit_key::AuditKey;
 use crate::error::ApiError;
 use crate::work::Work;
 
@@ -12,24 +13,25 @@ use crate::work::Work;
 /// organisation manages (by anyone), whatever `filter.actor_org` says.
 pub fn list(
     w: &mut Work,
+    key: &AuditKey,
     platform_org: &str,
     mut filter: AuditFilter,
     after: i64,
     limit: i64,
 ) -> Result<Vec<AuditRow>, ApiError> {
     filter.actor_org = (w.me.org() != platform_org).then(|| w.me.org().to_string());
-    w.seal(ledger::seal_audit)?;
+    w.seal(|c| ledger::seal_audit(c, key))?;
     Ok(rows::list(w.conn, &filter, after, limit)?)
 }
 
 /// Seals what is committed, then walks the whole chain: the platform's auditors only, as the
 /// walk reads every organisation's entries and costs a pass over the whole log.
-pub fn verify(w: &mut Work, platform_org: &str) -> Result<ChainReport, ApiError> {
+pub fn verify(w: &mut Work, platform_org: &str, key: &AuditKey) -> Result<ChainReport, ApiError> {
     if w.me.org() != platform_org {
         return Err(ApiError::Forbidden(
             "only auditors of the operator's organisation verify the whole chain".into(),
         ));
     }
-    w.seal(ledger::seal_audit)?;
-    Ok(ledger::verify_audit_chain(w.conn)?)
+    w.seal(|c| ledger::seal_audit(c, key))?;
+    Ok(ledger::verify_audit_chain(w.conn, key)?)
 }

@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The audit key of every test app (the CLI tests hand it to the binary).
+pub const AUDIT_KEY: &str = "test-audit-key-test-audit-key-0123456789";
 
 pub struct TestApp {
     pub address: String,
@@ -110,6 +112,8 @@ pub fn test_settings(database: DatabaseTarget, secret: &str) -> Settings {
         },
         mail: None,
         public_url: "https://rarlink.test".into(),
+        audit_key: rarlink::config::AuditKeySource::fixed(AUDIT_KEY),
+        retention_years: 7,
     }
 }
 
