@@ -40,18 +40,11 @@ wait_for_venv() { # name
   done
 }
 
-# aiosmtpd, the real SMTP server the e-mail tests start and stop (scripts/smtp_sink.py), is
-# installed into a venv while fmt and clippy run; the tests find it through
-# RARLINK_TEST_SMTP_PYTHON and fail, naming this script, without it.
+# aiosmtpd, the real SMTP server the e-mail tests start and stop (scripts/smtp_sink.py); the
+# tests find it through RARLINK_TEST_SMTP_PYTHON and fail, naming this script, without it.
 smtp_venv="$PWD/target/smtp-venv"
-smtp_install=""
-if ! "$smtp_venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-  mkdir -p target
-  ( python3 -m venv "$smtp_venv" &&
-    "$smtp_venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-mail.txt
-  ) > /tmp/rarlink-smtp-venv.log 2>&1 &
-  smtp_install=$!
-fi
+python_venv "$smtp_venv" scripts/requirements-mail.txt aiosmtpd > target/smtp-venv.log 2>&1 &
+python_pids+=("smtp-venv:$!")
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -59,11 +52,7 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
-if [[ -n "$smtp_install" ]] && ! wait "$smtp_install"; then
-  cat /tmp/rarlink-smtp-venv.log
-  echo "installing aiosmtpd (scripts/requirements-mail.txt) failed" >&2
-  exit 1
-fi
+wait_for_venv smtp-venv
 export RARLINK_TEST_SMTP_PYTHON="$smtp_venv/bin/python"
 
 step "tests on SQLite"
