@@ -143,10 +143,7 @@ async fn retention_eight_years_on_deletes_the_ended_case_keeps_the_chain_and_the
     // The only entries still naming the CRN are the refusals of the probes made after the
     // deletion (a refused request is audited under the CRN its path named).
     let probes = app.audit_about(ENDED).await;
-    assert!(
-        probes.iter().all(|e| e["status"] == 404),
-        "{probes:?}"
-    );
+    assert!(probes.iter().all(|e| e["status"] == 404), "{probes:?}");
     let renamed = app.audit_about(&pseudonym).await;
     assert!(renamed.len() >= 4, "{renamed:?}");
     assert!(renamed
