@@ -56,6 +56,7 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("OrderTransferred", "order_id"),
     ("OrderTransferred", "from_officer"),
     ("OrderTransferred", "to_officer"),
+    ("PromptFacts", "disclosure_id"),
 ];
 
 /// The payload keys (as sent, camelCase) that are free text in a payload of type `payload_type`

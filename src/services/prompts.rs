@@ -112,6 +112,11 @@ fn open_row(
         resolved_at: None,
         resolved_by: None,
         resolved_by_role: None,
+        // A disclosure's provider (if a provider reported it) learns what became of the prompt.
+        reporting_org: match origin.kind {
+            TriggerKind::Disclosure => origin.provider_org.map(str::to_string),
+            _ => None,
+        },
     })
 }
 
@@ -243,19 +248,17 @@ pub struct ResolveRequest {
     pub referral: Option<AgencyReferral>,
 }
 
-/// The role in which the caller may resolve `row`: a prompt addressed to a provider by its
-/// managers (its safeguarding leads) or by a probation manager; a probation prompt by probation.
+/// The role in which the caller may resolve `row`: a prompt addressed to a provider only by its
+/// managers (its safeguarding leads: the provider must answer for its own staff, and no one on
+/// the probation side closes it for them); a probation prompt by probation.
 pub(super) fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
     let for_provider = row.org != row.probation_org;
     if for_provider {
         if w.me.is_provider() && w.me.has(Role::ProviderManager) {
             Ok(Role::ProviderManager)
-        } else if w.me.is_probation() && w.me.has(Role::ProbationManager) {
-            // A provider that stops responding must not block the case for ever.
-            Ok(Role::ProbationManager)
         } else {
             Err(ApiError::Forbidden(
-                "this prompt is addressed to the provider's safeguarding lead (a provider manager); a probation manager may also close it".into(),
+                "this prompt is addressed to the provider's safeguarding lead: only a provider manager may close it".into(),
             ))
         }
     } else if !w.me.is_probation() {
@@ -350,20 +353,8 @@ fn roles_acted(w: &Work) -> Vec<AssigneeRole> {
     roles
 }
 
-/// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
-/// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
-/// its organisation's cases; a provider the prompts addressed to it.
-pub fn list(
-    w: &mut Work,
-    query: ListQuery,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
-) -> Result<Vec<PromptRow>, ApiError> {
-    let viewer = if w.me.is_probation() {
-        Viewer::Probation { org: w.me.org() }
-    } else {
-        Viewer::Provider { org: w.me.org() }
-    };
+/// The caller's side and organisation as a viewer of prompts, and the stored filter for `query`.
+fn scope(w: &Work, query: ListQuery) -> (bool, String, PromptFilter) {
     let filter = PromptFilter {
         status: query.status,
         crn: query.crn,
@@ -374,11 +365,74 @@ pub fn list(
             (w.me.caller.sub.clone(), roles_acted(w), manager)
         }),
     };
+    (w.me.is_probation(), w.me.org().to_string(), filter)
+}
+
+fn viewer(probation: bool, org: &str) -> Viewer<'_> {
+    if probation {
+        Viewer::Probation { org }
+    } else {
+        Viewer::Provider { org }
+    }
+}
+
+/// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
+/// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
+/// its organisation's cases; a provider the prompts addressed to it.
+pub fn list(
+    w: &mut Work,
+    query: ListQuery,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<PromptRow>, ApiError> {
+    let (probation, org, filter) = scope(w, query);
+    let viewer = viewer(probation, &org);
     Ok(rows::list(w.conn, viewer, &filter, after, limit + 1)?)
 }
 
+/// The prompts one fact raised, as one piece of work.
+#[derive(Debug)]
+pub struct TriggerGroup {
+    pub kind: TriggerKind,
+    pub id: String,
+    /// The group's prompts that pass the list's filter, by due time.
+    pub prompts: Vec<PromptRow>,
+}
+
+/// The prompts the caller may see, as [`list`] filters them, grouped by the fact that raised
+/// them (a disclosure, an appointment, ...): newest fact first, after the cursor's fact id, up to
+/// `limit + 1` groups (the extra one only saying that more exist).
+pub fn list_by_trigger(
+    w: &mut Work,
+    query: ListQuery,
+    before: Option<String>,
+    limit: i64,
+) -> Result<Vec<TriggerGroup>, ApiError> {
+    let (probation, org, filter) = scope(w, query);
+    let viewer = viewer(probation, &org);
+    let ids = rows::trigger_ids(w.conn, viewer, &filter, before, limit + 1)?;
+    let mut prompts = rows::of_triggers(w.conn, viewer, &filter, &ids)?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| {
+            let (mine, rest): (Vec<PromptRow>, Vec<PromptRow>) = std::mem::take(&mut prompts)
+                .into_iter()
+                .partition(|p| p.triggered_by_id == id);
+            prompts = rest;
+            let kind = mine.first()?.triggered_by_kind;
+            Some(TriggerGroup {
+                kind,
+                id,
+                prompts: mine,
+            })
+        })
+        .collect())
+}
+
 /// An event about a prompt: visible to the case's probation organisation, and to the provider
-/// when the prompt is addressed to it.
+/// when the prompt is addressed to it or, for a probation prompt, when that provider reported the
+/// disclosure that raised it (it is told what became of its report; its readers get the event
+/// fitted to what they may read, `services::events::fit_for_reader`).
 pub fn prompt_event(
     row: &PromptRow,
     make: impl FnOnce(PromptFacts) -> DomainEvent,
@@ -403,6 +457,8 @@ pub fn prompt_event_with(
             follow_up_due_at: referral.map(|r| r.follow_up_due_at.and_utc()),
             decision: referral.and_then(|r| r.decision),
             prompt_id: row.id.clone(),
+            disclosure_id: (row.triggered_by_kind == TriggerKind::Disclosure)
+                .then(|| row.triggered_by_id.clone()),
             rule: row.rule,
             assignee_role: row.assignee_role,
             assignee: row.assignee.clone(),
@@ -415,11 +471,16 @@ pub fn prompt_event_with(
         detail_path: format!("/api/v1/safeguarding-prompts/{}", row.id),
         crn: Some(row.crn.clone()),
         org: row.probation_org.clone(),
-        provider_org: (row.org != row.probation_org).then(|| row.org.clone()),
+        provider_org: if row.org != row.probation_org {
+            Some(row.org.clone())
+        } else {
+            row.reporting_org.clone()
+        },
     }
 }
 
-/// Marks overdue open prompts as escalated (so managers see them) and emits
+/// Marks overdue open prompts, and proposals of "not required" whose approval is overdue, as
+/// escalated (so managers see them) and emits
 /// `rarlink.safeguarding-prompt.overdue` for each, once, even with several instances running.
 pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut total = 0;
@@ -434,7 +495,14 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
                     prompt_event(
                         &row,
                         DomainEvent::SafeguardingPromptOverdue,
-                        format!("Overdue and escalated to managers: {}", row.title),
+                        if row.status == PromptStatus::PendingApproval {
+                            format!(
+                                "Approval of 'not required' overdue; escalated to managers: {}",
+                                row.title
+                            )
+                        } else {
+                            format!("Overdue and escalated to managers: {}", row.title)
+                        },
                     )
                     .into_row(now, Actor::System)?,
                 );

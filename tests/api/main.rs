@@ -24,6 +24,7 @@ mod query_plans;
 mod referrals_preconditions;
 mod safeguarding;
 mod safeguarding_paging;
+mod safeguarding_response;
 mod scenario;
 mod silence;
 mod sync_references;
