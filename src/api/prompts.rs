@@ -104,7 +104,7 @@ pub struct AgencyResponseView {
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// `RAISED`, `RESOLVED`, `REFERRED`, `AGENCY_RESPONDED`, `PROPOSED_NOT_REQUIRED`, `APPROVED`,
-    /// `REJECTED`, `FOLLOW_UP_DUE`.
+    /// `REJECTED`, `FOLLOW_UP_DUE`, `REASSIGNED`, `REOPENED`, `DUE_SOON`, `FACTS_ADDED`.
     #[schema(value_type = String)]
     pub step: PromptStep,
     pub from_status: Option<PromptStatus>,

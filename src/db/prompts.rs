@@ -89,6 +89,25 @@ pub fn latest_with_key_since(
         .optional()
 }
 
+/// Prompts whose key starts with `family` (`LIKE`, so the caller checks the prefix), unresolved
+/// or raised at or after `since`, newest first.
+pub fn in_family(
+    conn: &mut DbConnection,
+    family: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::dedup_key.like(format!("{family}%")))
+        .filter(
+            sp::status
+                .ne(PromptStatus::Resolved)
+                .or(sp::raised_at.ge(since)),
+        )
+        .order((sp::raised_at.desc(), sp::id.desc()))
+        .select(PromptRow::as_select())
+        .load(conn)
+}
+
 /// Unresolved prompts on an order named to one person (they move with the order).
 pub fn live_on_order_assigned_to(
     conn: &mut DbConnection,

@@ -16,6 +16,7 @@ use crate::domain::prompt::{Outcome, PromptStatus, PromptStep, TriggerKind};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
+use crate::rules::repeat_facts;
 use crate::work::{Actor, Event, Work};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -45,9 +46,12 @@ pub struct Raised {
 pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Raised, ApiError> {
     let mut raised = Raised::default();
     for spec in specs {
-        if let Some(existing) = covering(w, &spec.dedup_key, origin)? {
+        if let Some((mut existing, merged, added)) = covering(w, &spec.dedup_key, origin)? {
             if origin.kind == TriggerKind::Disclosure {
                 prompt_steps::link_disclosure(w.conn, &existing.id, origin.id, w.now.naive_utc())?;
+            }
+            if !added.is_empty() && existing.status != PromptStatus::Resolved {
+                add_facts(w, &mut existing, merged, &added, origin)?;
             }
             raised.already_open.push(existing);
             continue;
@@ -153,19 +157,81 @@ pub fn raise_once_as_system(
     }
 }
 
+/// A prompt covering facts and, if it covers them, its key with what a repeat adds and the facts added.
+type Covering = Option<(PromptRow, String, Vec<String>)>;
+
 /// The prompt that already covers these facts: an unresolved one with the same key, or, for a
 /// disclosure, the latest one with the same key (even resolved) raised within the deduplication
-/// window, so the same fact told again soon after is linked rather than raised again.
-fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Option<PromptRow>, ApiError> {
+/// window, so the same fact told again soon after is linked rather than raised again; failing
+/// those, for a disclosure of a pregnancy, one about the same pregnancy told with other details
+/// (`rules::repeat_facts`), with what this telling adds to it.
+fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Covering, ApiError> {
     if let Some(live) = rows::open_with_key(w.conn, key)? {
-        return Ok(Some(live));
+        return Ok(Some((live, key.to_string(), Vec::new())));
     }
-    let window = w.rules.dedup_window_days;
-    if origin.kind != TriggerKind::Disclosure || window == 0 {
+    if origin.kind != TriggerKind::Disclosure {
         return Ok(None);
     }
-    let since = (w.now - chrono::Duration::days(i64::from(window))).naive_utc();
-    Ok(rows::latest_with_key_since(w.conn, key, since)?)
+    let window = w.rules.dedup_window_days;
+    // With no window, only unresolved prompts cover a repeat.
+    let since = if window == 0 {
+        (w.now + chrono::Duration::days(1)).naive_utc()
+    } else {
+        (w.now - chrono::Duration::days(i64::from(window))).naive_utc()
+    };
+    if window > 0 {
+        if let Some(row) = rows::latest_with_key_since(w.conn, key, since)? {
+            return Ok(Some((row, key.to_string(), Vec::new())));
+        }
+    }
+    let Some(family) = repeat_facts::pregnancy_family(key) else {
+        return Ok(None);
+    };
+    for row in rows::in_family(w.conn, family, since)? {
+        if !row.dedup_key.starts_with(family) {
+            continue;
+        }
+        if let Some((merged, added)) = repeat_facts::same_facts(&row.dedup_key, key) {
+            return Ok(Some((row, merged, added)));
+        }
+    }
+    Ok(None)
+}
+
+/// A repeat disclosure adds facts to an unresolved prompt: its rationale says what and when, its
+/// key takes them (so a third telling matches exactly), a `FACTS_ADDED` step and
+/// `rarlink.safeguarding-prompt.facts-added` tell whoever is working it.
+fn add_facts(
+    w: &mut Work,
+    row: &mut PromptRow,
+    merged_key: String,
+    added: &[String],
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    let what = added.join("; ");
+    row.rationale = format!(
+        "{} Told again on {} (disclosure {}), adding: {what}.",
+        row.rationale.trim_end(),
+        crate::rules::working_days::london_date(w.now),
+        origin.id
+    );
+    if rows::open_with_key(w.conn, &merged_key)?.is_none() {
+        row.dedup_key = merged_key;
+    }
+    rows::save(w.conn, row)?;
+    lifecycle::record_step(
+        w,
+        row,
+        PromptStep::FactsAdded,
+        Some(row.status),
+        Some(format!("A later disclosure adds: {what}")),
+    )?;
+    w.emit(prompt_event(
+        row,
+        DomainEvent::SafeguardingPromptFactsAdded,
+        format!("New facts ({what}): {}", row.title),
+    ));
+    Ok(())
 }
 
 /// How a prompt is closed.

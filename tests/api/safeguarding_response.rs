@@ -320,3 +320,100 @@ async fn the_reporting_provider_is_told_by_event_what_became_of_probations_promp
     );
     assert_eq!(response["status"], "AWAITING_RESPONSE");
 }
+
+#[actix_web::test]
+async fn the_same_pregnancy_told_again_with_a_due_date_adds_it_to_the_open_prompts_not_a_new_set() {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    let mut first = pregnancy_disclosure();
+    first["details"]
+        .as_object_mut()
+        .unwrap()
+        .remove("expectedDueDate");
+    first["summary"] = json!("Says his partner is pregnant; no date yet");
+    app.provider_disclosure(&case.referral_id, &first).await;
+    let before = list(&app, &app.pp(), "limit=200").await;
+    let mash = find(&before, "pregnancy-da-mash-referral");
+
+    // A week later, the same pregnancy with its due date.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut again = pregnancy_disclosure();
+    again["disclosedAt"] = json!("2026-03-10T08:00:00Z");
+    let second = app.provider_disclosure(&case.referral_id, &again).await;
+    let after = list(&app, &app.pp(), "limit=200").await;
+    let mandatory_before = before.iter().filter(|p| p["mandatory"] == true).count();
+    let mandatory_after = after.iter().filter(|p| p["mandatory"] == true).count();
+    assert_eq!(
+        mandatory_after, mandatory_before,
+        "no second mandatory set: {second}"
+    );
+    assert!(find(
+        second["promptsCovering"].as_array().unwrap(),
+        "pregnancy-da-mash-referral"
+    )["status"]
+        .is_string());
+    let read = body(
+        app.get(
+            &format!(
+                "/api/v1/safeguarding-prompts/{}",
+                mash["id"].as_str().unwrap()
+            ),
+            &app.pp(),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        read["rationale"]
+            .as_str()
+            .unwrap()
+            .contains("expected due date 2026-08-15"),
+        "{read}"
+    );
+    let steps: Vec<&str> = read["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps.last(), Some(&"FACTS_ADDED"));
+    assert_eq!(read["relatedDisclosures"], json!([second["id"]]));
+    let told = facts_added(&app).await;
+    assert!(told >= 1);
+
+    // Told a third time with nothing new: linked, nothing added, nothing raised.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 11, 9, 0, 0).unwrap());
+    let mut third = pregnancy_disclosure();
+    third["disclosedAt"] = json!("2026-03-11T08:00:00Z");
+    let third = app.provider_disclosure(&case.referral_id, &third).await;
+    assert_eq!(third["promptsRaisedCount"], 0, "{third}");
+    assert_eq!(facts_added(&app).await, told);
+
+    // Another due date is another pregnancy: raised afresh.
+    let mut other = pregnancy_disclosure();
+    other["disclosedAt"] = json!("2026-03-11T08:30:00Z");
+    other["details"]["expectedDueDate"] = json!("2026-11-20");
+    let other = app.provider_disclosure(&case.referral_id, &other).await;
+    assert!(other["promptsRaisedCount"].as_u64().unwrap() > 0, "{other}");
+}
+
+async fn facts_added(app: &TestApp) -> usize {
+    body(
+        app.get(
+            "/api/v1/events?type=rarlink.safeguarding-prompt.facts-added&limit=200",
+            &app.pp(),
+        )
+        .await,
+    )
+    .await["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
