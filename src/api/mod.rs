@@ -33,6 +33,7 @@ pub mod pagination;
 pub mod parse;
 pub mod people;
 pub mod prompt_actions;
+pub mod prompt_groups;
 pub mod prompts;
 pub mod referral_actions;
 pub mod referral_views;

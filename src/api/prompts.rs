@@ -3,6 +3,7 @@
 use super::operations::Reach::{Case, OwnOrganisation};
 use super::operations::{op, Access, PROBATION_FIRST};
 use super::pagination::{self, check_limit, Page};
+use super::prompt_groups::{self as groups, GroupBy, PromptListing};
 use crate::auth::Permission;
 use crate::db::from_json;
 use crate::db::prompt_steps::{AgencyReferralRow, HistoryRow};
@@ -103,7 +104,7 @@ pub struct AgencyResponseView {
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// `RAISED`, `RESOLVED`, `REFERRED`, `AGENCY_RESPONDED`, `PROPOSED_NOT_REQUIRED`, `APPROVED`,
-    /// `REJECTED`, `FOLLOW_UP_DUE`.
+    /// `REJECTED`, `FOLLOW_UP_DUE`, `REASSIGNED`, `REOPENED`, `DUE_SOON`, `FACTS_ADDED`.
     #[schema(value_type = String)]
     pub step: PromptStep,
     pub from_status: Option<PromptStatus>,
@@ -144,7 +145,7 @@ pub struct PromptView {
     pub raised_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub status: PromptStatus,
-    /// True while open past its due time.
+    /// True while open, or pending a manager's approval, past its due time.
     pub overdue: bool,
     /// When it was escalated to managers for being overdue.
     pub escalated_at: Option<DateTime<Utc>>,
@@ -236,7 +237,10 @@ pub fn record_view(record: PromptRecord, now: DateTime<Utc>) -> Result<PromptVie
         id: crate::db::stored_id(&row.id)?,
         guidance: from_json(&row.guidance, "prompt guidance")?,
         assignee_role: row.assignee_role,
-        overdue: row.status == PromptStatus::Open && row.due_at.and_utc() < now,
+        overdue: matches!(
+            row.status,
+            PromptStatus::Open | PromptStatus::PendingApproval
+        ) && row.due_at.and_utc() < now,
         crn: row.crn,
         order_id: row.order_id,
         referral_id: row.referral_id,
@@ -274,6 +278,9 @@ pub struct PromptQuery {
     pub overdue: Option<bool>,
     pub escalated: Option<bool>,
     pub crn: Option<String>,
+    /// `trigger`: one entry per fact (disclosure, appointment, ...) with its prompts inside,
+    /// newest fact first; `limit` then counts groups.
+    pub group_by: Option<GroupBy>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -282,21 +289,26 @@ pub struct PromptQuery {
 /// List safeguarding prompts
 ///
 /// By due time. Probation sees every prompt on its organisation's cases; a provider sees the
-/// prompts addressed to it.
+/// prompts addressed to it. With `groupBy=trigger`, the same prompts grouped by the fact that
+/// raised them (`groups`, newest fact first, each with its counts), so one response
+/// (`POST /api/v1/safeguarding-prompts/respond`) can answer a whole group.
 #[utoipa::path(
     tag = "safeguarding-prompts",
     params(PromptQuery),
-    responses((status = 200, description = "Prompts by due time", body = Page<PromptView>)),
+    responses(
+        (status = 200, description = "Prompts by due time (`items`), or with `groupBy=trigger` groups by fact (`groups`)", body = PromptListing),
+        (status = 400, description = "Unknown `status` or `groupBy`"),
+        (status = 422, description = "A malformed `crn`, a `limit` out of range, or a cursor this API did not issue"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/safeguarding-prompts")]
 pub async fn list_prompts(
     ctx: Ctx,
     query: web::Query<PromptQuery>,
-) -> Result<web::Json<Page<PromptView>>, ApiError> {
+) -> Result<web::Json<PromptListing>, ApiError> {
     let q = query.into_inner();
     let limit = check_limit(q.limit)?;
-    let after = pagination::after_key::<NaiveDateTime>(q.cursor.as_deref())?;
     if let Some(crn) = &q.crn {
         super::parse::crn_param(crn)?;
     }
@@ -307,6 +319,17 @@ pub async fn list_prompts(
         escalated: q.escalated,
         assigned_to_me: q.assigned_to_me == Some(true),
     };
+    if q.group_by == Some(GroupBy::Trigger) {
+        let before = groups::before_trigger(q.cursor.as_deref())?;
+        let page = ctx
+            .read(Permission::ReadPrompts, "prompt.list", move |w| {
+                let found = service::list_by_trigger(w, list, before, limit)?;
+                groups::group_page(w, found, limit)
+            })
+            .await?;
+        return Ok(web::Json(PromptListing::Groups(page)));
+    }
+    let after = pagination::after_key::<NaiveDateTime>(q.cursor.as_deref())?;
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
             let rows = service::list(w, list, after, limit)?;
@@ -315,7 +338,7 @@ pub async fn list_prompts(
             Page::try_from_rows(records, limit, key, |r| record_view(r, w.now))
         })
         .await?;
-    Ok(web::Json(page))
+    Ok(web::Json(PromptListing::Prompts(page)))
 }
 
 /// Read a safeguarding prompt

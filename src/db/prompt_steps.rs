@@ -184,15 +184,18 @@ pub fn related_disclosures(
 }
 
 /// Locks and returns up to `limit` open, unescalated prompts not yet past due and never reminded
-/// (no `DUE_SOON` step), soonest due first (`SKIP LOCKED` on PostgreSQL). The caller picks those
-/// half-way to their deadline.
+/// (no `DUE_SOON` step), soonest due first after the cursor `(due_at, id)` (`SKIP LOCKED` on
+/// PostgreSQL). The caller picks those half-way to their deadline and pages on.
 pub fn lock_due_soon_candidates(
     conn: &mut DbConnection,
     now: NaiveDateTime,
+    after: Option<&(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<super::prompts::PromptRow>> {
     use super::prompts::PromptRow;
     use super::schema::safeguarding_prompts as sp;
+    // Without a cursor, start at `now` (every candidate is due after it).
+    let (after_due, after_id) = after.cloned().unwrap_or((now, String::new()));
     let q = || {
         sp::table
             .filter(sp::status.eq(PromptStatus::Open))
@@ -203,7 +206,12 @@ pub fn lock_due_soon_candidates(
                     .filter(h::prompt_id.eq(sp::id))
                     .filter(h::step.eq(PromptStep::DueSoon)),
             )))
-            .order(sp::due_at.asc())
+            .filter(
+                sp::due_at
+                    .gt(after_due)
+                    .or(sp::due_at.eq(after_due).and(sp::id.gt(after_id.clone()))),
+            )
+            .order((sp::due_at.asc(), sp::id.asc()))
             .limit(limit)
     };
     match conn {

@@ -38,6 +38,8 @@ pub struct PromptRow {
     pub resolved_at: Option<NaiveDateTime>,
     pub resolved_by: Option<String>,
     pub resolved_by_role: Option<String>,
+    /// The provider that reported the disclosure that raised it (told what became of it).
+    pub reporting_org: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PromptRow) -> QueryResult<()> {
@@ -85,6 +87,25 @@ pub fn latest_with_key_since(
         .select(PromptRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Prompts whose key starts with `family` (`LIKE`, so the caller checks the prefix), unresolved
+/// or raised at or after `since`, newest first.
+pub fn in_family(
+    conn: &mut DbConnection,
+    family: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<PromptRow>> {
+    sp::table
+        .filter(sp::dedup_key.like(format!("{family}%")))
+        .filter(
+            sp::status
+                .ne(PromptStatus::Resolved)
+                .or(sp::raised_at.ge(since)),
+        )
+        .order((sp::raised_at.desc(), sp::id.desc()))
+        .select(PromptRow::as_select())
+        .load(conn)
 }
 
 /// Unresolved prompts on an order named to one person (they move with the order).
@@ -151,6 +172,7 @@ pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<PromptR
 }
 
 /// Who is asking, for list scoping.
+#[derive(Debug, Clone, Copy)]
 pub enum Viewer<'a> {
     /// Every prompt on the organisation's cases.
     Probation { org: &'a str },
@@ -162,8 +184,8 @@ pub enum Viewer<'a> {
 pub struct PromptFilter {
     pub status: Option<PromptStatus>,
     pub crn: Option<String>,
-    /// Open prompts past their due time at this instant, and referred ones whose agency's
-    /// decision is past its follow-up date.
+    /// Open prompts (or proposals awaiting approval) past their due time at this instant, and
+    /// referred ones whose agency's decision is past its follow-up date.
     pub overdue_at: Option<NaiveDateTime>,
     pub escalated: Option<bool>,
     /// Named to this subject, or unnamed for one of these assignee roles; `include_escalated`
@@ -171,19 +193,11 @@ pub struct PromptFilter {
     pub assigned_to: Option<(String, Vec<AssigneeRole>, bool)>,
 }
 
-/// Prompts the viewer may see, by due time then id, after the cursor `(due_at, id)`.
-pub fn list(
-    conn: &mut DbConnection,
-    viewer: Viewer,
-    filter: &PromptFilter,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
-) -> QueryResult<Vec<PromptRow>> {
-    let mut q = sp::table
-        .select(PromptRow::as_select())
-        .order((sp::due_at.asc(), sp::id.asc()))
-        .limit(limit)
-        .into_boxed();
+type Db = <DbConnection as diesel::Connection>::Backend;
+
+/// Every prompt the viewer may see that passes the filter, unordered.
+fn visible<'a>(viewer: Viewer, filter: &PromptFilter) -> sp::BoxedQuery<'a, Db> {
+    let mut q = sp::table.into_boxed();
     q = match viewer {
         Viewer::Probation { org } => q.filter(sp::probation_org.eq(org.to_string())),
         Viewer::Provider { org } => q.filter(sp::org.eq(org.to_string())),
@@ -195,7 +209,9 @@ pub fn list(
         q = q.filter(sp::crn.eq(c.clone()));
     }
     if let Some(now) = filter.overdue_at {
-        let open_late = sp::status.eq(PromptStatus::Open).and(sp::due_at.lt(now));
+        let open_late = sp::status
+            .eq_any([PromptStatus::Open, PromptStatus::PendingApproval])
+            .and(sp::due_at.lt(now));
         let follow_up_late = sp::status.eq(PromptStatus::AwaitingResponse).and(
             sp::id.eq_any(
                 spr::table
@@ -224,14 +240,68 @@ pub fn list(
             q.filter(mine)
         };
     }
+    q
+}
+
+/// Prompts the viewer may see, by due time then id, after the cursor `(due_at, id)`.
+pub fn list(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    filter: &PromptFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<PromptRow>> {
+    let mut q = visible(viewer, filter)
+        .select(PromptRow::as_select())
+        .order((sp::due_at.asc(), sp::id.asc()))
+        .limit(limit);
     if let Some((due, id)) = after {
         q = q.filter(sp::due_at.gt(due).or(sp::due_at.eq(due).and(sp::id.gt(id))));
     }
     q.load(conn)
 }
 
-/// Locks and returns up to `limit` open, unescalated prompts due before `now`. On PostgreSQL the
-/// rows are locked with `SKIP LOCKED`, so several instances escalate each prompt once.
+/// The facts (disclosures, appointments, ...) that raised prompts the viewer may see and that
+/// pass the filter: newest first (ids are time-ordered), before the cursor id, `limit` at most.
+pub fn trigger_ids(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    filter: &PromptFilter,
+    before: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let mut q = visible(viewer, filter)
+        .select(sp::triggered_by_id)
+        .distinct()
+        .order(sp::triggered_by_id.desc())
+        .limit(limit);
+    if let Some(id) = before {
+        q = q.filter(sp::triggered_by_id.lt(id));
+    }
+    q.load(conn)
+}
+
+/// The prompts the viewer may see that pass the filter and were raised by these facts, by due
+/// time then id.
+pub fn of_triggers(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    filter: &PromptFilter,
+    ids: &[String],
+) -> QueryResult<Vec<PromptRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    visible(viewer, filter)
+        .filter(sp::triggered_by_id.eq_any(ids.to_vec()))
+        .select(PromptRow::as_select())
+        .order((sp::due_at.asc(), sp::id.asc()))
+        .load(conn)
+}
+
+/// Locks and returns up to `limit` unescalated prompts due before `now` that wait on their own
+/// organisation: open, or a proposed "not required" awaiting a manager's approval. On PostgreSQL
+/// the rows are locked with `SKIP LOCKED`, so several instances escalate each prompt once.
 pub fn lock_overdue(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -239,7 +309,7 @@ pub fn lock_overdue(
 ) -> QueryResult<Vec<PromptRow>> {
     let q = || {
         sp::table
-            .filter(sp::status.eq(PromptStatus::Open))
+            .filter(sp::status.eq_any([PromptStatus::Open, PromptStatus::PendingApproval]))
             .filter(sp::escalated_at.is_null())
             .filter(sp::due_at.lt(now))
             .order(sp::due_at.asc())

@@ -269,6 +269,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         resolved_by -> Nullable<Text>,
         resolved_by_role -> Nullable<Text>,
+        reporting_org -> Nullable<Text>,
     }
 }
 

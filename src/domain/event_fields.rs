@@ -59,6 +59,7 @@ pub const KEPT_TEXT: &[(&str, &str)] = &[
     ("OrderTransferred", "to_officer"),
     ("PersonTransferred", "from_org"),
     ("PersonTransferred", "to_org"),
+    ("PromptFacts", "disclosure_id"),
 ];
 
 /// The payload keys (as sent, camelCase) that are free text in a payload of type `payload_type`

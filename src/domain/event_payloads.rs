@@ -256,6 +256,10 @@ pub struct PromptFacts {
     /// The agency's decision, once received.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<AgencyDecision>,
+    /// The disclosure that raised it, where its reporter reads what became of it
+    /// (`GET /api/v1/disclosures/{id}`, `responses`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

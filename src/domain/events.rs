@@ -108,6 +108,7 @@ domain_events! {
     SafeguardingPromptProposalRejected(PromptFacts) = "rarlink.safeguarding-prompt.proposal-rejected", "A manager rejected a proposed not required; the action is open again.";
     SafeguardingPromptReassigned(PromptFacts) = "rarlink.safeguarding-prompt.reassigned", "A safeguarding action was given to another person (by a manager, or with the order's transfer).";
     SafeguardingPromptReopened(PromptFacts) = "rarlink.safeguarding-prompt.reopened", "A manager reopened a resolved safeguarding action.";
+    SafeguardingPromptFactsAdded(PromptFacts) = "rarlink.safeguarding-prompt.facts-added", "A later disclosure of the same facts added to an unresolved safeguarding action.";
     TerminationReviewItemConfirmed(ReviewItemConfirmed) = "rarlink.termination-review.item-confirmed", "The officer confirmed a termination review item.";
     TerminationReviewCompleted(ReviewCompleted) = "rarlink.termination-review.completed", "The officer completed the termination review.";
     TerminationReviewSignedOff(ReviewSignedOff) = "rarlink.termination-review.signed-off", "A manager signed off the termination review.";

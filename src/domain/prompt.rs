@@ -110,6 +110,8 @@ crate::text_enum! {
         Reopened = "REOPENED",
         /// Half-way to its deadline and still open; reminded once.
         DueSoon = "DUE_SOON",
+        /// A later disclosure of the same facts added to them (e.g. an expected due date).
+        FactsAdded = "FACTS_ADDED",
     }
 }
 

@@ -21,6 +21,7 @@ pub mod case_note;
 pub mod disclosure;
 pub mod prompt;
 pub mod retention;
+pub mod repeat_facts;
 pub mod risk_change;
 pub mod silence;
 pub mod termination;

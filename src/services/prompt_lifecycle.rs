@@ -516,42 +516,60 @@ pub fn announce_follow_ups_due(
 }
 
 /// Reminds once of each open prompt half-way to its deadline: a `DUE_SOON` step and
-/// `rarlink.safeguarding-prompt.due-soon`. Looks at the 500 soonest-due open prompts not yet
-/// reminded on each run.
+/// `rarlink.safeguarding-prompt.due-soon`. Pages through every open prompt not yet reminded,
+/// 100 at a time, each page its own transaction.
 pub fn announce_due_soon(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
-    write_transaction(conn, |conn| {
-        let candidates = steps::lock_due_soon_candidates(conn, now.naive_utc(), 500)?;
-        let mut out = Vec::new();
-        for row in candidates {
-            let half_way = row.raised_at + (row.due_at - row.raised_at) / 2;
-            if half_way > now.naive_utc() {
-                continue;
+    const PAGE: i64 = 100;
+    let mut total = 0;
+    let mut after = None;
+    loop {
+        let (reminded, seen, last) = write_transaction(conn, |conn| {
+            let candidates =
+                steps::lock_due_soon_candidates(conn, now.naive_utc(), after.as_ref(), PAGE)?;
+            let seen = candidates.len();
+            let last = candidates.last().map(|r| (r.due_at, r.id.clone()));
+            let mut out = Vec::new();
+            for row in candidates {
+                let half_way = row.raised_at + (row.due_at - row.raised_at) / 2;
+                if half_way > now.naive_utc() {
+                    continue;
+                }
+                remind(conn, now, &row)?;
+                out.push(
+                    prompts::prompt_event(
+                        &row,
+                        DomainEvent::SafeguardingPromptDueSoon,
+                        format!("Due soon: {}", row.title),
+                    )
+                    .into_row(now, Actor::System)?,
+                );
             }
-            steps::insert_step(
-                conn,
-                &HistoryRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    prompt_id: row.id.clone(),
-                    at: now.naive_utc(),
-                    step: PromptStep::DueSoon,
-                    from_status: Some(row.status),
-                    to_status: row.status,
-                    actor: "system".into(),
-                    actor_role: None,
-                    note: Some(format!("Half-way to the deadline ({})", row.due_at)),
-                    outcome: row.outcome,
-                },
-            )?;
-            out.push(
-                prompts::prompt_event(
-                    &row,
-                    DomainEvent::SafeguardingPromptDueSoon,
-                    format!("Due soon: {}", row.title),
-                )
-                .into_row(now, Actor::System)?,
-            );
+            super::notifications::insert_events(conn, &out)?;
+            Ok::<_, ApiError>((out.len(), seen, last))
+        })?;
+        total += reminded;
+        if seen < PAGE as usize {
+            return Ok(total);
         }
-        super::notifications::insert_events(conn, &out)?;
-        Ok::<_, ApiError>(out.len())
-    })
+        after = last;
+    }
+}
+
+/// Records the `DUE_SOON` step on `row` (the marker that it was reminded).
+fn remind(conn: &mut DbConnection, now: DateTime<Utc>, row: &PromptRow) -> Result<(), ApiError> {
+    Ok(steps::insert_step(
+        conn,
+        &HistoryRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            prompt_id: row.id.clone(),
+            at: now.naive_utc(),
+            step: PromptStep::DueSoon,
+            from_status: Some(row.status),
+            to_status: row.status,
+            actor: "system".into(),
+            actor_role: None,
+            note: Some(format!("Half-way to the deadline ({})", row.due_at)),
+            outcome: row.outcome,
+        },
+    )?)
 }

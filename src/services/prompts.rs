@@ -15,6 +15,7 @@ use crate::domain::prompt::{Outcome, PromptStatus, PromptStep, TriggerKind};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::prompt::{AssigneeRole, PromptSpec};
+use crate::rules::repeat_facts;
 use crate::work::{Actor, Event, Work};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -44,9 +45,12 @@ pub struct Raised {
 pub fn raise(w: &mut Work, specs: Vec<PromptSpec>, origin: &Origin) -> Result<Raised, ApiError> {
     let mut raised = Raised::default();
     for spec in specs {
-        if let Some(existing) = covering(w, &spec.dedup_key, origin)? {
+        if let Some((mut existing, merged, added)) = covering(w, &spec.dedup_key, origin)? {
             if origin.kind == TriggerKind::Disclosure {
                 prompt_steps::link_disclosure(w.conn, &existing.id, origin.id, w.now.naive_utc())?;
+            }
+            if !added.is_empty() && existing.status != PromptStatus::Resolved {
+                add_facts(w, &mut existing, merged, &added, origin)?;
             }
             raised.already_open.push(existing);
             continue;
@@ -111,6 +115,11 @@ fn open_row(
         resolved_at: None,
         resolved_by: None,
         resolved_by_role: None,
+        // A disclosure's provider (if a provider reported it) learns what became of the prompt.
+        reporting_org: match origin.kind {
+            TriggerKind::Disclosure => origin.provider_org.map(str::to_string),
+            _ => None,
+        },
     })
 }
 
@@ -147,19 +156,81 @@ pub fn raise_once_as_system(
     }
 }
 
+/// A prompt covering facts and, if it covers them, its key with what a repeat adds and the facts added.
+type Covering = Option<(PromptRow, String, Vec<String>)>;
+
 /// The prompt that already covers these facts: an unresolved one with the same key, or, for a
 /// disclosure, the latest one with the same key (even resolved) raised within the deduplication
-/// window, so the same fact told again soon after is linked rather than raised again.
-fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Option<PromptRow>, ApiError> {
+/// window, so the same fact told again soon after is linked rather than raised again; failing
+/// those, for a disclosure of a pregnancy, one about the same pregnancy told with other details
+/// (`rules::repeat_facts`), with what this telling adds to it.
+fn covering(w: &mut Work, key: &str, origin: &Origin) -> Result<Covering, ApiError> {
     if let Some(live) = rows::open_with_key(w.conn, key)? {
-        return Ok(Some(live));
+        return Ok(Some((live, key.to_string(), Vec::new())));
     }
-    let window = w.rules.dedup_window_days;
-    if origin.kind != TriggerKind::Disclosure || window == 0 {
+    if origin.kind != TriggerKind::Disclosure {
         return Ok(None);
     }
-    let since = (w.now - chrono::Duration::days(i64::from(window))).naive_utc();
-    Ok(rows::latest_with_key_since(w.conn, key, since)?)
+    let window = w.rules.dedup_window_days;
+    // With no window, only unresolved prompts cover a repeat.
+    let since = if window == 0 {
+        (w.now + chrono::Duration::days(1)).naive_utc()
+    } else {
+        (w.now - chrono::Duration::days(i64::from(window))).naive_utc()
+    };
+    if window > 0 {
+        if let Some(row) = rows::latest_with_key_since(w.conn, key, since)? {
+            return Ok(Some((row, key.to_string(), Vec::new())));
+        }
+    }
+    let Some(family) = repeat_facts::pregnancy_family(key) else {
+        return Ok(None);
+    };
+    for row in rows::in_family(w.conn, family, since)? {
+        if !row.dedup_key.starts_with(family) {
+            continue;
+        }
+        if let Some((merged, added)) = repeat_facts::same_facts(&row.dedup_key, key) {
+            return Ok(Some((row, merged, added)));
+        }
+    }
+    Ok(None)
+}
+
+/// A repeat disclosure adds facts to an unresolved prompt: its rationale says what and when, its
+/// key takes them (so a third telling matches exactly), a `FACTS_ADDED` step and
+/// `rarlink.safeguarding-prompt.facts-added` tell whoever is working it.
+fn add_facts(
+    w: &mut Work,
+    row: &mut PromptRow,
+    merged_key: String,
+    added: &[String],
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    let what = added.join("; ");
+    row.rationale = format!(
+        "{} Told again on {} (disclosure {}), adding: {what}.",
+        row.rationale.trim_end(),
+        crate::rules::working_days::london_date(w.now),
+        origin.id
+    );
+    if rows::open_with_key(w.conn, &merged_key)?.is_none() {
+        row.dedup_key = merged_key;
+    }
+    rows::save(w.conn, row)?;
+    lifecycle::record_step(
+        w,
+        row,
+        PromptStep::FactsAdded,
+        Some(row.status),
+        Some(format!("A later disclosure adds: {what}")),
+    )?;
+    w.emit(prompt_event(
+        row,
+        DomainEvent::SafeguardingPromptFactsAdded,
+        format!("New facts ({what}): {}", row.title),
+    ));
+    Ok(())
 }
 
 /// How a prompt is closed.
@@ -242,19 +313,17 @@ pub struct ResolveRequest {
     pub referral: Option<AgencyReferral>,
 }
 
-/// The role in which the caller may resolve `row`: a prompt addressed to a provider by its
-/// managers (its safeguarding leads) or by a probation manager; a probation prompt by probation.
+/// The role in which the caller may resolve `row`: a prompt addressed to a provider only by its
+/// managers (its safeguarding leads: the provider must answer for its own staff, and no one on
+/// the probation side closes it for them); a probation prompt by probation.
 pub(super) fn acting_role(w: &Work, row: &PromptRow) -> Result<Role, ApiError> {
     let for_provider = row.org != row.probation_org;
     if for_provider {
         if w.me.is_provider() && w.me.has(Role::ProviderManager) {
             Ok(Role::ProviderManager)
-        } else if w.me.is_probation() && w.me.has(Role::ProbationManager) {
-            // A provider that stops responding must not block the case for ever.
-            Ok(Role::ProbationManager)
         } else {
             Err(ApiError::Forbidden(
-                "this prompt is addressed to the provider's safeguarding lead (a provider manager); a probation manager may also close it".into(),
+                "this prompt is addressed to the provider's safeguarding lead: only a provider manager may close it".into(),
             ))
         }
     } else if !w.me.is_probation() {
@@ -349,20 +418,8 @@ fn roles_acted(w: &Work) -> Vec<AssigneeRole> {
     roles
 }
 
-/// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
-/// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
-/// its organisation's cases; a provider the prompts addressed to it.
-pub fn list(
-    w: &mut Work,
-    query: ListQuery,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
-) -> Result<Vec<PromptRow>, ApiError> {
-    let viewer = if w.me.is_probation() {
-        Viewer::Probation { org: w.me.org() }
-    } else {
-        Viewer::Provider { org: w.me.org() }
-    };
+/// The caller's side and organisation as a viewer of prompts, and the stored filter for `query`.
+fn scope(w: &Work, query: ListQuery) -> (bool, String, PromptFilter) {
     let filter = PromptFilter {
         status: query.status,
         crn: query.crn,
@@ -373,11 +430,74 @@ pub fn list(
             (w.me.caller.sub.clone(), roles_acted(w), manager)
         }),
     };
+    (w.me.is_probation(), w.me.org().to_string(), filter)
+}
+
+fn viewer(probation: bool, org: &str) -> Viewer<'_> {
+    if probation {
+        Viewer::Probation { org }
+    } else {
+        Viewer::Provider { org }
+    }
+}
+
+/// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
+/// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
+/// its organisation's cases; a provider the prompts addressed to it.
+pub fn list(
+    w: &mut Work,
+    query: ListQuery,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<PromptRow>, ApiError> {
+    let (probation, org, filter) = scope(w, query);
+    let viewer = viewer(probation, &org);
     Ok(rows::list(w.conn, viewer, &filter, after, limit + 1)?)
 }
 
+/// The prompts one fact raised, as one piece of work.
+#[derive(Debug)]
+pub struct TriggerGroup {
+    pub kind: TriggerKind,
+    pub id: String,
+    /// The group's prompts that pass the list's filter, by due time.
+    pub prompts: Vec<PromptRow>,
+}
+
+/// The prompts the caller may see, as [`list`] filters them, grouped by the fact that raised
+/// them (a disclosure, an appointment, ...): newest fact first, after the cursor's fact id, up to
+/// `limit + 1` groups (the extra one only saying that more exist).
+pub fn list_by_trigger(
+    w: &mut Work,
+    query: ListQuery,
+    before: Option<String>,
+    limit: i64,
+) -> Result<Vec<TriggerGroup>, ApiError> {
+    let (probation, org, filter) = scope(w, query);
+    let viewer = viewer(probation, &org);
+    let ids = rows::trigger_ids(w.conn, viewer, &filter, before, limit + 1)?;
+    let mut prompts = rows::of_triggers(w.conn, viewer, &filter, &ids)?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| {
+            let (mine, rest): (Vec<PromptRow>, Vec<PromptRow>) = std::mem::take(&mut prompts)
+                .into_iter()
+                .partition(|p| p.triggered_by_id == id);
+            prompts = rest;
+            let kind = mine.first()?.triggered_by_kind;
+            Some(TriggerGroup {
+                kind,
+                id,
+                prompts: mine,
+            })
+        })
+        .collect())
+}
+
 /// An event about a prompt: visible to the case's probation organisation, and to the provider
-/// when the prompt is addressed to it.
+/// when the prompt is addressed to it or, for a probation prompt, when that provider reported the
+/// disclosure that raised it (it is told what became of its report; its readers get the event
+/// fitted to what they may read, `services::events::fit_for_reader`).
 pub fn prompt_event(
     row: &PromptRow,
     make: impl FnOnce(PromptFacts) -> DomainEvent,
@@ -402,6 +522,8 @@ pub fn prompt_event_with(
             follow_up_due_at: referral.map(|r| r.follow_up_due_at.and_utc()),
             decision: referral.and_then(|r| r.decision),
             prompt_id: row.id.clone(),
+            disclosure_id: (row.triggered_by_kind == TriggerKind::Disclosure)
+                .then(|| row.triggered_by_id.clone()),
             rule: row.rule,
             assignee_role: row.assignee_role,
             assignee: row.assignee.clone(),
@@ -414,11 +536,16 @@ pub fn prompt_event_with(
         detail_path: format!("/api/v1/safeguarding-prompts/{}", row.id),
         crn: Some(row.crn.clone()),
         org: row.probation_org.clone(),
-        provider_org: (row.org != row.probation_org).then(|| row.org.clone()),
+        provider_org: if row.org != row.probation_org {
+            Some(row.org.clone())
+        } else {
+            row.reporting_org.clone()
+        },
     }
 }
 
-/// Marks overdue open prompts as escalated (so managers see them) and emits
+/// Marks overdue open prompts, and proposals of "not required" whose approval is overdue, as
+/// escalated (so managers see them) and emits
 /// `rarlink.safeguarding-prompt.overdue` for each, once, even with several instances running.
 pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut total = 0;
@@ -433,7 +560,14 @@ pub fn escalate_overdue(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<u
                     prompt_event(
                         &row,
                         DomainEvent::SafeguardingPromptOverdue,
-                        format!("Overdue and escalated to managers: {}", row.title),
+                        if row.status == PromptStatus::PendingApproval {
+                            format!(
+                                "Approval of 'not required' overdue; escalated to managers: {}",
+                                row.title
+                            )
+                        } else {
+                            format!("Overdue and escalated to managers: {}", row.title)
+                        },
                     )
                     .into_row(now, Actor::System)?,
                 );

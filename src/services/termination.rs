@@ -435,6 +435,7 @@ pub fn raise_due_review_prompts(
                 resolved_at: None,
                 resolved_by: None,
                 resolved_by_role: None,
+                reporting_org: None,
             };
             prompt_rows::insert(conn, &row)?;
             let e = prompt_event(

@@ -28,6 +28,7 @@ mod referrals_preconditions;
 mod retention;
 mod safeguarding;
 mod safeguarding_paging;
+mod safeguarding_response;
 mod scenario;
 mod security_audit;
 mod security_limits;

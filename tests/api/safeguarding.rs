@@ -526,7 +526,7 @@ async fn denying_children_after_a_provider_heard_of_a_pregnancy_is_a_contradicti
 }
 
 #[actix_web::test]
-async fn a_probation_manager_can_close_a_prompt_a_silent_provider_never_will() {
+async fn only_the_providers_manager_closes_its_leads_prompt_not_a_probation_manager() {
     let app = spawn_app().await;
     let case = app.case(true).await;
     next_morning(&app);
@@ -544,6 +544,7 @@ async fn a_probation_manager_can_close_a_prompt_a_silent_provider_never_will() {
     let note =
         json!({"outcome": "ACTIONED", "note": "Provider closed; confirmed by phone with its DSL"});
     problem(app.post(&path, &app.pp(), &note).await, 403).await;
-    let done = body(app.post(&path, &app.spo(), &note).await).await;
-    assert_eq!(done["resolution"]["resolvedByRole"], "probation_manager");
+    problem(app.post(&path, &app.spo(), &note).await, 403).await;
+    let done = body(app.post(&path, &app.provider_manager(), &note).await).await;
+    assert_eq!(done["resolution"]["resolvedByRole"], "provider_manager");
 }

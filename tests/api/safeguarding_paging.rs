@@ -79,6 +79,7 @@ fn prompt(d: &DisclosureRow, n: usize) -> PromptRow {
         resolved_at: None,
         resolved_by: None,
         resolved_by_role: None,
+        reporting_org: d.provider_org.clone(),
     }
 }
 

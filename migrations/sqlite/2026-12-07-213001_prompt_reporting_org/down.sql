@@ -1,0 +1,1 @@
+ALTER TABLE safeguarding_prompts DROP COLUMN reporting_org;
