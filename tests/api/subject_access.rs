@@ -225,6 +225,22 @@ async fn the_export_holds_every_record_created_and_marks_third_parties() {
     );
     assert_eq!(export["person"]["createdAt"], "2026-03-02T09:00:00Z");
 
+    // Nothing is missed: the export holds exactly the rows retention would delete for the case.
+    let exported: usize = 1 + export
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "chronology")
+        .filter_map(|(_, v)| v.as_array().map(Vec::len))
+        .sum::<usize>();
+    let held = app
+        .state
+        .db
+        .run(|conn| Ok(rarlink::db::retention::delete_case(conn, CRN)?))
+        .await
+        .unwrap();
+    assert_eq!(exported, held, "rows exported vs rows held");
+
     // Third parties are marked for redaction.
     let member_row = &export["householdMembers"][0];
     assert_eq!(member_row["body"]["thirdParty"], "household-member");
