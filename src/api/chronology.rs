@@ -92,7 +92,11 @@ impl ChronologyQuery {
 }
 
 /// Every entry matching `q`, page by page; `422` beyond [`MAX_EXPORT`].
-fn everything(w: &mut Work, crn: &Crn, mut q: Query) -> Result<Vec<ChronologyEntry>, ApiError> {
+pub(crate) fn everything(
+    w: &mut Work,
+    crn: &Crn,
+    mut q: Query,
+) -> Result<Vec<ChronologyEntry>, ApiError> {
     let mut all: Vec<ChronologyEntry> = Vec::new();
     loop {
         q.window.limit = EXPORT_PAGE + 1;

@@ -19,6 +19,7 @@ pub mod commissioning;
 pub mod dashboard;
 pub mod disclosures;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod household;
 pub mod notifications;
@@ -109,6 +110,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(organisations::configure)
             .configure(people::configure)
             .configure(transfer::configure)
+            .configure(export::configure)
             .configure(risk::configure)
             .configure(household::configure)
             .configure(orders::configure)

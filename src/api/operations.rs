@@ -89,6 +89,7 @@ const MODULES: &[&[Access]] = &[
     super::organisations::ACCESS,
     super::people::ACCESS,
     super::transfer::ACCESS,
+    super::export::ACCESS,
     super::prompt_actions::ACCESS,
     super::prompts::ACCESS,
     super::referral_actions::ACCESS,

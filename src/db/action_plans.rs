@@ -6,7 +6,7 @@ use crate::domain::action_plan::PlanStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = action_plans)]
 #[diesel(treat_none_as_null = true)]
 pub struct ActionPlanRow {

@@ -5,7 +5,7 @@ use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = referral_amendments)]
 pub struct AmendmentRow {
     pub id: String,

@@ -160,7 +160,7 @@ pub fn attended_delivery_starts(
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = appointment_history)]
 pub struct HistoryRow {
     pub id: String,
@@ -206,7 +206,7 @@ pub fn history_of(
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = warnings)]
 pub struct WarningRow {
     pub id: String,

@@ -6,7 +6,7 @@ use crate::domain::case_note::Sensitivity;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = case_notes)]
 pub struct CaseNoteRow {
     pub id: String,

@@ -6,7 +6,7 @@ use crate::domain::disclosure::{DisclosedBy, DisclosureType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = disclosures)]
 pub struct DisclosureRow {
     pub id: String,

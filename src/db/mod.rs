@@ -18,6 +18,7 @@ pub mod commissioning;
 pub mod dashboard;
 pub mod disclosures;
 pub mod events;
+pub mod export;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;

@@ -7,7 +7,7 @@ use crate::domain::order::{OrderStatus, OrderType};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = orders, treat_none_as_null = true)]
 pub struct OrderRow {
     pub id: String,

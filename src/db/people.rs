@@ -5,7 +5,7 @@ use super::{DbConnection, Scope};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = people)]
 pub struct PersonRow {
     pub crn: String,
@@ -157,7 +157,7 @@ pub fn backfill_search_names(conn: &mut DbConnection) -> QueryResult<usize> {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = risk_assessments)]
 pub struct RiskRow {
     pub id: String,
@@ -216,7 +216,7 @@ pub fn risk_page(
     q.load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = household_members)]
 pub struct MemberRow {
     pub id: String,
@@ -301,7 +301,7 @@ pub fn member(conn: &mut DbConnection, crn: &str, id: &str) -> QueryResult<Optio
         .optional()
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = household_declarations)]
 pub struct DeclarationRow {
     pub id: String,

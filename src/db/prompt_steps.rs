@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 /// One transition: who, in which role, when, why.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = h)]
 pub struct HistoryRow {
     pub id: String,
@@ -59,7 +59,7 @@ pub fn latest_step(
 }
 
 /// A referral to an agency and, once received, the agency's decision.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = r, treat_none_as_null = true)]
 pub struct AgencyReferralRow {
     pub prompt_id: String,

@@ -8,7 +8,7 @@ use crate::domain::rule_id::RuleId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = sp, treat_none_as_null = true)]
 pub struct PromptRow {
     pub id: String,

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = referrals, treat_none_as_null = true)]
 pub struct ReferralRow {
     pub id: String,
@@ -181,7 +181,7 @@ pub fn for_person(conn: &mut DbConnection, crn: &str) -> QueryResult<Vec<Referra
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = referral_contexts)]
 pub struct ContextRow {
     pub referral_id: String,

@@ -5,7 +5,7 @@ use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = progress_reports)]
 pub struct ProgressRow {
     pub id: String,
@@ -51,7 +51,7 @@ pub fn progress_page(
     q.load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = end_of_service_reports)]
 pub struct EndOfServiceRow {
     pub referral_id: String,

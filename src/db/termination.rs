@@ -6,7 +6,7 @@ use super::DbConnection;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = tc)]
 pub struct ConfirmationRow {
     pub order_id: String,
@@ -32,7 +32,7 @@ pub fn confirmations(conn: &mut DbConnection, order_id: &str) -> QueryResult<Vec
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = tr, treat_none_as_null = true)]
 pub struct ReviewRow {
     pub order_id: String,

@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod disclosure_feedback;
 pub mod disclosures;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod household;
 pub mod mail_send;

@@ -36,6 +36,7 @@ mod security_tokens;
 mod silence;
 mod smtp;
 mod statements;
+mod subject_access;
 mod sync_references;
 mod termination;
 mod termination_items;
