@@ -117,6 +117,10 @@ pub struct AppointmentView {
     pub status: String,
     pub attendance: Option<AttendanceView>,
     pub absence_decision: Option<AbsenceDecisionView>,
+    /// For an absence the provider judged acceptable (`POP_ACCEPTABLE`) and the responsible
+    /// officer has not decided: the last London day on which the officer may overturn it
+    /// (`UNACCEPTABLE` or `BREACH`), 5 working days after attendance was recorded.
+    pub overturnable_until: Option<chrono::NaiveDate>,
     pub history: Vec<ChangeView>,
 }
 
@@ -148,7 +152,11 @@ fn attendance_view(a: &AppointmentRow) -> Option<AttendanceView> {
 
 /// The appointment as the API shows it, from its record alone.
 pub fn appointment_view(record: AppointmentRecord) -> Result<AppointmentView, ApiError> {
-    let AppointmentRecord { row: a, history } = record;
+    let AppointmentRecord {
+        row: a,
+        history,
+        overturnable_until,
+    } = record;
     Ok(AppointmentView {
         id: stored_id(&a.id)?,
         referral_id: stored_id(&a.referral_id)?,
@@ -167,6 +175,7 @@ pub fn appointment_view(record: AppointmentRecord) -> Result<AppointmentView, Ap
         duration_minutes: a.duration_minutes,
         provider_reference: a.provider_reference,
         status: a.status.as_str().to_string(),
+        overturnable_until,
         history: history.into_iter().map(ChangeView::from).collect(),
     })
 }

@@ -77,6 +77,7 @@ rule_ids! {
     OrderPastEnd = "order-past-end",
     PregnancyProviderReview = "pregnancy-provider-review",
     ChallengeAgencyDecision = "challenge-agency-decision",
+    AcceptedAbsenceReview = "accepted-absence-review",
 }
 
 crate::stored_as_text!(RuleId);
@@ -111,7 +112,7 @@ mod tests {
             assert_eq!(rule.to_string(), rule.as_str());
             assert!(!rule.as_str().contains('_'), "{rule}");
         }
-        assert_eq!(RuleId::ALL.len(), 44);
+        assert_eq!(RuleId::ALL.len(), 45);
         assert_eq!(RuleId::parse("pregnancy_da_mash_referral"), None);
     }
 

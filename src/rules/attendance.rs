@@ -105,6 +105,35 @@ pub fn absence_decision(
     )
 }
 
+/// A missed session the provider judged acceptable (`POP_ACCEPTABLE`): the officer must see it
+/// while it can still be overturned. Due at the end of the overturn window (`window_days`
+/// working days after attendance was recorded, the day it is raised); not mandatory, since
+/// leaving the provider's judgement standing is itself a decision.
+pub fn accepted_absence_review(
+    case: &CaseRef,
+    appointment_id: &str,
+    starts_at: DateTime<Utc>,
+    detail: Option<&str>,
+    window_days: u32,
+) -> PromptSpec {
+    ro_prompt(
+        case,
+        RuleId::AcceptedAbsenceReview,
+        "Review an absence the provider accepted",
+        format!("Review the provider's judgement that the absence was acceptable. Uphold it (ACCEPTABLE) or overturn it (UNACCEPTABLE or BREACH) with POST /api/v1/appointments/{appointment_id}/absence-decision; it can be overturned only within {window_days} working days of being recorded."),
+        DeadlinePolicy::WorkingDays(window_days),
+        false,
+        format!(
+            "{} reported that the person did not attend the session of {} and judged the absence acceptable{}.",
+            case.provider_org,
+            starts_at.format("%Y-%m-%d %H:%M UTC"),
+            detail.map(|d| format!(": \"{}\"", d.trim())).unwrap_or_default()
+        ),
+        vec![case.enforcement_law()],
+        appointment_id,
+    )
+}
+
 /// Misses judged cumulatively over the most recent sessions, not event by event (case review 3.30).
 pub fn disengagement(
     case: &CaseRef,
@@ -290,6 +319,20 @@ mod tests {
                 missed: c == 'x',
             })
             .collect()
+    }
+
+    #[test]
+    fn an_accepted_absence_is_for_the_officer_due_at_the_end_of_the_overturn_window() {
+        let p = accepted_absence_review(&case(), "a1", day(2), Some(" ill "), 5);
+        assert_eq!(p.rule, RuleId::AcceptedAbsenceReview);
+        assert_eq!(p.assignee_role, AssigneeRole::ResponsibleOfficer);
+        assert_eq!(p.assignee.as_deref(), Some("jsmith"));
+        assert_eq!(p.deadline, DeadlinePolicy::WorkingDays(5));
+        assert!(!p.mandatory);
+        assert!(p
+            .rationale
+            .contains("judged the absence acceptable: \"ill\""));
+        assert_eq!(p.dedup_key, "accepted-absence-review|X123456|a1");
     }
 
     #[test]

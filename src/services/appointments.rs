@@ -24,12 +24,20 @@ use std::collections::HashMap;
 pub struct AppointmentRecord {
     pub row: AppointmentRow,
     pub history: Vec<HistoryRow>,
+    /// Until when the officer may overturn the provider's acceptable judgement (working days
+    /// need the calendar, so it is worked out here rather than in the view).
+    pub overturnable_until: Option<chrono::NaiveDate>,
 }
 
 /// The appointment's record as stored now (its history read in one query).
 pub fn record(w: &mut Work, row: AppointmentRow) -> Result<AppointmentRecord, ApiError> {
     let history = rows::history(w.conn, &row.id)?;
-    Ok(AppointmentRecord { row, history })
+    let overturnable_until = super::attendance::overturnable_until(&row, &w.rules.calendar);
+    Ok(AppointmentRecord {
+        row,
+        history,
+        overturnable_until,
+    })
 }
 
 /// The records of several appointments, their histories read in one query.
@@ -46,6 +54,7 @@ fn records(w: &mut Work, rows: Vec<AppointmentRow>) -> Result<Vec<AppointmentRec
         .into_iter()
         .map(|row| AppointmentRecord {
             history: by_appointment.remove(&row.id).unwrap_or_default(),
+            overturnable_until: super::attendance::overturnable_until(&row, &w.rules.calendar),
             row,
         })
         .collect())
@@ -223,6 +232,7 @@ pub fn book(
     Ok(AppointmentRecord {
         row,
         history: vec![booked],
+        overturnable_until: None,
     })
 }
 

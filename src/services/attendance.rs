@@ -23,9 +23,9 @@ use crate::domain::referral::{Action, ReferralStatus};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::rules::attendance::{self as rules, Enforcement, SessionFact};
-use crate::rules::working_days::{add_working_days, london_date};
+use crate::rules::working_days::{add_working_days, london_date, HolidayCalendar};
 use crate::work::{Event, Work};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Working days, after the provider recorded an absence as acceptable, in which the officer may
 /// overturn that judgement.
@@ -185,6 +185,19 @@ fn record(
             attendance.reason_detail.as_deref(),
         ));
     }
+    if attendance.attended == Attended::No
+        && attendance.no_attendance_reason == Some(NoAttendanceReason::PopAcceptable)
+    {
+        // Deduplicated by appointment: a correction that records the same absence again finds
+        // the open prompt and raises nothing new.
+        specs.push(rules::accepted_absence_review(
+            &case,
+            &appointment.id,
+            appointment.starts_at.and_utc(),
+            attendance.reason_detail.as_deref(),
+            OVERTURN_WORKING_DAYS,
+        ));
+    }
     if attendance.behaviour_concern || attendance.notify_responsible_officer {
         specs.push(rules::provider_notification(
             &case,
@@ -215,6 +228,14 @@ fn record(
             w,
             &appointment.id,
             "attendance was corrected; no absence to decide",
+        )?;
+    }
+    if correcting && attendance.no_attendance_reason != Some(NoAttendanceReason::PopAcceptable) {
+        close_prompts(
+            w,
+            &appointment.id,
+            &[crate::rules::RuleId::AcceptedAbsenceReview],
+            "attendance was corrected; the provider no longer judges an absence acceptable",
         )?;
     }
     let raised = raise_on_referral(
@@ -279,14 +300,50 @@ fn session_facts(
 }
 
 fn close_absence_prompt(w: &mut Work, appointment_id: &str, note: &str) -> Result<(), ApiError> {
+    close_prompts(
+        w,
+        appointment_id,
+        &[crate::rules::RuleId::AbsenceDecision],
+        note,
+    )
+}
+
+/// Closes (as done) the open prompts of `rules_to_close` raised on the appointment.
+fn close_prompts(
+    w: &mut Work,
+    appointment_id: &str,
+    rules_to_close: &[crate::rules::RuleId],
+    note: &str,
+) -> Result<(), ApiError> {
     for p in prompt_rows::triggered_by(w.conn, appointment_id)? {
-        if p.rule == crate::rules::RuleId::AbsenceDecision
-            && p.status == crate::domain::prompt::PromptStatus::Open
+        if rules_to_close.contains(&p.rule) && p.status == crate::domain::prompt::PromptStatus::Open
         {
             prompts::resolve_as_done(w, p, note.to_string())?;
         }
     }
     Ok(())
+}
+
+/// The last London day on which the officer may overturn an absence the provider judged
+/// acceptable: the [`OVERTURN_WORKING_DAYS`]th working day after attendance was recorded.
+fn overturn_last_day(appointment: &AppointmentRow, calendar: &HolidayCalendar) -> NaiveDate {
+    let recorded = appointment
+        .attendance_recorded_at
+        .map(|t| london_date(t.and_utc()))
+        .unwrap_or_else(|| london_date(appointment.starts_at.and_utc()));
+    add_working_days(recorded, OVERTURN_WORKING_DAYS, calendar)
+}
+
+/// Until when the officer may overturn the provider's judgement that the absence was acceptable:
+/// only for a `POP_ACCEPTABLE` absence the officer has not yet decided.
+pub fn overturnable_until(
+    appointment: &AppointmentRow,
+    calendar: &HolidayCalendar,
+) -> Option<NaiveDate> {
+    (appointment.attended == Some(Attended::No)
+        && appointment.no_attendance_reason == Some(NoAttendanceReason::PopAcceptable)
+        && appointment.absence_decided_at.is_none())
+    .then(|| overturn_last_day(appointment, calendar))
 }
 
 /// What an absence decision led to, as the `rarlink.absence.decided` event names it.
@@ -349,11 +406,7 @@ fn decide(
     if appointment.no_attendance_reason == Some(NoAttendanceReason::PopAcceptable) && !acceptable {
         // The provider judged the absence acceptable: the officer may overturn that within a
         // window, so a decision cannot hang over the person indefinitely.
-        let recorded = appointment
-            .attendance_recorded_at
-            .map(|t| london_date(t.and_utc()))
-            .unwrap_or_else(|| london_date(appointment.starts_at.and_utc()));
-        let last_day = add_working_days(recorded, OVERTURN_WORKING_DAYS, &w.rules.calendar);
+        let last_day = overturn_last_day(appointment, &w.rules.calendar);
         if london_date(w.now) > last_day {
             return Err(ApiError::conflict(format!(
                 "the provider judged this absence acceptable; it could be overturned until {last_day} ({OVERTURN_WORKING_DAYS} working days after attendance was recorded)"
@@ -374,9 +427,13 @@ fn decide(
         None,
         Some(note.clone()),
     )?;
-    close_absence_prompt(
+    close_prompts(
         w,
         &appointment.id,
+        &[
+            crate::rules::RuleId::AbsenceDecision,
+            crate::rules::RuleId::AcceptedAbsenceReview,
+        ],
         "the responsible officer decided the absence",
     )?;
 

@@ -102,9 +102,13 @@ async fn a_realistic_history_ends_in_a_breach_prompt_a_pattern_and_two_delivered
     let referral = body(app.get(&format!("/api/v1/referrals/{r}"), &app.pp()).await).await;
     assert_eq!(referral["status"], "IN_PROGRESS");
 
-    // One acceptable miss: nothing for the officer to decide.
+    // One acceptable miss: nothing for the officer to decide, only to review while it can be
+    // overturned.
     let out = attend(&app, &m1, missed("POP_ACCEPTABLE")).await;
-    assert_eq!(out["promptsRaisedCount"], 0);
+    assert_eq!(out["promptsRaisedCount"], 1, "{out}");
+    assert!(open_rules(&app)
+        .await
+        .contains(&"accepted-absence-review".to_string()));
     // An unacceptable miss goes to the officer, who records a warning.
     let out = attend(&app, &m2, missed("POP_UNACCEPTABLE")).await;
     assert_eq!(out["promptsRaisedCount"], 1, "{out}");

@@ -241,3 +241,148 @@ async fn an_absence_the_provider_accepted_can_be_overturned_within_five_working_
     )
     .await;
 }
+
+/// The officer's open `accepted-absence-review` prompts.
+async fn open_reviews(app: &TestApp) -> Vec<Value> {
+    let page = expect(
+        app.get(
+            "/api/v1/safeguarding-prompts?status=OPEN&limit=200",
+            &app.pp(),
+        )
+        .await,
+        200,
+        "prompts",
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["rule"] == "accepted-absence-review")
+        .cloned()
+        .collect()
+}
+
+async fn overturnable_until(app: &TestApp, session: &str) -> Value {
+    let a = expect(
+        app.get(&format!("/api/v1/appointments/{session}"), &app.pp())
+            .await,
+        200,
+        "appointment",
+    )
+    .await;
+    a["overturnableUntil"].clone()
+}
+
+#[actix_web::test]
+async fn the_officer_sees_an_accepted_absence_with_its_overturn_date_and_deciding_closes_the_prompt(
+) {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    // Recorded on Wednesday 4 March: overturnable until Wednesday 11 March.
+    let s = missed(
+        &app,
+        &case.referral_id,
+        "2026-03-04T10:00:00Z",
+        "POP_ACCEPTABLE",
+    )
+    .await;
+    assert_eq!(overturnable_until(&app, &s).await, "2026-03-11");
+    let reviews = open_reviews(&app).await;
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert!(
+        reviews[0]["dueAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-11"),
+        "due at the end of the overturn window: {}",
+        reviews[0]
+    );
+    assert_eq!(reviews[0]["mandatory"], false);
+
+    // The provider records the same absence again: no second prompt.
+    let again = expect(
+        app.put(
+            &format!("/api/v1/appointments/{s}/attendance"),
+            &app.worker(),
+            &json!({"attended": "NO", "noAttendanceReason": "POP_ACCEPTABLE",
+                    "reasonDetail": "GP letter seen",
+                    "behaviourConcern": false, "notifyResponsibleOfficer": false,
+                    "correctionReason": "Added the reason"}),
+        )
+        .await,
+        200,
+        "again",
+    )
+    .await;
+    assert_eq!(again["promptsRaisedCount"], 0, "{again}");
+    assert_eq!(open_reviews(&app).await.len(), 1);
+
+    // The officer overturns it within the window: the prompt closes, nothing left to overturn.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    expect(
+        decide(
+            &app,
+            &s,
+            &json!({"decision": "UNACCEPTABLE", "note": "The GP letter is for another day"}),
+        )
+        .await,
+        200,
+        "overturn",
+    )
+    .await;
+    assert!(open_reviews(&app).await.is_empty());
+    assert!(overturnable_until(&app, &s).await.is_null());
+}
+
+#[actix_web::test]
+async fn after_the_window_the_overturn_is_refused_and_upholding_closes_the_accepted_absence_prompt()
+{
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let s = missed(
+        &app,
+        &case.referral_id,
+        "2026-03-12T10:00:00Z",
+        "POP_ACCEPTABLE",
+    )
+    .await;
+    assert_eq!(overturnable_until(&app, &s).await, "2026-03-19");
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap());
+    let p = problem(
+        decide(
+            &app,
+            &s,
+            &json!({"decision": "UNACCEPTABLE", "note": "Too late"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("2026-03-19"), "{p}");
+    assert_eq!(
+        open_reviews(&app).await.len(),
+        1,
+        "still the officer's to close"
+    );
+    expect(
+        decide(
+            &app,
+            &s,
+            &json!({"decision": "ACCEPTABLE", "note": "Agreed with the provider"}),
+        )
+        .await,
+        200,
+        "uphold",
+    )
+    .await;
+    assert!(open_reviews(&app).await.is_empty());
+}
