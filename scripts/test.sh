@@ -108,9 +108,9 @@ if [[ "${RARLINK_SKIP_FUZZ:-}" != "1" ]]; then
   wait_for_venv fuzz-venv
   export PATH="$fuzz_venv/bin:$PATH"
   fuzz_dir="$(mktemp -d /tmp/rarlink-fuzz.XXXXXX)"
-  python3 scripts/fuzz.py --database "sqlite:$fuzz_dir/fuzz.db" --max-time "${FUZZ_SECONDS:-120}" | tee -a /tmp/rarlink-faults.log
+  python3 scripts/fuzz.py --database "sqlite:$fuzz_dir/fuzz.db" --max-time "${FUZZ_SECONDS:-90}" | tee -a /tmp/rarlink-faults.log
   psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS fuzz" -c "CREATE DATABASE fuzz"
-  python3 scripts/fuzz.py --database "${TEST_DATABASE_URL%/*}/fuzz" --max-time "${FUZZ_SECONDS:-120}" | tee -a /tmp/rarlink-faults.log
+  python3 scripts/fuzz.py --database "${TEST_DATABASE_URL%/*}/fuzz" --max-time "${FUZZ_SECONDS:-90}" | tee -a /tmp/rarlink-faults.log
   rm -rf "$fuzz_dir"
 fi
 
