@@ -6,6 +6,7 @@ mod floor;
 mod pgbench;
 mod seed;
 mod stats;
+mod views;
 
 use clap::Parser;
 use stats::Samples;
@@ -40,6 +41,19 @@ pub struct Args {
     /// pgbench for the PostgreSQL database floor (default: PATH, then /usr/lib/postgresql/*/bin).
     #[arg(long)]
     pub pgbench: Option<std::path::PathBuf>,
+    /// `mixed`: the mixed workload at each `--people` size. `views`: the views of issue 15 at
+    /// scale (caseload, team dashboard, commissioning report; `--people` is ignored).
+    #[arg(long, value_enum, default_value_t = Mode::Mixed)]
+    pub mode: Mode,
+    /// Sequential requests timed per view in `views` mode.
+    #[arg(long, default_value_t = 50)]
+    pub requests: usize,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Mixed,
+    Views,
 }
 
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
@@ -273,6 +287,13 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
+        if args.mode == Mode::Views {
+            let service = start(&args).await;
+            let out = views::run(&service.base, &args).await;
+            drop(service);
+            emit(&args, &out);
+            return;
+        }
         let mut runs = Vec::new();
         for &people in &args.people {
             runs.push(run_size(&args, people).await);
@@ -299,17 +320,22 @@ fn main() {
             }
             out.push('\n');
         }
-        println!("{out}");
-        if let Some(path) = &args.markdown {
-            use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .expect("report file");
-            write!(f, "{out}").expect("write report");
-        }
+        emit(&args, &out);
     });
+}
+
+/// Prints the report and appends it to `--markdown` when given.
+fn emit(args: &Args, out: &str) {
+    println!("{out}");
+    if let Some(path) = &args.markdown {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("report file");
+        write!(f, "{out}").expect("write report");
+    }
 }
 
 async fn run_size(base_args: &Args, people: usize) -> SizeRun {

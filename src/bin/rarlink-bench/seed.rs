@@ -33,7 +33,7 @@ impl World {
     }
 }
 
-fn token(sub: &str, org: &str, role: Role) -> String {
+pub fn token(sub: &str, org: &str, role: Role) -> String {
     let auth = Authenticator::from_settings(&JwtSettings {
         keys: JwtKeySource::SharedSecret {
             secret: Some(Secret::new(SECRET)),
@@ -58,7 +58,7 @@ fn token(sub: &str, org: &str, role: Role) -> String {
     .expect("token")
 }
 
-async fn call(
+pub async fn call(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,
