@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Contract fuzzing: schemathesis against the OpenAPI document the service serves, with valid
 tokens and a seeded case, bounded in time. Fails on any 5xx and on any response that the
-document does not describe (status, content type, headers, body schema).
+document does not describe (status, content type, headers, body schema), and on an undeclared
+method that is not answered 405 with `Allow` (RFC 9110).
 
   scripts/fuzz.py --database sqlite:/tmp/fuzz.db --max-time 120
   scripts/fuzz.py --database postgres://postgres@127.0.0.1:55432/fuzz --max-time 60
@@ -29,6 +30,7 @@ CHECKS = os.environ.get("FUZZ_CHECKS") or ",".join([
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "unsupported_method",
 ])
 
 PROBATION, PROVIDER, CRN = "PDU-FUZZ", "PROV-FUZZ", "X000001"
