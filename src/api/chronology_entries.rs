@@ -53,8 +53,9 @@ pub struct ChronologyEntry {
     pub kind: String,
     /// The words as recorded, with the structured facts in words.
     pub summary: String,
-    /// The structured facts, as recorded (shape depends on `kind`).
-    #[schema(value_type = Object)]
+    /// The structured facts, as recorded (shape depends on `kind`); `null` when the record has
+    /// none beyond its summary.
+    #[schema(value_type = Object, nullable)]
     pub detail: Value,
     /// Where the record can be read in full.
     pub link: String,

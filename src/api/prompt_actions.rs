@@ -21,7 +21,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
+    // Registered before `GET /safeguarding-prompts/{id}`, so that another method on this path
+    // is answered `405` with `Allow: POST` rather than taken as a prompt id.
     cfg.service(respond_to_prompts)
+        .route(
+            "/safeguarding-prompts/respond",
+            web::route().to(crate::http::extract::not_found),
+        )
         .service(record_agency_response)
         .service(decide_approval)
         .service(reassign_prompt)

@@ -52,9 +52,22 @@ impl KnownRoutes {
     /// The methods declared on the template `path` matches, if it matches one.
     pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let parts: Vec<&str> = path.split('/').collect();
+        // A path a template names literally (`/prompts/respond`) is that resource, not an `{id}`
+        // of its neighbour: only the most literal matching templates give their methods.
+        let literals = |t: &[Segment]| {
+            t.iter()
+                .filter(|s| matches!(s, Segment::Literal(_)))
+                .count()
+        };
+        let best = self
+            .routes
+            .iter()
+            .filter(|(_, template, _)| matches(template, &parts))
+            .map(|(_, template, _)| literals(template))
+            .max()?;
         let mut allowed: Vec<&'static str> = Vec::new();
         for (_, template, methods) in &self.routes {
-            if matches(template, &parts) {
+            if matches(template, &parts) && literals(template) == best {
                 for method in methods {
                     if !allowed.contains(method) {
                         allowed.push(method);
@@ -62,7 +75,7 @@ impl KnownRoutes {
                 }
             }
         }
-        (!allowed.is_empty()).then_some(allowed)
+        Some(allowed)
     }
 }
 
@@ -84,8 +97,10 @@ mod tests {
         routes.add("/api/v1/referrals/{id}", vec!["GET", "PATCH"]);
         routes.add("/api/v1/referrals/{id}/send", vec!["POST"]);
         routes.add("/health/live", vec!["GET"]);
+        routes.add("/api/v1/referrals/respond", vec!["POST"]);
         let cases: &[(&str, Option<&[&str]>)] = &[
             ("/api/v1/referrals/abc", Some(&["GET", "PATCH"])),
+            ("/api/v1/referrals/respond", Some(&["POST"])),
             ("/api/v1/referrals/abc/send", Some(&["POST"])),
             ("/health/live", Some(&["GET"])),
             ("/api/v1/referrals/", None),

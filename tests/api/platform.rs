@@ -345,6 +345,17 @@ async fn a_known_path_called_with_an_undeclared_method_is_405_with_allow() {
         )
         .await;
     assert_eq!(res.headers()["allow"], "POST");
+    // A literal path beside an `{id}` template is its own resource, not an id.
+    let res = app
+        .request(
+            Method::GET,
+            "/api/v1/safeguarding-prompts/respond",
+            Some(&app.pp()),
+            None,
+        )
+        .await;
+    assert_eq!(res.headers()["allow"], "POST");
+    problem(res, 405).await;
     let res = app
         .request(Method::GET, "/api/v1/nowhere", Some(&admin), None)
         .await;
