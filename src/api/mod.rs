@@ -62,7 +62,13 @@ referrals with offence and risk context, attendance, disclosures, safeguarding p
 Conventions (errors, pagination, idempotency, ETags) are in docs/api-conventions.md.",
         license(name = "MIT")
     ),
-    components(schemas(Problem, FieldError, BlockingItem)),
+    components(schemas(
+        Problem,
+        FieldError,
+        BlockingItem,
+        crate::api::commissioning::ReportFormat,
+        crate::api::prompt_groups::GroupBy
+    )),
     tags(
         (name = "operations", description = "Health, readiness and metrics (no authentication)."),
         (name = "organisations", description = "Probation organisations and providers (admin)."),

@@ -297,3 +297,36 @@ fn every_string_array_and_object_a_request_body_holds_has_a_documented_cap() {
     let order = &doc["components"]["schemas"]["NewDisclosure"]["properties"]["summary"];
     assert!(order["maxLength"].as_u64().is_some(), "{order}");
 }
+
+/// Every `$ref` in `value`, as the name after `#/components/schemas/`.
+fn schema_refs(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => {
+                        out.insert(r.trim_start_matches("#/components/schemas/").to_string());
+                    }
+                    _ => schema_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| schema_refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_schema_the_document_refers_to_is_in_its_components() {
+    let doc = document();
+    let mut refs = BTreeSet::new();
+    schema_refs(&doc, &mut refs);
+    let missing: Vec<&String> = refs
+        .iter()
+        .filter(|name| doc["components"]["schemas"].get(name.as_str()).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "referred to but not defined: {missing:?}"
+    );
+}
