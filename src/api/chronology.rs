@@ -122,7 +122,8 @@ pub(crate) fn everything(
 
 /// Quotes a field for RFC 4180 CSV; a leading `=`, `+`, `-`, `@`, tab or carriage return is
 /// prefixed with `'` so a spreadsheet shows it as text rather than running it as a formula.
-fn csv_field(value: &str) -> String {
+/// Every CSV the API writes (the chronology, the commissioning report) goes through it.
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

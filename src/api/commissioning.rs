@@ -2,6 +2,7 @@
 //! working days to acceptance and to the first session, attendance, RAR days, outcomes and
 //! safeguarding actions, as JSON or CSV, with a footnote defining every figure.
 
+use super::chronology::csv_field;
 use super::operations::Reach::OwnOrganisation;
 use super::operations::{op, Access, Caller};
 use crate::auth::Permission;
@@ -297,20 +298,6 @@ pub fn report_view(
             .iter()
             .map(|(field, definition)| Definition { field, definition })
             .collect(),
-    }
-}
-
-/// RFC 4180 field, with a leading formula character defused (as the chronology's CSV).
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
     }
 }
 
