@@ -5,11 +5,14 @@ use super::operations::Reach::Case;
 use super::operations::{op, Access, PROBATION};
 use crate::auth::Permission;
 use crate::db::stored_id;
+use crate::domain::agency_notice::AgencyNotified;
 use crate::domain::ids::OrderId;
+use crate::domain::prompt::Agency;
 use crate::domain::validate::Errors;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Ctx};
 use crate::rules::termination::{Item, ReviewStatus, RiskChange};
+use crate::rules::working_days::london_date;
 use crate::services::termination::{self, Judgement, ReviewRecord, Termination};
 use actix_web::{get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -44,7 +47,8 @@ pub struct ReviewView {
     pub risk_of_reoffending_change: Option<RiskChange>,
     pub risk_of_serious_harm_change: Option<RiskChange>,
     pub evidence: Option<String>,
-    pub agencies_notified: Vec<String>,
+    /// The agencies told of the closure, as recorded when the review was completed.
+    pub agencies_notified: Vec<AgencyNotified>,
     /// A manager must sign off (risk increased, RAR not fulfilled, or a prompt judged not required).
     pub sign_off_required: bool,
     pub sign_off_reasons: Vec<String>,
@@ -174,16 +178,34 @@ pub struct CompleteReview {
     pub risk_of_serious_harm_change: RiskChange,
     /// The evidence for both judgements, triangulated with providers and agencies.
     pub evidence: String,
-    /// Who was told of the closure (e.g. police, children's social care, the provider). When
-    /// children or a pregnancy are known, one entry must read
-    /// `CHILDRENS_SOCIAL_CARE <YYYY-MM-DD> <reference>` (when children's social care was told of
-    /// the ending, not in the future), or the answer is `422` naming `agenciesNotified`.
-    pub agencies_notified: Vec<String>,
+    /// Who was told of the closure (e.g. police, children's social care; name any other agency,
+    /// such as a provider, in `reference` with agency `OTHER`). At least one, at most 30. When
+    /// children or a pregnancy are known, one entry must have agency `CHILDRENS_SOCIAL_CARE` and
+    /// the date it was told of the ending, or the answer is `422` naming `agenciesNotified`.
+    #[schema(min_items = 1, max_items = 30)]
+    pub agencies_notified: Vec<AgencyNotifiedBody>,
 }
 
+/// An agency told of the order's ending.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgencyNotifiedBody {
+    pub agency: Agency,
+    /// When the agency was told of the ending (London date): not in the future, not before 1900.
+    pub notified_on: NaiveDate,
+    /// The agency's reference, e.g. the MASH contact number (for `OTHER`, also who was told).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub reference: Option<String>,
+}
+
+/// The most agencies one review may list.
+const MAX_AGENCIES: usize = 30;
+
 impl CompleteReview {
-    /// The officer's judgement, if the body is complete (`422` listing every problem).
-    fn judgement(self) -> Result<Judgement, ApiError> {
+    /// The officer's judgement, if the body is complete (`422` listing every problem); no
+    /// agency may have been told after `today`.
+    fn judgement(self, today: NaiveDate) -> Result<Judgement, ApiError> {
         let mut e = Errors::default();
         e.text("evidence", &self.evidence, 8000);
         if self.agencies_notified.is_empty() {
@@ -192,14 +214,36 @@ impl CompleteReview {
                 "required",
                 "name the agencies told of the closure",
             );
+        } else if self.agencies_notified.len() > MAX_AGENCIES {
+            e.add(
+                "agenciesNotified",
+                "too_many",
+                format!("agenciesNotified may hold at most {MAX_AGENCIES} items"),
+            );
         }
-        e.list("agenciesNotified", &self.agencies_notified, 30, 200);
+        for (i, a) in self.agencies_notified.iter().enumerate() {
+            let field = format!("agenciesNotified[{i}]");
+            if e.plausible_date(&format!("{field}.notifiedOn"), a.notified_on)
+                && a.notified_on > today
+            {
+                e.add(
+                    &format!("{field}.notifiedOn"),
+                    "future",
+                    format!("{field}.notifiedOn cannot be in the future"),
+                );
+            }
+            e.optional_text(&format!("{field}.reference"), a.reference.as_deref(), 200);
+        }
         e.into_result()?;
         Ok(Judgement {
             risk_of_reoffending: self.risk_of_reoffending_change,
             risk_of_serious_harm: self.risk_of_serious_harm_change,
             evidence: self.evidence,
-            agencies_notified: self.agencies_notified,
+            agencies_notified: self
+                .agencies_notified
+                .into_iter()
+                .map(|a| AgencyNotified::new(a.agency, a.notified_on, a.reference))
+                .collect(),
         })
     }
 }
@@ -207,7 +251,8 @@ impl CompleteReview {
 /// Complete the termination review
 ///
 /// Records whether risk of reoffending and of serious harm went down, up or stayed the same,
-/// with evidence, and the agencies told. Refused while any item is outstanding.
+/// with evidence, and the agencies told (each with the date it was told). Refused while any item
+/// is outstanding.
 #[utoipa::path(
     tag = "termination",
     params(("id" = uuid::Uuid, Path, description = "Order id")),
@@ -216,6 +261,7 @@ impl CompleteReview {
         (status = 200, description = "Completed", body = ReviewView),
         (status = 404, description = "No such order in your organisation"),
         (status = 409, description = "Items are outstanding (listed in blockingItems), or the order is terminated"),
+        (status = 422, description = "Evidence missing or too long; agenciesNotified empty or over 30 entries; an unknown agency; a notifiedOn that is not a date, in the future or before 1900; a reference over 200 characters; children or a pregnancy are known and no entry has agency CHILDRENS_SOCIAL_CARE with its date"),
     ),
     security(("bearer" = []))
 )]
@@ -226,7 +272,7 @@ pub async fn complete_review(
     body: ApiJson<CompleteReview>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     let id = id.into_inner();
-    let judgement = body.into_inner().judgement()?;
+    let judgement = body.into_inner().judgement(london_date(ctx.now()))?;
     let view = ctx
         .write(
             Permission::Commission,

@@ -7,6 +7,7 @@
 pub const FREE_TEXT: &[(&str, &str)] = &[
     ("OrderTerminated", "reason"),
     ("OrderTerminated", "evidence"),
+    // typed entries (agency, date, reference, an old free-text note): removed whole
     ("OrderTerminated", "agencies_notified"),
     ("OrderTerminated", "sign_off_reasons"),
     ("ReferralDeclined", "reason"),

@@ -1,6 +1,7 @@
 //! What each domain event carries (its `additionalInformation`): thin, typed facts about the
 //! resource it concerns; `detailUrl` says where to read the rest.
 
+use super::agency_notice::AgencyNotified;
 use super::appointment::{AppointmentKind, Attended, NoAttendanceReason};
 use super::case_note::Sensitivity;
 use super::disclosure::DisclosureType;
@@ -71,7 +72,9 @@ pub struct OrderTerminated {
     pub risk_of_reoffending_change: Option<RiskChange>,
     pub risk_of_serious_harm_change: Option<RiskChange>,
     pub evidence: String,
-    pub agencies_notified: Vec<String>,
+    /// The agencies told of the ending, as the review recorded them (events recorded before the
+    /// entries were typed carry them as the text the officer wrote).
+    pub agencies_notified: Vec<AgencyNotified>,
     pub sign_off_reasons: Vec<String>,
     pub signed_off_by: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! referral state machine.
 
 pub mod action_plan;
+pub mod agency_notice;
 pub mod amendment;
 pub mod appointment;
 pub mod audit_key;

@@ -2,6 +2,7 @@
 //! nothing recorded later can be missed: RAR days per referral, a report from every provider,
 //! every disclosure, every prompt, the household, and the agencies told of the closure.
 
+use crate::domain::agency_notice::AgencyNotified;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -114,7 +115,7 @@ pub struct Completion {
     pub completed_at: DateTime<Utc>,
     pub risk_of_reoffending: RiskChange,
     pub risk_of_serious_harm: RiskChange,
-    pub agencies_notified: Vec<String>,
+    pub agencies_notified: Vec<AgencyNotified>,
     pub signed_off_at: Option<DateTime<Utc>>,
 }
 
@@ -413,7 +414,11 @@ pub fn checklist(f: &ReviewFacts) -> Vec<Item> {
         kind: ItemKind::AgenciesNotified,
         description: "Agencies told of the closure (flags are removed at termination, so context must be handed on)".into(),
         state: if agencies.is_empty() { ItemState::Outstanding } else { ItemState::Satisfied },
-        evidence: if agencies.is_empty() { "Recorded when the review is completed".into() } else { agencies.join(", ") },
+        evidence: if agencies.is_empty() {
+            "Recorded when the review is completed".into()
+        } else {
+            agencies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        },
         source: "probation".into(),
         link: None,
         confirmable: false,

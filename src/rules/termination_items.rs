@@ -5,6 +5,8 @@
 //! resolved.
 
 use super::termination::{Item, ItemKind, ReviewFacts};
+use crate::domain::agency_notice::AgencyNotified;
+use crate::domain::prompt::Agency;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 
 /// A referral of the order that was declined, withdrawn or never accepted.
@@ -52,20 +54,12 @@ pub struct CaseReviewFacts {
     pub recent_warnings: Vec<DateTime<Utc>>,
 }
 
-/// The agency code an `agenciesNotified` entry must start with for children's social care.
-pub const CHILDRENS_SOCIAL_CARE: &str = "CHILDRENS_SOCIAL_CARE";
-
-/// True when `agencies` has an entry `CHILDRENS_SOCIAL_CARE <YYYY-MM-DD> [reference]` whose date
-/// is not after `today`.
-pub fn social_care_told(agencies: &[String], today: NaiveDate) -> bool {
-    agencies.iter().any(|a| {
-        let mut words = a.split_whitespace();
-        words.next() == Some(CHILDRENS_SOCIAL_CARE)
-            && words
-                .next()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .is_some_and(|d| d <= today)
-    })
+/// The entry of `agencies` telling that children's social care was told of the ending on or
+/// before `today`, if there is one.
+pub fn social_care_told(agencies: &[AgencyNotified], today: NaiveDate) -> Option<&AgencyNotified> {
+    agencies
+        .iter()
+        .find(|a| a.tells(Agency::ChildrensSocialCare, today))
 }
 
 /// The case-wide items, in a stable order.
@@ -116,19 +110,28 @@ pub fn items(f: &ReviewFacts) -> Vec<Item> {
         ));
     }
     if !c.children_known.is_empty() {
-        let told = c.today.is_some_and(|today| {
+        let told = c.today.and_then(|today| {
             f.completion
                 .as_ref()
-                .is_some_and(|done| social_care_told(&done.agencies_notified, today))
+                .and_then(|done| social_care_told(&done.agencies_notified, today))
         });
+        let known = format!(
+            "Children or a pregnancy are known: {}",
+            c.children_known.join("; ")
+        );
         let mut item = f.item_for(
             "childrens-social-care".into(),
             ItemKind::ChildrensSocialCare,
-            "Children's social care told of the ending (agenciesNotified: CHILDRENS_SOCIAL_CARE <date> <reference>)".into(),
-            format!("Children or a pregnancy are known: {}", c.children_known.join("; ")),
+            "Children's social care told of the ending (an agenciesNotified entry with agency CHILDRENS_SOCIAL_CARE and its notifiedOn date)".into(),
+            match told {
+                Some(entry) => format!("{known}. Told: {entry}"),
+                None => format!(
+                    "{known}. agenciesNotified has no CHILDRENS_SOCIAL_CARE entry with a date yet"
+                ),
+            },
             "probation".into(),
             None,
-            told,
+            told.is_some(),
             c.children_known_since,
         );
         item.confirmable = false;

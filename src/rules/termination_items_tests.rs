@@ -189,34 +189,55 @@ fn an_officer_comment_confirms_an_outcome_and_a_dated_entry_tells_social_care() 
     );
     assert_eq!(state(&f, "outcome-r1-x"), Some(ItemState::Confirmed));
 
-    let complete = |agencies: &[&str]| Completion {
+    let complete = |agencies: Vec<AgencyNotified>| Completion {
         completed_at: t(11, 30),
         risk_of_reoffending: RiskChange::Same,
         risk_of_serious_harm: RiskChange::Same,
-        agencies_notified: agencies.iter().map(|a| a.to_string()).collect(),
+        agencies_notified: agencies,
         signed_off_at: None,
     };
-    f.completion = Some(complete(&["Police"]));
+    let csc = Agency::ChildrensSocialCare;
+    f.completion = Some(complete(vec![
+        AgencyNotified::new(Agency::Police, day(11, 29), None),
+        AgencyNotified::from_text("Children's social care"),
+    ]));
     assert_eq!(
         state(&f, "childrens-social-care"),
         Some(ItemState::Outstanding)
     );
-    f.completion = Some(complete(&["CHILDRENS_SOCIAL_CARE 2026-11-29 MASH-4411"]));
-    assert_eq!(
-        state(&f, "childrens-social-care"),
-        Some(ItemState::Satisfied)
+    let told = AgencyNotified::new(csc, day(11, 29), Some("MASH-4411".into()));
+    f.completion = Some(complete(vec![told.clone()]));
+    let item = checklist(&f)
+        .into_iter()
+        .find(|i| i.id == "childrens-social-care")
+        .unwrap();
+    assert_eq!(item.state, ItemState::Satisfied);
+    assert!(
+        item.evidence
+            .ends_with("Told: CHILDRENS_SOCIAL_CARE on 2026-11-29 (reference MASH-4411)"),
+        "{}",
+        item.evidence
     );
 
     let today = day(12, 1);
     for (entry, told) in [
-        ("CHILDRENS_SOCIAL_CARE 2026-11-29 MASH-4411", true),
-        ("CHILDRENS_SOCIAL_CARE 2026-12-01", true),
-        ("CHILDRENS_SOCIAL_CARE 2026-12-02", false),
-        ("CHILDRENS_SOCIAL_CARE", false),
-        ("Children's social care", false),
+        (told.clone(), true),
+        (AgencyNotified::new(csc, day(12, 1), None), true),
+        (AgencyNotified::new(csc, day(12, 2), None), false),
+        (
+            AgencyNotified::new(Agency::Police, day(11, 29), None),
+            false,
+        ),
+        // read from an old free-text row
+        (
+            AgencyNotified::from_text("CHILDRENS_SOCIAL_CARE 2026-11-29 MASH-4411"),
+            true,
+        ),
+        (AgencyNotified::from_text("CHILDRENS_SOCIAL_CARE"), false),
+        (AgencyNotified::from_text("Children's social care"), false),
     ] {
         assert_eq!(
-            social_care_told(&[entry.to_string()], today),
+            social_care_told(std::slice::from_ref(&entry), today).is_some(),
             told,
             "{entry}"
         );

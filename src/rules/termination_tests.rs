@@ -92,7 +92,7 @@ fn resolving_and_confirming_shrinks_the_list_until_it_can_be_completed() {
         completed_at: t(5),
         risk_of_reoffending: RiskChange::Same,
         risk_of_serious_harm: RiskChange::Increased,
-        agencies_notified: vec!["Police".into()],
+        agencies_notified: vec![police()],
         signed_off_at: None,
     });
     let items = checklist(&f);
@@ -113,7 +113,7 @@ fn a_disclosure_after_completion_reopens_the_review() {
         completed_at: t(4),
         risk_of_reoffending: RiskChange::Same,
         risk_of_serious_harm: RiskChange::Same,
-        agencies_notified: vec!["Police".into()],
+        agencies_notified: vec![police()],
         signed_off_at: None,
     });
     assert_eq!(status(&f, &checklist(&f), false), ReviewStatus::Complete);
@@ -212,4 +212,12 @@ fn activities_of_the_approved_plan_never_delivered_are_noted_until_the_officer_c
     assert!(checklist(&facts())
         .iter()
         .all(|i| i.kind != ItemKind::ActionPlan));
+}
+
+fn police() -> crate::domain::agency_notice::AgencyNotified {
+    crate::domain::agency_notice::AgencyNotified::new(
+        crate::domain::prompt::Agency::Police,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        None,
+    )
 }

@@ -176,7 +176,7 @@ mod tests {
         r.event_type = "rarlink.order.terminated".into();
         r.description = "Order terminated: moved abroad to live with partner".into();
         r.additional_information = serde_json::json!({"orderId": "o1", "reason": "moved abroad",
-            "evidence": "letter", "agenciesNotified": ["Police"], "signOffReasons": [],
+            "evidence": "letter", "agenciesNotified": [{"agency": "POLICE", "notifiedOn": "2026-03-01", "reference": "CAD-77"}], "signOffReasons": [],
             "terminationDate": "2026-03-01", "signedOffBy": "mgreen"})
         .to_string();
         let full = EventEnvelope::try_from(r.clone()).unwrap();

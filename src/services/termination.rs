@@ -6,11 +6,13 @@ use super::access;
 use super::change::{change, unconditional};
 use super::prompts::prompt_event;
 use super::referrals::{apply, emit};
+use super::termination_review::agencies_notified;
 pub use super::termination_review::{Review, ReviewRecord};
 use crate::db::orders::{self, OrderRow};
 use crate::db::prompts::{self as prompt_rows, PromptRow};
 use crate::db::termination::{self as rows, ConfirmationRow, ReviewRow};
-use crate::db::{from_json, referrals, to_json, write_transaction, DbConnection};
+use crate::db::{referrals, to_json, write_transaction, DbConnection};
+use crate::domain::agency_notice::AgencyNotified;
 use crate::domain::events::{
     DomainEvent, OrderTerminated, ReferralWithdrawn, ReviewCompleted, ReviewItemConfirmed,
     ReviewSignedOff,
@@ -26,7 +28,7 @@ use crate::rules::prompt::{AssigneeRole, CASE_REVIEW};
 use crate::rules::termination::{
     blocking_completion, checklist, sign_off_reasons, Item, ItemState, ReviewStatus, RiskChange,
 };
-use crate::rules::termination_items::{social_care_told, CHILDRENS_SOCIAL_CARE};
+use crate::rules::termination_items::social_care_told;
 use crate::rules::working_days::{add_working_days, end_of_day, london_date};
 use crate::rules::{RuleId, RulesConfig};
 use crate::work::{Actor, Event, Work};
@@ -40,8 +42,8 @@ pub struct Judgement {
     pub risk_of_serious_harm: RiskChange,
     /// The evidence for both judgements.
     pub evidence: String,
-    /// Who was told of the closure.
-    pub agencies_notified: Vec<String>,
+    /// Who was told of the closure (dates checked by the caller: none in the future).
+    pub agencies_notified: Vec<AgencyNotified>,
 }
 
 /// Why and when an order ends (the reason was validated by the caller).
@@ -167,13 +169,13 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
             }
             let today = london_date(w.now);
             if !f.case.children_known.is_empty()
-                && !social_care_told(&judgement.agencies_notified, today)
+                && social_care_told(&judgement.agencies_notified, today).is_none()
             {
                 return Err(ApiError::field(
                     "agenciesNotified",
                     "childrens_social_care_required",
                     format!(
-                        "children or a pregnancy are known ({}): agenciesNotified must include \"{CHILDRENS_SOCIAL_CARE} <YYYY-MM-DD> <reference>\", the date children's social care was told of the ending (not in the future) and its reference",
+                        "children or a pregnancy are known ({}): agenciesNotified must include an entry with agency CHILDRENS_SOCIAL_CARE and notifiedOn, the date children's social care was told of the ending (not in the future), with its reference",
                         f.case.children_known.join("; ")
                     ),
                 ));
@@ -364,7 +366,7 @@ pub fn terminate(
             row.termination_reason = Some(reason.to_string());
             row.termination_date = Some(termination.date);
             rows::save(w.conn, &row)?;
-            let agencies: Vec<String> = from_json(&row.agencies_notified, "agencies notified")?;
+            let agencies = agencies_notified(&row.agencies_notified)?;
             let completion = record.facts.completion.as_ref();
             let event = Event {
                 payload: DomainEvent::OrderTerminated(OrderTerminated {

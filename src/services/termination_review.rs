@@ -9,6 +9,7 @@ use crate::db::termination::{self as rows, ReviewRow};
 use crate::db::{action_plans, appointments};
 use crate::db::{disclosures, from_json, referrals, reports, DbConnection};
 use crate::domain::action_plan::{Activity, PlanStatus};
+use crate::domain::agency_notice::{self, AgencyNotified, StoredAgencyNotified};
 use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
 use crate::rules::termination::{
@@ -165,7 +166,7 @@ fn facts(
             completed_at: r.completed_at.and_utc(),
             risk_of_reoffending: risk_change(&r.risk_of_reoffending_change)?,
             risk_of_serious_harm: risk_change(&r.risk_of_serious_harm_change)?,
-            agencies_notified: from_json(&r.agencies_notified, "agencies notified")?,
+            agencies_notified: agencies_notified(&r.agencies_notified)?,
             signed_off_at: r.signed_off_at.map(|t| t.and_utc()),
         }),
         None => None,
@@ -184,4 +185,11 @@ fn facts(
         },
         review,
     ))
+}
+
+/// The agencies told, as stored: typed entries, or strings written before entries were typed
+/// (read as `AGENCY YYYY-MM-DD [reference]`, or kept whole as a note).
+pub(super) fn agencies_notified(stored: &str) -> Result<Vec<AgencyNotified>, ApiError> {
+    let entries: Vec<StoredAgencyNotified> = from_json(stored, "agencies notified")?;
+    Ok(agency_notice::from_stored(entries))
 }

@@ -39,6 +39,7 @@ mod statements;
 mod subject_access;
 mod sync_references;
 mod termination;
+mod termination_agencies;
 mod termination_items;
 mod transfer;
 mod typed_contract;

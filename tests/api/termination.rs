@@ -197,7 +197,9 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
 
     // Risk of serious harm went up: a manager must sign off. Social care told, with a date.
     let mut complete = json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
-        "evidence": "New relationship and pregnancy; MIND reports disengagement", "agenciesNotified": ["Children's social care", "Police DA unit", "MIND-CAMBS"]});
+        "evidence": "New relationship and pregnancy; MIND reports disengagement", "agenciesNotified": [
+            {"agency": "POLICE", "notifiedOn": "2026-03-03", "reference": "DA unit"},
+            {"agency": "OTHER", "notifiedOn": "2026-03-02", "reference": "MIND-CAMBS"}]});
     let untold = problem(
         app.post(
             &format!(
@@ -212,11 +214,15 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
     )
     .await;
     assert_eq!(untold["errors"][0]["field"], "agenciesNotified", "{untold}");
-    complete["agenciesNotified"] = json!([
-        "CHILDRENS_SOCIAL_CARE 2026-03-03 MASH-4411",
-        "Police DA unit",
-        "MIND-CAMBS"
-    ]);
+    assert_eq!(
+        untold["errors"][0]["code"], "childrens_social_care_required",
+        "{untold}"
+    );
+    let told = json!({"agency": "CHILDRENS_SOCIAL_CARE", "notifiedOn": "2026-03-03", "reference": "MASH-4411"});
+    complete["agenciesNotified"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, told.clone());
     let review = body(
         app.post(
             &format!(
@@ -229,6 +235,22 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
         .await,
     )
     .await;
+    assert_eq!(review["agenciesNotified"], complete["agenciesNotified"]);
+    let social_care = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "childrens-social-care")
+        .unwrap()
+        .clone();
+    assert_eq!(social_care["state"], "SATISFIED", "{social_care}");
+    assert!(
+        social_care["evidence"]
+            .as_str()
+            .unwrap()
+            .ends_with("Told: CHILDRENS_SOCIAL_CARE on 2026-03-03 (reference MASH-4411)"),
+        "{social_care}"
+    );
     assert_eq!(review["status"], "AWAITING_SIGN_OFF");
     assert_eq!(review["signOffRequired"], true);
     let p = problem(terminate(&app, &case.order_id).await, 409).await;
@@ -281,10 +303,8 @@ async fn an_order_closes_only_after_everything_providers_reported_was_considered
     let info = &events["items"][0]["additionalInformation"];
     assert_eq!(info["riskOfSeriousHarmChange"], "INCREASED");
     assert_eq!(info["signedOffBy"], "mgreen");
-    assert!(info["agenciesNotified"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("Police DA unit")));
+    assert_eq!(info["agenciesNotified"], complete["agenciesNotified"]);
+    assert_eq!(info["agenciesNotified"][0], told);
     problem(terminate(&app, &case.order_id).await, 409).await;
 }
 
@@ -307,7 +327,8 @@ async fn a_disclosure_after_the_review_was_completed_reopens_it() {
             confirm(&app, &case.order_id, item["id"].as_str().unwrap()).await;
         }
     }
-    let complete = json!({"riskOfReoffendingChange": "REDUCED", "riskOfSeriousHarmChange": "SAME", "evidence": "Engaged", "agenciesNotified": ["Police"]});
+    let complete = json!({"riskOfReoffendingChange": "REDUCED", "riskOfSeriousHarmChange": "SAME", "evidence": "Engaged",
+        "agenciesNotified": [{"agency": "POLICE", "notifiedOn": "2026-03-03"}]});
     let review = body(
         app.post(
             &format!(
@@ -523,7 +544,8 @@ async fn the_manager_who_completed_a_review_cannot_sign_it_off() {
             &format!("{review_path}/complete"),
             &app.spo(),
             &json!({"riskOfReoffendingChange": "SAME", "riskOfSeriousHarmChange": "INCREASED",
-                    "evidence": "New relationship", "agenciesNotified": ["Police DA unit"]}),
+                    "evidence": "New relationship",
+                    "agenciesNotified": [{"agency": "POLICE", "notifiedOn": "2026-03-02", "reference": "DA unit"}]}),
         )
         .await,
         200,
