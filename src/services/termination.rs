@@ -175,7 +175,7 @@ pub fn complete(w: &mut Work, id: OrderId, judgement: Judgement) -> Result<Revie
                     "agenciesNotified",
                     "childrens_social_care_required",
                     format!(
-                        "children or a pregnancy are known ({}): agenciesNotified must include an entry with agency CHILDRENS_SOCIAL_CARE and notifiedOn, the date children's social care was told of the ending (not in the future), with its reference",
+                        "children or a pregnancy are known ({}): agenciesNotified must include an entry with agency CHILDRENS_SOCIAL_CARE and notifiedOn, the date children's social care was told of the ending (not in the future), and its reference if it gave one",
                         f.case.children_known.join("; ")
                     ),
                 ));
