@@ -62,6 +62,7 @@ pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 struct Service {
     child: Child,
     base: String,
+    port: u16,
 }
 
 impl Drop for Service {
@@ -94,10 +95,12 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-async fn start(args: &Args) -> Service {
+/// Starts the service on `port` (a free one when `None`: a restart keeps the port, so the
+/// seeded world's base URL stays valid).
+async fn start(args: &Args, port: Option<u16>) -> Service {
     let exe = std::env::current_exe().expect("own path");
     let rarlink = exe.with_file_name("rarlink");
-    let port = free_port();
+    let port = port.unwrap_or_else(free_port);
     let child = Command::new(&rarlink)
         .arg("serve")
         .env("DATABASE_URL", &args.database)
@@ -119,6 +122,7 @@ async fn start(args: &Args) -> Service {
     let service = Service {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        port,
     };
     let client = reqwest::Client::new();
     for _ in 0..2000 {
@@ -301,7 +305,7 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async move {
         if args.mode == Mode::Views {
-            let service = start(&args).await;
+            let service = start(&args, None).await;
             let out = views::run(&service.base, &args).await;
             drop(service);
             emit(&args, &out);
@@ -356,7 +360,7 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
     args.database = base_args.database.replace("{n}", &people.to_string());
     // Cold start: process start to ready on an empty database, migrations included.
     let cold_started = Instant::now();
-    let service = start(&args).await;
+    let service = start(&args, None).await;
     let cold_start_ms = cold_started.elapsed().as_secs_f64() * 1000.0;
     let seed_started = Instant::now();
     let world = Arc::new(seed::seed(&service.base, &args, people).await);
@@ -376,6 +380,7 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
     } else {
         None
     };
+    let port = service.port;
     let mut service = Some(service);
     let (health, health_secs) = load(world.clone(), c, phase, |_| Op::Health).await;
     let framework = rate(&health, health_secs);
@@ -421,7 +426,8 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
                 Err(e) => eprintln!("pgbench floor skipped: {e}"),
             }
         }
-        service = Some(start(&args).await);
+        floor::clean(&args.database);
+        service = Some(start(&args, Some(port)).await);
     }
     let (mix, mix_secs) = load(world.clone(), c, args.duration, mixed).await;
     let peak_rate = mix.iter().map(|(_, s)| s.ok()).sum::<usize>() as f64 / mix_secs;

@@ -135,6 +135,8 @@ pub fn find(explicit: Option<&Path>) -> Option<PathBuf> {
 
 /// A floor's scripts at a concurrency: (file name, text, weight).
 type Scripts = Vec<(&'static str, String, usize)>;
+/// A floor's scripts as a function of the concurrency.
+type ScriptsAt = fn(usize) -> Scripts;
 
 fn read_group_commit_scripts(c: usize) -> Scripts {
     vec![
@@ -258,22 +260,21 @@ pub fn measure(
             )
         })
     };
-    let floor =
-        |variants: &[(Variant, fn(usize) -> Scripts)], count: usize| -> Result<Floor, String> {
-            let mut levels = Vec::new();
-            for (variant, scripts) in variants {
-                for c in super::floor::levels(clients) {
-                    let rate = run(&scripts(c), count, c)?;
-                    eprintln!("pgbench {} at -c {c}: {rate:.0} tps", variant.name());
-                    levels.push(Level {
-                        variant: *variant,
-                        concurrency: c,
-                        rate,
-                    });
-                }
+    let floor = |variants: &[(Variant, ScriptsAt)], count: usize| -> Result<Floor, String> {
+        let mut levels = Vec::new();
+        for (variant, scripts) in variants {
+            for c in super::floor::levels(clients) {
+                let rate = run(&scripts(c), count, c)?;
+                eprintln!("pgbench {} at -c {c}: {rate:.0} tps", variant.name());
+                levels.push(Level {
+                    variant: *variant,
+                    concurrency: c,
+                    rate,
+                });
             }
-            Ok(Floor { levels })
-        };
+        }
+        Ok(Floor { levels })
+    };
     let floor = match kind {
         Kind::SharedViewRead => floor(
             &[
