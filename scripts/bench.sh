@@ -2,11 +2,14 @@
 # Regenerates docs/benchmarks.md: the mixed workload and its baselines on SQLite and on a
 # throwaway PostgreSQL, at two population sizes 100x apart.
 #   scripts/bench.sh                      # defaults: 50 and 5000 people, 15 s, 32 clients
-#   BENCH_SIZES=50 BENCH_SECS=6 scripts/bench.sh   # quick: about 3 minutes after the build
-# Duration: per size and backend, seeding (about 6 s for 50 people, 45 s for 5000) + 5 phases
-# of BENCH_SECS/3 or BENCH_SECS + the floors (2 s per concurrency level 1, 2, 4, … clients, for
-# each of 2 diesel floors and, on PostgreSQL, 2 pgbench floors): about 4 minutes per size and
-# backend at the defaults, plus the release build.
+#   BENCH_SIZES=50 BENCH_SECS=6 scripts/bench.sh   # quick: about 5 minutes after the build
+# Duration: per size and backend, seeding (about 6 s for 50 people, 45 s for 5000) + 11 phases
+# of BENCH_SECS/3 (the framework floor; each of 5 operations alone, closed then open loop) + 2
+# of BENCH_SECS (the mix, closed then open loop) + the floors (2 s per concurrency level 1, 2,
+# 4, … clients: 4 diesel floors and, on PostgreSQL, 4 pgbench floors, counting the read's two
+# variants): about 5 minutes per size and backend at the defaults, plus the release build.
+# PostgreSQL runs as production does (fsync, synchronous_commit and full_page_writes on); the
+# cluster's port is RARLINK_TEST_PG_PORT (default 55432).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${BENCH_SIZES:-50,5000}"
@@ -27,20 +30,36 @@ work="$(mktemp -d /tmp/rarlink-bench.XXXXXX)"
   echo "load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo 'Floors: the *framework floor* is `GET /health/live` on the same server. The *database floors* run'
-  echo 'the statements of one request, with prepared statements, at every concurrency 1, 2, 4, … up to the'
-  echo 'client count, and keep the best rate (the concurrency that gave it is stated): a shared-view read'
-  echo '(organisation, referral, shared context versions, person,'
-  echo 'order, then the audit row) and an attendance write (organisation; then in one transaction the case'
-  echo 'lock, the session, its referral, order and history, the update, the history row, the event and'
-  echo 'the audit row). On both backends they run through diesel (its statement cache prepares each once per'
-  echo 'connection); on PostgreSQL also through `pgbench` custom scripts (`src/bin/rarlink-bench/pgbench.rs`), and the'
-  echo 'ratio is taken against pgbench'"'"'s. No HTTP, JSON, authentication or rules in either.'
+  echo 'the statements the service runs for one request (counted on its connection, as'
+  echo '`tests/api/statements.rs` does), with prepared statements, each thread on its own connection, at'
+  echo 'every concurrency 1, 2, 4, … up to the client count, and keep the best rate (the variant and'
+  echo 'concurrency that gave it are stated, and every level is listed). Each runs right after its'
+  echo 'operation'"'"'s isolated phase, on the same data, with the service stopped (its background sealer'
+  echo 'would take the write lock in the middle of it) and restarted after; one untimed second warms the'
+  echo 'connections first (on SQLite after a checkpoint of the log the service left), and the audit rows'
+  echo 'and events a floor wrote are deleted before the restart, so the service never seals them. On SQLite the'
+  echo 'writers take turns on an in-process mutex, as the service'"'"'s do, instead of sleeping in SQLite'"'"'s'
+  echo 'busy handler. The *shared-view read* (the referral scoped to the provider, its shared context'
+  echo 'versions, the order with its person; the organisation comes from the service'"'"'s cache) is'
+  echo 'measured two ways: *group commit*, as the service does it (reads in read transactions, their'
+  echo 'audit rows committed in batches by one writer while each reader waits for its batch), and *one'
+  echo 'transaction* (reads and audit row in one write transaction). The *attendance write* and the'
+  echo '*disclosure write* are one write transaction each, with the statements the service runs. On both'
+  echo 'backends the floors run through diesel (its statement cache prepares each statement once per'
+  echo 'connection); on PostgreSQL also through `pgbench -M prepared` custom scripts'
+  echo '(`src/bin/rarlink-bench/pgbench.rs`; group commit there is a second script inserting `c` audit'
+  echo 'rows in one statement, weighted 1 to the read'"'"'s `c`), and the ratio is taken against pgbench'"'"'s.'
+  echo 'No HTTP, JSON, authentication or rules in either.'
+  echo
+  echo 'Each operation is also run alone at the client count (closed loop) and then open loop at half'
+  echo 'the rate it reached, for its p99 at half its peak.'
   echo
   echo 'After the closed-loop mixed run, the same mix is replayed *open loop* at half the throughput it'
   echo 'reached: requests start on schedule whatever the latency of others and are timed from when they'
   echo 'were due, so a queue in the server cannot hide. The closed-loop figures are at the client count'
   echo '(32 by default). Cold start: process start to `/health/ready` on an empty database, migrations'
-  echo 'included. Peak memory: the service'"'"'s VmHWM.'
+  echo 'included. Peak memory: the VmHWM of the service process that ran the mixed workload (the service'
+  echo 'is restarted after each floor).'
   echo
   echo "## SQLite (embedded default)"
   echo
@@ -50,12 +69,17 @@ work="$(mktemp -d /tmp/rarlink-bench.XXXXXX)"
 
 # shellcheck source=scripts/pg-throwaway.sh
 source scripts/pg-throwaway.sh
-pg_throwaway_start
+RARLINK_PG_DURABLE=1 pg_throwaway_start
 trap 'pg_throwaway_stop; rm -rf "$work"' EXIT
 for n in ${SIZES//,/ }; do
   psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE bench_$n"
 done
-{ echo "## PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (fsync off: a throwaway cluster)"; echo; } >> "$OUT"
+{
+  echo "## PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (fsync, synchronous_commit and full_page_writes on, as in production)"
+  echo
+  echo "A throwaway cluster on the same machine and disk; before issue 18's floors it ran with fsync off."
+  echo
+} >> "$OUT"
 "$BIN"/rarlink-bench --database "${TEST_DATABASE_URL%/*}/bench_{n}" --people "$SIZES" --duration "$SECS" \
   --concurrency "$CLIENTS" --label "PostgreSQL" --markdown "$OUT"
 cat docs/benchmarks-before.md >> "$OUT"

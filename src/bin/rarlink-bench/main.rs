@@ -7,6 +7,7 @@ mod pgbench;
 mod seed;
 mod stats;
 mod views;
+mod writes;
 
 use clap::Parser;
 use stats::Samples;
@@ -61,6 +62,7 @@ pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 struct Service {
     child: Child,
     base: String,
+    port: u16,
 }
 
 impl Drop for Service {
@@ -93,10 +95,12 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-async fn start(args: &Args) -> Service {
+/// Starts the service on `port` (a free one when `None`: a restart keeps the port, so the
+/// seeded world's base URL stays valid).
+async fn start(args: &Args, port: Option<u16>) -> Service {
     let exe = std::env::current_exe().expect("own path");
     let rarlink = exe.with_file_name("rarlink");
-    let port = free_port();
+    let port = port.unwrap_or_else(free_port);
     let child = Command::new(&rarlink)
         .arg("serve")
         .env("DATABASE_URL", &args.database)
@@ -118,6 +122,7 @@ async fn start(args: &Args) -> Service {
     let service = Service {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        port,
     };
     let client = reqwest::Client::new();
     for _ in 0..2000 {
@@ -198,7 +203,7 @@ async fn load(
     world: Arc<seed::World>,
     concurrency: usize,
     secs: u64,
-    pick: fn(usize) -> Op,
+    pick: impl Fn(usize) -> Op + Copy + Send + 'static,
 ) -> (Vec<(Op, Samples)>, f64) {
     let counter = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -232,7 +237,7 @@ async fn paced(
     world: Arc<seed::World>,
     rate: f64,
     secs: u64,
-    pick: fn(usize) -> Op,
+    pick: impl Fn(usize) -> Op + Copy + Send + 'static,
 ) -> Vec<(Op, Samples)> {
     let client = reqwest::Client::new();
     let limit = Arc::new(tokio::sync::Semaphore::new(1024));
@@ -261,6 +266,14 @@ async fn paced(
     stats::by_op(all)
 }
 
+/// Successful requests per second of the first (only) operation of `samples`.
+fn rate(samples: &[(Op, Samples)], secs: f64) -> f64 {
+    samples
+        .first()
+        .map(|(_, s)| s.ok() as f64 / secs)
+        .unwrap_or(0.0)
+}
+
 fn mixed(i: usize) -> Op {
     let r = (i.wrapping_mul(2_654_435_761) % 100) as u32;
     let mut acc = 0;
@@ -282,13 +295,17 @@ struct SizeRun {
 
 fn main() {
     let args = Args::parse();
+    // As the service does: the floors' SQLite connections must not queue on the global
+    // allocator mutex of SQLite's memory statistics either.
+    // SAFETY: no other thread exists yet and no SQLite connection is open.
+    unsafe { rarlink::db::sqlite_memory_statistics_off() };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async move {
         if args.mode == Mode::Views {
-            let service = start(&args).await;
+            let service = start(&args, None).await;
             let out = views::run(&service.base, &args).await;
             drop(service);
             emit(&args, &out);
@@ -343,7 +360,7 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
     args.database = base_args.database.replace("{n}", &people.to_string());
     // Cold start: process start to ready on an empty database, migrations included.
     let cold_started = Instant::now();
-    let service = start(&args).await;
+    let service = start(&args, None).await;
     let cold_start_ms = cold_started.elapsed().as_secs_f64() * 1000.0;
     let seed_started = Instant::now();
     let world = Arc::new(seed::seed(&service.base, &args, people).await);
@@ -352,50 +369,86 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
 
     let phase = (args.duration / 3).max(2);
     let c = args.concurrency;
-    let (health, health_secs) = load(world.clone(), c, phase, |_| Op::Health).await;
-    let (reads, read_secs) = load(world.clone(), c, phase, |_| Op::SharedView).await;
-    let (writes, write_secs) = load(world.clone(), c, phase, |_| Op::Attendance).await;
-    let (mix, mix_secs) = load(world.clone(), c, args.duration, mixed).await;
-    let peak_rate = mix.iter().map(|(_, s)| s.ok()).sum::<usize>() as f64 / mix_secs;
-    let half = paced(world.clone(), peak_rate / 2.0, args.duration, mixed).await;
-    let peak = service.peak_mib();
-    // Each floor level runs 2 s: six levels at 32 clients cost 12 s per floor.
+    // Each floor level runs 2 s: six levels at 32 clients cost 12 s per floor and variant.
     let level_secs = 2;
-    let db_read = floor::best(
-        &args.database,
-        c,
-        level_secs,
-        floor::Kind::SharedViewRead,
-        &world,
-    );
-    let db_write = floor::best(
-        &args.database,
-        c,
-        level_secs,
-        floor::Kind::AttendanceWrite,
-        &world,
-    );
-
-    let pg_floor = if args.database.starts_with("postgres") {
-        match pgbench::find(args.pgbench.as_deref()) {
-            Some(bin) => match pgbench::measure(&bin, &args.database, c, level_secs) {
-                Ok(rates) => Some(rates),
-                Err(e) => {
-                    eprintln!("pgbench floor skipped: {e}");
-                    None
-                }
-            },
-            None => {
-                eprintln!("pgbench not found: the PostgreSQL floor is the diesel one only");
-                None
-            }
+    let pgbench = if args.database.starts_with("postgres") {
+        let found = pgbench::find(args.pgbench.as_deref());
+        if found.is_none() {
+            eprintln!("pgbench not found: the PostgreSQL floor is the diesel one only");
         }
+        found
     } else {
         None
     };
-    let rate = |v: &[(Op, Samples)], secs: f64| {
-        v.first().map(|(_, s)| s.ok() as f64 / secs).unwrap_or(0.0)
+    let port = service.port;
+    let mut service = Some(service);
+    let (health, health_secs) = load(world.clone(), c, phase, |_| Op::Health).await;
+    let framework = rate(&health, health_secs);
+    // Each operation alone: closed loop at the client count, then open loop at half the rate
+    // it reached. An operation with a floor has it measured right after, on the same data (the
+    // writes grow the tables their statements read), with the service stopped: its background
+    // sealer would otherwise take the write lock, and a core, in the middle of the floor.
+    let mut isolated = Vec::new();
+    let mut floors = Vec::new();
+    let mut pg_floors = Vec::new();
+    for (op, kind) in [
+        (Op::SharedView, Some(floor::Kind::SharedViewRead)),
+        (Op::Attendance, Some(floor::Kind::AttendanceWrite)),
+        (Op::Disclosure, Some(floor::Kind::DisclosureWrite)),
+        (Op::OpenPrompts, None),
+        (Op::RarSummary, None),
+    ] {
+        let (samples, secs) = load(world.clone(), c, phase, move |_| op).await;
+        let peak = rate(&samples, secs);
+        let half = paced(world.clone(), (peak / 2.0).max(1.0), phase, move |_| op).await;
+        isolated.push(stats::Isolated {
+            op,
+            rate: peak,
+            samples: samples
+                .into_iter()
+                .next()
+                .map(|(_, s)| s)
+                .unwrap_or_default(),
+            half: half.into_iter().next().map(|(_, s)| s).unwrap_or_default(),
+        });
+        let Some(kind) = kind else { continue };
+        drop(service.take());
+        floors.push(floor::measure_all(
+            &args.database,
+            c,
+            level_secs,
+            kind,
+            &world,
+        ));
+        if let Some(bin) = &pgbench {
+            match pgbench::measure(bin, &args.database, c, level_secs, kind) {
+                Ok(floor) => pg_floors.push(floor),
+                Err(e) => eprintln!("pgbench floor skipped: {e}"),
+            }
+        }
+        floor::clean(&args.database);
+        service = Some(start(&args, Some(port)).await);
+    }
+    let (mix, mix_secs) = load(world.clone(), c, args.duration, mixed).await;
+    let peak_rate = mix.iter().map(|(_, s)| s.ok()).sum::<usize>() as f64 / mix_secs;
+    let half = paced(world.clone(), peak_rate / 2.0, args.duration, mixed).await;
+    let peak = service.as_ref().map(|s| s.peak_mib()).unwrap_or(f64::NAN);
+    drop(service);
+    let [read, attendance, disclosure]: [floor::Floor; 3] =
+        floors.try_into().expect("three floors");
+    let floors = stats::Floors {
+        read,
+        attendance,
+        disclosure,
     };
+    let pg_floors =
+        <[floor::Floor; 3]>::try_from(pg_floors)
+            .ok()
+            .map(|[read, attendance, disclosure]| pgbench::PgFloors {
+                read,
+                attendance,
+                disclosure,
+            });
     let report = stats::report(stats::Report {
         label: &args.label,
         people,
@@ -403,12 +456,10 @@ async fn run_size(base_args: &Args, people: usize) -> SizeRun {
         seed_secs,
         mix: &mix,
         mix_secs,
-        framework: rate(&health, health_secs),
-        read_rate: rate(&reads, read_secs),
-        write_rate: rate(&writes, write_secs),
-        db_read,
-        db_write,
-        pg_floor,
+        framework,
+        isolated: &isolated,
+        floors: &floors,
+        pg_floors: pg_floors.as_ref(),
         half: &half,
         half_rate: peak_rate / 2.0,
         peak_mib: peak,

@@ -1,5 +1,7 @@
 //! Latency samples, percentiles and the Markdown report.
 
+use super::floor::Floor;
+use super::pgbench::PgFloors;
 use super::Op;
 use std::fmt::Write;
 
@@ -52,6 +54,21 @@ pub fn by_op(samples: impl IntoIterator<Item = (Op, u64, bool)>) -> Vec<(Op, Sam
     grouped
 }
 
+/// One operation alone at the client count, and open loop at half the rate it reached.
+pub struct Isolated {
+    pub op: Op,
+    pub rate: f64,
+    pub samples: Samples,
+    pub half: Samples,
+}
+
+/// The diesel floors of a run (both backends).
+pub struct Floors {
+    pub read: Floor,
+    pub attendance: Floor,
+    pub disclosure: Floor,
+}
+
 pub struct Report<'a> {
     pub label: &'a str,
     pub people: usize,
@@ -60,19 +77,37 @@ pub struct Report<'a> {
     pub mix: &'a [(Op, Samples)],
     pub mix_secs: f64,
     pub framework: f64,
-    pub read_rate: f64,
-    pub write_rate: f64,
+    pub isolated: &'a [Isolated],
     /// Process start to `/health/ready` on an empty database, migrations included.
     pub cold_start_ms: f64,
-    pub db_read: (f64, usize),
-    pub db_write: (f64, usize),
-    /// PostgreSQL: pgbench's read and write rates for the same statements.
-    pub pg_floor: Option<(super::pgbench::Best, super::pgbench::Best)>,
+    pub floors: &'a Floors,
+    /// PostgreSQL: pgbench's floors for the same statements.
+    pub pg_floors: Option<&'a PgFloors>,
     /// The mixed workload again, open loop at half the closed loop's throughput.
     pub half: &'a [(Op, Samples)],
     pub half_rate: f64,
     pub peak_mib: f64,
     pub names: &'a dyn Fn(Op) -> &'static str,
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.0}%", 100.0 * a / b)
+    } else {
+        "–".into()
+    }
+}
+
+fn floor_row(out: &mut String, what: &str, by: &str, floor: &Floor) {
+    let best = floor.best();
+    let _ = writeln!(
+        out,
+        "| {what} | {by} | {:.0} | {}, {} | {} |",
+        best.rate,
+        best.variant.name(),
+        best.concurrency,
+        floor.detail()
+    );
 }
 
 pub fn report(r: Report) -> String {
@@ -104,13 +139,6 @@ pub fn report(r: Report) -> String {
             s.failed
         );
     }
-    let ratio = |a: f64, b: f64| {
-        if b > 0.0 {
-            format!("{:.0}%", 100.0 * a / b)
-        } else {
-            "–".into()
-        }
-    };
     let _ = writeln!(
         out,
         "\nThe same mix at half that throughput ({:.0} req/s, open loop: each request is timed from \
@@ -130,66 +158,87 @@ pub fn report(r: Report) -> String {
             s.failed
         );
     }
-    let _ = writeln!(
-        out,
-        "\nIsolated, same concurrency, against floors measured in this run:\n"
-    );
-    let _ = writeln!(
-        out,
-        "| measure | req/s | vs framework floor | vs database floor |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|");
-    let _ = writeln!(
-        out,
-        "| framework floor: GET /health/live | {:.0} | 100% | – |",
-        r.framework
-    );
-    let _ = writeln!(
-        out,
-        "| database floor: shared-view read + audit row (best at {} threads) | {:.0} | – | 100% |",
-        r.db_read.1, r.db_read.0
-    );
-    let _ = writeln!(
-        out,
-        "| database floor: attendance write (update, history, audit, event; best at {} threads) | {:.0} | – | 100% |",
-        r.db_write.1, r.db_write.0
-    );
-    // On PostgreSQL the floor that counts is pgbench's (no client library in the way).
-    let (read_floor, write_floor) = r
-        .pg_floor
-        .map(|(read, write)| (read.0, write.0))
-        .unwrap_or((r.db_read.0, r.db_write.0));
-    if let Some((read, write)) = r.pg_floor {
-        let _ = writeln!(
-            out,
-            "| pgbench floor: shared-view read + audit row (best at -c {}) | {:.0} | – | 100% |",
-            read.1, read.0
-        );
-        let _ = writeln!(
-            out,
-            "| pgbench floor: attendance write (update, history, audit, event; best at -c {}) | {:.0} | – | 100% |",
-            write.1, write.0
-        );
-    }
-    let floor_name = if r.pg_floor.is_some() {
-        "vs pgbench floor"
-    } else {
-        "vs database floor"
+    // On PostgreSQL the floors that count are pgbench's (no client library in the way).
+    let (read, attendance, disclosure, by) = match r.pg_floors {
+        Some(pg) => (&pg.read, &pg.attendance, &pg.disclosure, "pgbench"),
+        None => (
+            &r.floors.read,
+            &r.floors.attendance,
+            &r.floors.disclosure,
+            "diesel",
+        ),
     };
-    for (name, rate, floor) in [
-        ("provider reads the shared view", r.read_rate, read_floor),
-        ("provider records attendance", r.write_rate, write_floor),
-    ] {
+    let _ = writeln!(
+        out,
+        "\nEach operation alone at {} clients (closed loop), then open loop at half the rate it \
+         reached, against `GET /health/live` ({:.0} req/s) and the database floor ({by}) measured \
+         in this run:\n",
+        r.concurrency, r.framework
+    );
+    let _ = writeln!(
+        out,
+        "| operation, isolated | req/s | p50 ms | p99 ms | p99 ms at half its rate | errors | vs /health/live | vs its floor (best variant, threads) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for i in r.isolated {
+        let floor = match i.op {
+            Op::SharedView => Some(read),
+            Op::Attendance => Some(attendance),
+            Op::Disclosure => Some(disclosure),
+            _ => None,
+        };
+        let vs_floor = floor
+            .map(|f| {
+                let best = f.best();
+                format!(
+                    "{} of {:.0} ({}, {})",
+                    ratio(i.rate, best.rate),
+                    best.rate,
+                    best.variant.name(),
+                    best.concurrency
+                )
+            })
+            .unwrap_or_else(|| "no floor".into());
         let _ = writeln!(
             out,
-            "| {name} | {rate:.0} | {} | {} {floor_name} |",
-            ratio(rate, r.framework),
-            ratio(rate, floor)
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {vs_floor} |",
+            (r.names)(i.op),
+            i.rate,
+            i.samples.percentile(50.0),
+            i.samples.percentile(99.0),
+            i.half.percentile(99.0),
+            i.samples.failed + i.half.failed,
+            ratio(i.rate, r.framework),
         );
     }
     let _ = writeln!(
         out,
-        "\nPeak resident memory of the service: {:.0} MiB. Cold start (process start to ready on an \
+        "\nDatabase floors (operations per second; the best is kept, with its variant and number \
+         of threads or pgbench clients; every level measured is listed):\n"
+    );
+    let _ = writeln!(out, "| floor | through | best /s | best at | every level |");
+    let _ = writeln!(out, "|---|---|---:|---|---|");
+    let names = [
+        "shared-view read + its audit row",
+        "attendance write",
+        "disclosure write",
+    ];
+    for (name, floor) in
+        names
+            .iter()
+            .zip([&r.floors.read, &r.floors.attendance, &r.floors.disclosure])
+    {
+        floor_row(&mut out, name, "diesel", floor);
+    }
+    if let Some(pg) = r.pg_floors {
+        for (name, floor) in names.iter().zip([&pg.read, &pg.attendance, &pg.disclosure]) {
+            floor_row(&mut out, name, "pgbench -M prepared", floor);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nPeak resident memory of the service that ran the mixed workload (it restarts after each \
+         floor): {:.0} MiB. Cold start (process start to ready on an \
          empty database, migrations included): {:.0} ms.\n",
         r.peak_mib, r.cold_start_ms
     );
