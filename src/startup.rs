@@ -26,35 +26,39 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads keys and binds the listener.
     pub fn build(settings: Settings, clock: SharedClock) -> Result<Self, String> {
+        let started = std::time::Instant::now();
+        let ms = |since: std::time::Instant| since.elapsed().as_secs_f64() * 1000.0;
+        let rules = Arc::new(rules_config(&settings));
+        // What needs no database is computed on another thread while the migrations run.
+        let prepared = {
+            let rules = rules.clone();
+            std::thread::spawn(move || (calendar_rows(&rules.calendar), api::openapi()))
+        };
         let db = Db::new(&settings.database, settings.pool_options())?;
         let applied = db.migrate()?;
+        let migrated_ms = ms(started);
         tracing::info!(
             database = %settings.database.describe(),
             migrations_applied = applied,
             "database ready"
         );
+        let phase = std::time::Instant::now();
         let auth = Authenticator::from_settings(&settings.jwt)?;
         let audit_key = Arc::new(settings.audit_key.load()?);
+        let keys_ms = ms(phase);
         let listener = TcpListener::bind(settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?
             .port();
-        let mut rules = RulesConfig::new(
-            &settings.extra_bank_holidays,
-            settings.deadline_overrides.clone(),
-            settings.review_lead_days,
-        );
-        rules.follow_up_overrides = settings.follow_up_days.clone();
-        rules.dedup_window_days = settings.dedup_window_days;
-        rules.disengagement = crate::rules::attendance::DisengagementPolicy {
-            window: settings.disengagement.0 as usize,
-            misses: settings.disengagement.1 as usize,
-        };
-        rules.silence = settings.silence;
-        let rules = Arc::new(rules);
-        db.refresh_calendar(&calendar_rows(&rules.calendar))?;
+        let phase = std::time::Instant::now();
+        let (calendar, doc) = prepared
+            .join()
+            .map_err(|_| "preparing the calendar and the API document failed".to_string())?;
+        let calendar_written = db.refresh_calendar(&calendar)?;
+        let calendar_ms = ms(phase);
+        let phase = std::time::Instant::now();
         let http_client =
             crate::services::webhook_send::client(settings.webhook_allow_hosts.clone())?;
         let mailer = settings
@@ -62,7 +66,6 @@ impl Application {
             .as_ref()
             .map(|m| crate::services::mail_send::Mailer::new(m, &settings.public_url))
             .transpose()?;
-        let doc = api::openapi();
         let limiters = Arc::new(crate::http::rate_limit::Limiters::new(&settings.limits));
         let state = web::Data::new(AppState {
             http_client,
@@ -107,6 +110,16 @@ impl Application {
         .listen(listener)
         .map_err(|e| format!("cannot start the server: {e}"))?
         .run();
+        // Where a cold start goes (docs/architecture.md has the figures).
+        tracing::info!(
+            migrations_ms = migrated_ms,
+            keys_ms,
+            calendar_ms,
+            calendar_written,
+            state_and_server_ms = ms(phase),
+            total_ms = ms(started),
+            "startup timings"
+        );
         Ok(Self {
             server,
             port,
@@ -135,6 +148,23 @@ impl Application {
         }
         result
     }
+}
+
+/// The rules' configuration from the settings.
+fn rules_config(settings: &Settings) -> RulesConfig {
+    let mut rules = RulesConfig::new(
+        &settings.extra_bank_holidays,
+        settings.deadline_overrides.clone(),
+        settings.review_lead_days,
+    );
+    rules.follow_up_overrides = settings.follow_up_days.clone();
+    rules.dedup_window_days = settings.dedup_window_days;
+    rules.disengagement = crate::rules::attendance::DisengagementPolicy {
+        window: settings.disengagement.0 as usize,
+        misses: settings.disengagement.1 as usize,
+    };
+    rules.silence = settings.silence;
+    rules
 }
 
 /// The working-day calendar stored for SQL: every London day from 2018 to the end of the last

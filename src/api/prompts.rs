@@ -332,8 +332,7 @@ pub async fn list_prompts(
     let after = pagination::after_key::<NaiveDateTime>(q.cursor.as_deref())?;
     let page = ctx
         .read(Permission::ReadPrompts, "prompt.list", move |w| {
-            let rows = service::list(w, list, after, limit)?;
-            let records = lifecycle::records(w, rows)?;
+            let records = service::list(w, list, after, limit)?;
             let key = |r: &PromptRecord| pagination::key(&r.row.due_at, &r.row.id);
             Page::try_from_rows(records, limit, key, |r| record_view(r, w.now))
         })

@@ -76,19 +76,50 @@ pub fn find_visible(
     scope: Scope,
     id: &str,
 ) -> QueryResult<Option<AppointmentRow>> {
-    let org = scope.org.to_string();
-    let mut q = appointments::table
+    // One static (cached, prepared once per connection) query per side, not a boxed one.
+    let q = appointments::table
         .find(id)
-        .select(AppointmentRow::as_select())
-        .into_boxed();
+        .select(AppointmentRow::as_select());
     if scope.is_probation() {
-        q = q.filter(appointments::probation_org.eq(org));
+        q.filter(appointments::probation_org.eq(scope.org))
+            .first(conn)
+            .optional()
     } else if scope.is_provider() {
-        q = q.filter(appointments::provider_org.eq(org));
+        q.filter(appointments::provider_org.eq(scope.org))
+            .first(conn)
+            .optional()
     } else {
-        return Ok(None);
+        Ok(None)
     }
-    q.first(conn).optional()
+}
+
+/// PostgreSQL, in a write: the appointment as [`find_visible`] finds it, read in the statement
+/// that takes its case lock. `FOR UPDATE` locks the person's row (the case lock, the same row
+/// [`super::people::lock`] locks) and then the appointment's; a writer holding the case lock
+/// makes this wait before either is locked, and a row it changed is returned as committed.
+pub fn find_visible_locking_case(
+    pg: &mut diesel::pg::PgConnection,
+    scope: Scope,
+    id: &str,
+) -> QueryResult<Option<AppointmentRow>> {
+    use super::schema::people;
+    let q = people::table
+        .inner_join(appointments::table.on(appointments::crn.eq(people::crn)))
+        .filter(appointments::id.eq(id))
+        .select(AppointmentRow::as_select());
+    if scope.is_probation() {
+        q.filter(appointments::probation_org.eq(scope.org))
+            .for_update()
+            .first(pg)
+            .optional()
+    } else if scope.is_provider() {
+        q.filter(appointments::provider_org.eq(scope.org))
+            .for_update()
+            .first(pg)
+            .optional()
+    } else {
+        Ok(None)
+    }
 }
 
 /// A referral's appointments by start time (then id), all of them.
@@ -157,6 +188,32 @@ pub fn attended_delivery_starts(
         .filter(appointments::status.ne(AppointmentStatus::Cancelled))
         .filter(appointments::attended.eq_any([Attended::Yes, Attended::Late]))
         .select(appointments::starts_at)
+        .load(conn)
+}
+
+/// The referral and start of every attended delivery session under an order (one statement,
+/// prepared once: no list of ids is bound).
+pub fn attended_delivery_starts_of_order(
+    conn: &mut DbConnection,
+    order_id: &str,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    use super::schema::referrals;
+    appointments::table
+        .filter(
+            appointments::referral_id.eq_any(
+                referrals::table
+                    .filter(referrals::order_id.eq(order_id))
+                    .select(referrals::id),
+            ),
+        )
+        .filter(appointments::kind.eq(AppointmentKind::Delivery))
+        .filter(appointments::status.ne(AppointmentStatus::Cancelled))
+        .filter(
+            appointments::attended
+                .eq(Attended::Yes)
+                .or(appointments::attended.eq(Attended::Late)),
+        )
+        .select((appointments::referral_id, appointments::starts_at))
         .load(conn)
 }
 

@@ -32,8 +32,10 @@ pub fn ensure(conn: &mut DbConnection, rows: &[CalendarRow]) -> QueryResult<bool
     }
     conn.transaction(|conn| {
         diesel::delete(wc::table).execute(conn)?;
-        // Multi-row inserts are backend-specific in diesel, so each backend gets its own.
-        for chunk in rows.chunks(1000) {
+        // Multi-row inserts are backend-specific in diesel, so each backend gets its own. A
+        // chunk of 6,000 rows (30,000 values) stays under SQLite's 32,766 bound parameters, so
+        // the usual calendar (about 4,700 days) is one statement.
+        for chunk in rows.chunks(6000) {
             match conn {
                 DbConnection::Sqlite(c) => {
                     diesel::insert_into(wc::table).values(chunk).execute(c)?

@@ -360,13 +360,21 @@ impl WriterTurn {
 
 /// Applies every pending migration for the connection's backend.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
+    let started = std::time::Instant::now();
     let applied = match conn {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
     }
     .map(|versions| versions.len())
     .map_err(|e| format!("migration failed: {e}"))?;
+    let migrated = started.elapsed();
     people::backfill_search_names(conn).map_err(|e| format!("backfilling search names: {e}"))?;
+    tracing::debug!(
+        applied,
+        migrations_ms = migrated.as_secs_f64() * 1000.0,
+        backfill_ms = (started.elapsed() - migrated).as_secs_f64() * 1000.0,
+        "migrations run"
+    );
     Ok(applied)
 }
 

@@ -75,6 +75,36 @@ pub fn find_visible(
         .optional()
 }
 
+/// The order (as [`find_visible`] finds it) with every referral under it, by id, in one
+/// statement: the order joined to its referrals.
+pub fn find_visible_with_referrals(
+    conn: &mut DbConnection,
+    scope: Scope,
+    id: &str,
+) -> QueryResult<Option<(OrderRow, Vec<super::referrals::ReferralRow>)>> {
+    use super::referrals::ReferralRow;
+    use super::schema::referrals;
+    if !scope.is_probation() {
+        return Ok(None);
+    }
+    let rows: Vec<(OrderRow, Option<ReferralRow>)> = orders::table
+        .left_join(referrals::table)
+        .filter(orders::id.eq(id))
+        .filter(orders::managing_org.eq(scope.org))
+        .order(referrals::id.asc())
+        .select((OrderRow::as_select(), Option::<ReferralRow>::as_select()))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((order, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let referrals = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, r)| r))
+        .collect();
+    Ok(Some((order, referrals)))
+}
+
 /// Locks the order row until the transaction ends (PostgreSQL), so concurrent allocations of its
 /// RAR days are serialised. On SQLite the write transaction already holds the database lock.
 pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {

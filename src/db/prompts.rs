@@ -325,3 +325,139 @@ pub fn lock_overdue(
         DbConnection::Sqlite(_) => q().select(PromptRow::as_select()).load(conn),
     }
 }
+
+/// A list page in the shape nearly every call has (one status; mine or everyone's; no CRN,
+/// overdue or escalation filter), read by static statements that are prepared once per
+/// connection: no SQL is built per request and no list of values is bound.
+#[derive(Debug, Clone)]
+pub struct PlainPage<'a> {
+    pub viewer: Viewer<'a>,
+    pub status: PromptStatus,
+    /// `(subject, up to two assignee roles, include escalated and awaiting approval)`.
+    pub assigned_to: Option<(&'a str, [Option<AssigneeRole>; 2], bool)>,
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+impl<'a> PlainPage<'a> {
+    /// The page for `filter` when it has the plain shape; `None` otherwise.
+    pub fn of(
+        viewer: Viewer<'a>,
+        filter: &'a PromptFilter,
+        after: Option<(NaiveDateTime, String)>,
+        limit: i64,
+    ) -> Option<Self> {
+        let plain =
+            filter.crn.is_none() && filter.overdue_at.is_none() && filter.escalated.is_none();
+        let status = filter.status.filter(|_| plain)?;
+        let assigned_to = match &filter.assigned_to {
+            None => None,
+            Some((_, roles, _)) if roles.len() > 2 => return None,
+            Some((sub, roles, managers)) => Some((
+                sub.as_str(),
+                [roles.first().copied(), roles.get(1).copied()],
+                *managers,
+            )),
+        };
+        Some(Self {
+            viewer,
+            status,
+            assigned_to,
+            after,
+            limit,
+        })
+    }
+}
+
+/// The plain page's conditions on `$source` (the prompts, or the prompts joined to something),
+/// with `$org` the viewer's organisation column, ordered and limited.
+macro_rules! plain_page {
+    ($source:expr, $org:expr, $p:expr) => {{
+        use diesel::sql_types::Bool;
+        let p: &PlainPage = $p;
+        let org = match p.viewer {
+            Viewer::Probation { org } | Viewer::Provider { org } => org,
+        };
+        let (anyone, sub, role_a, role_b, managers) = match &p.assigned_to {
+            None => (true, "", None, None, false),
+            Some((sub, [a, b], managers)) => (false, *sub, *a, *b, *managers),
+        };
+        let (first, due, after_id) = match &p.after {
+            None => (true, NaiveDateTime::default(), ""),
+            Some((due, id)) => (false, *due, id.as_str()),
+        };
+        let unnamed_for_me = sp::assignee.is_null().and(
+            sp::assignee_role
+                .nullable()
+                .eq(role_a)
+                .or(sp::assignee_role.nullable().eq(role_b)),
+        );
+        let for_managers = sp::escalated_at
+            .is_not_null()
+            .or(sp::status.eq(PromptStatus::PendingApproval));
+        $source
+            .filter($org.eq(org))
+            .filter(sp::status.eq(p.status))
+            .filter(
+                anyone
+                    .into_sql::<Bool>()
+                    .nullable()
+                    .or(sp::assignee.eq(sub))
+                    .or(unnamed_for_me)
+                    .or(managers.into_sql::<Bool>().and(for_managers).nullable()),
+            )
+            .filter(
+                first
+                    .into_sql::<Bool>()
+                    .or(sp::due_at.gt(due))
+                    .or(sp::due_at.eq(due).and(sp::id.gt(after_id))),
+            )
+            .order((sp::due_at.asc(), sp::id.asc()))
+            .limit(p.limit)
+    }};
+}
+
+/// The plain page's prompts, each with its referral to an agency (one statement).
+pub fn plain_page(
+    conn: &mut DbConnection,
+    page: &PlainPage,
+) -> QueryResult<Vec<(PromptRow, Option<super::prompt_steps::AgencyReferralRow>)>> {
+    use super::prompt_steps::AgencyReferralRow;
+    let joined = || sp::table.left_join(spr::table.on(spr::prompt_id.eq(sp::id)));
+    let select = (
+        PromptRow::as_select(),
+        Option::<AgencyReferralRow>::as_select(),
+    );
+    match page.viewer {
+        Viewer::Probation { .. } => plain_page!(joined(), sp::probation_org, page)
+            .select(select)
+            .load(conn),
+        Viewer::Provider { .. } => plain_page!(joined(), sp::org, page)
+            .select(select)
+            .load(conn),
+    }
+}
+
+/// The disclosures linked to the plain page's prompts, as `(prompt, disclosure)` in link order
+/// (one statement: the page is selected again as a subquery, in the same snapshot).
+pub fn plain_page_related(
+    conn: &mut DbConnection,
+    page: &PlainPage,
+) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::safeguarding_prompt_disclosures as pd;
+    macro_rules! related {
+        ($ids:expr) => {
+            pd::table
+                .filter(pd::prompt_id.eq_any($ids))
+                .order((pd::linked_at.asc(), pd::disclosure_id.asc()))
+                .select((pd::prompt_id, pd::disclosure_id))
+                .load(conn)
+        };
+    }
+    match page.viewer {
+        Viewer::Probation { .. } => {
+            related!(plain_page!(sp::table, sp::probation_org, page).select(sp::id))
+        }
+        Viewer::Provider { .. } => related!(plain_page!(sp::table, sp::org, page).select(sp::id)),
+    }
+}

@@ -98,6 +98,35 @@ pub fn find_visible(
     }
 }
 
+/// PostgreSQL, in a write: the referral as [`find_visible`] finds it, read in the statement that
+/// takes its case lock (the person's row, then the referral's; see
+/// [`super::appointments::find_visible_locking_case`]).
+pub fn find_visible_locking_case(
+    pg: &mut diesel::pg::PgConnection,
+    scope: Scope,
+    id: &str,
+) -> QueryResult<Option<ReferralRow>> {
+    use super::schema::people;
+    let q = people::table
+        .inner_join(referrals::table.on(referrals::crn.eq(people::crn)))
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select());
+    if scope.is_probation() {
+        q.filter(referrals::probation_org.eq(scope.org))
+            .for_update()
+            .first(pg)
+            .optional()
+    } else if scope.is_provider() {
+        q.filter(referrals::provider_org.eq(scope.org))
+            .filter(referrals::sent_at.is_not_null())
+            .for_update()
+            .first(pg)
+            .optional()
+    } else {
+        Ok(None)
+    }
+}
+
 /// Referrals the caller may see, newest first, optionally in one status.
 pub fn list_visible(
     conn: &mut DbConnection,

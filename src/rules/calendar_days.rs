@@ -37,6 +37,8 @@ fn london_midnight(day: NaiveDate) -> NaiveDateTime {
 /// Every day from `from` to `to` inclusive, with working days counted from `from`.
 pub fn calendar_days(cal: &HolidayCalendar, from: NaiveDate, to: NaiveDate) -> Vec<CalendarDay> {
     let mut seq = 0;
+    // Each midnight is looked up once: a day's end is the next day's start.
+    let mut starts_at = london_midnight(from);
     from.iter_days()
         .take_while(|d| *d <= to)
         .map(|day| {
@@ -44,13 +46,16 @@ pub fn calendar_days(cal: &HolidayCalendar, from: NaiveDate, to: NaiveDate) -> V
             if working {
                 seq += 1;
             }
-            CalendarDay {
+            let ends_at = london_midnight(day.succ_opt().unwrap_or(day));
+            let row = CalendarDay {
                 day,
-                starts_at: london_midnight(day),
-                ends_at: london_midnight(day.succ_opt().unwrap_or(day)),
+                starts_at,
+                ends_at,
                 working,
                 working_seq: seq,
-            }
+            };
+            starts_at = ends_at;
+            row
         })
         .collect()
 }

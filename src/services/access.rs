@@ -8,10 +8,12 @@ use crate::db::orders::{self, OrderRow};
 use crate::db::people::{self, PersonRow};
 use crate::db::prompts::{self, PromptRow};
 use crate::db::referrals::{self, ReferralRow};
+use crate::db::{DbConnection, Scope};
 use crate::domain::ids::{AppointmentId, OrderId, PromptId, ReferralId};
 use crate::domain::Crn;
 use crate::error::ApiError;
 use crate::work::{Principal, Work};
+use diesel::pg::PgConnection;
 use diesel::QueryResult;
 
 /// Finds a case resource through `find`, names its case, and re-reads it under the case lock
@@ -28,6 +30,27 @@ fn load<R>(
         return find(w)?.ok_or_else(|| ApiError::not_found(what));
     }
     Ok(row)
+}
+
+/// As [`load`], for a resource that can be read in the statement that takes its case lock: on
+/// PostgreSQL, in a write, `find_locking` does both (one statement instead of a read, the lock
+/// and a second read); elsewhere as [`load`].
+fn load_locking<R>(
+    w: &mut Work,
+    what: &str,
+    crn_of: impl Fn(&R) -> &str,
+    find: impl FnMut(&mut Work) -> QueryResult<Option<R>>,
+    find_locking: impl FnOnce(&mut PgConnection, Scope) -> QueryResult<Option<R>>,
+) -> Result<R, ApiError> {
+    if w.is_writing() && !w.locked_from_the_start() {
+        let scope = w.me.scope();
+        if let DbConnection::Postgresql(pg) = &mut *w.conn {
+            let row = find_locking(pg, scope)?.ok_or_else(|| ApiError::not_found(what))?;
+            w.about_locked(crn_of(&row));
+            return Ok(row);
+        }
+    }
+    load(w, what, crn_of, find)
 }
 
 /// A person the caller's organisation manages, named in the audit entry.
@@ -48,14 +71,29 @@ pub fn order(w: &mut Work, id: OrderId) -> Result<OrderRow, ApiError> {
     )
 }
 
+/// An order the caller's organisation manages, with every referral under it (one statement).
+pub fn order_with_referrals(
+    w: &mut Work,
+    id: OrderId,
+) -> Result<(OrderRow, Vec<ReferralRow>), ApiError> {
+    let id = id.to_string();
+    load(
+        w,
+        "order",
+        |(o, _): &(OrderRow, Vec<ReferralRow>)| &o.crn,
+        |w| orders::find_visible_with_referrals(w.conn, w.me.scope(), &id),
+    )
+}
+
 /// A referral the caller may see: its probation organisation always, its provider once sent.
 pub fn referral(w: &mut Work, id: ReferralId) -> Result<ReferralRow, ApiError> {
     let id = id.to_string();
-    load(
+    load_locking(
         w,
         "referral",
         |r: &ReferralRow| &r.crn,
         |w| referrals::find_visible(w.conn, w.me.scope(), &id),
+        |pg, scope| referrals::find_visible_locking_case(pg, scope, &id),
     )
 }
 
@@ -69,11 +107,12 @@ pub fn referral_in_case(w: &mut Work, id: &str) -> Result<ReferralRow, ApiError>
 /// An appointment of the caller's organisation, on either side of the referral.
 pub fn appointment(w: &mut Work, id: AppointmentId) -> Result<AppointmentRow, ApiError> {
     let id = id.to_string();
-    load(
+    load_locking(
         w,
         "appointment",
         |a: &AppointmentRow| &a.crn,
         |w| appointments::find_visible(w.conn, w.me.scope(), &id),
+        |pg, scope| appointments::find_visible_locking_case(pg, scope, &id),
     )
 }
 

@@ -177,6 +177,15 @@ pub fn after_disclosure(
     disclosure: &DisclosureRow,
     origin: &Origin,
 ) -> Result<Raised, ApiError> {
+    // Only these kinds have case-wide rules: the others load nothing (five statements saved).
+    if !matches!(
+        disclosure.disclosure_type,
+        DisclosureType::Pregnancy
+            | DisclosureType::NewRelationship
+            | DisclosureType::DomesticAbuseIncident
+    ) {
+        return Ok(Raised::default());
+    }
     let known = known(w, &disclosure.crn)?;
     let case = known.case(&disclosure.crn);
     let specs = match disclosure.disclosure_type {

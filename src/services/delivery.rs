@@ -39,6 +39,15 @@ pub fn order_delivered_days(
     Ok((dates.len() as u32).min(order.rar_max_days.max(0) as u32))
 }
 
+/// Days delivered from loaded session starts: distinct London dates, never more than `cap`.
+pub fn days_delivered<'a>(
+    starts: impl Iterator<Item = &'a chrono::NaiveDateTime>,
+    cap: u32,
+) -> u32 {
+    let dates: BTreeSet<_> = starts.map(|t| london_date(t.and_utc())).collect();
+    (dates.len() as u32).min(cap)
+}
+
 /// The case a delivery rule judges: the referral's, with the order's responsible officer.
 pub fn case_ref<'a>(referral: &'a ReferralRow, order: &'a OrderRow) -> CaseRef<'a> {
     CaseRef {

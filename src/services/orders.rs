@@ -3,11 +3,12 @@
 
 use super::access;
 use super::change::CaseResource;
-use super::delivery::{delivered_days, order_delivered_days};
+use super::delivery::days_delivered;
 use super::rar::{self, RarSummary};
 use super::referrals::offences;
 use crate::db::orders::{self as rows, OrderRow};
-use crate::db::{referrals, to_json};
+use crate::db::referrals::ReferralRow;
+use crate::db::to_json;
 use crate::domain::events::{DomainEvent, OrderCreated};
 use crate::domain::ids::OrderId;
 use crate::domain::order::{NewOrder, Offence, OrderStatus};
@@ -15,7 +16,6 @@ use crate::domain::{Crn, OrgKind};
 use crate::error::ApiError;
 use crate::work::{Event, Work};
 use chrono::NaiveDate;
-use std::collections::HashMap;
 
 /// An order as stored, with its parsed offences.
 pub struct Order {
@@ -106,18 +106,15 @@ pub fn of_person(
 }
 
 /// The order's RAR days: maximum, allocated, delivered and remaining, per referral.
+/// Two statements: the order with its referrals, and the attended delivery sessions under it.
 pub fn rar_summary(w: &mut Work, id: OrderId) -> Result<RarSummary, ApiError> {
-    let order = access::order(w, id)?;
-    let referrals = referrals::for_order(w.conn, &order.id)?;
-    let mut delivered = HashMap::new();
-    for r in &referrals {
-        delivered.insert(r.id.clone(), delivered_days(w.conn, r)?);
-    }
-    let order_delivered = order_delivered_days(w.conn, &order, &referrals)?;
-    rar::summary(
-        &order,
-        &referrals,
-        |r| delivered.get(&r.id).copied().unwrap_or(0),
-        order_delivered,
-    )
+    let (order, referrals) = access::order_with_referrals(w, id)?;
+    let starts = crate::db::appointments::attended_delivery_starts_of_order(w.conn, &order.id)?;
+    let all = starts.iter().map(|(_, t)| t);
+    let order_delivered = days_delivered(all, order.rar_max_days.max(0) as u32);
+    let of_referral = |r: &ReferralRow| {
+        let own = starts.iter().filter(|(id, _)| *id == r.id).map(|(_, t)| t);
+        days_delivered(own, r.rar_days.unwrap_or(0).max(0) as u32)
+    };
+    rar::summary(&order, &referrals, of_referral, order_delivered)
 }

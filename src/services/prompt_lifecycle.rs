@@ -75,19 +75,35 @@ pub fn records(w: &mut Work, rows: Vec<PromptRow>) -> Result<Vec<PromptRecord>, 
         .into_iter()
         .map(|r| (r.prompt_id.clone(), r))
         .collect();
+    let related = steps::related_disclosures(w.conn, &ids)?;
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let referral = referrals.remove(&row.id);
+            (row, referral)
+        })
+        .collect();
+    Ok(assemble(rows, related))
+}
+
+/// Prompts loaded with their referrals, and their linked disclosures as `(prompt, disclosure)`
+/// in link order, as records without history.
+pub fn assemble(
+    rows: Vec<(PromptRow, Option<AgencyReferralRow>)>,
+    linked: Vec<(String, String)>,
+) -> Vec<PromptRecord> {
     let mut related: HashMap<String, Vec<String>> = HashMap::new();
-    for (prompt, disclosure) in steps::related_disclosures(w.conn, &ids)? {
+    for (prompt, disclosure) in linked {
         related.entry(prompt).or_default().push(disclosure);
     }
-    Ok(rows
-        .into_iter()
-        .map(|row| PromptRecord {
-            referral: referrals.remove(&row.id),
+    rows.into_iter()
+        .map(|(row, referral)| PromptRecord {
+            referral,
             history: None,
             related_disclosures: related.remove(&row.id).unwrap_or_default(),
             row,
         })
-        .collect())
+        .collect()
 }
 
 /// The role a caller's step is recorded under: a manager role before any other.

@@ -444,15 +444,27 @@ fn viewer(probation: bool, org: &str) -> Viewer<'_> {
 /// Prompts the caller may see, by due time then id, after the cursor `(due_at, id)`: up to
 /// `limit + 1` rows, the extra one only saying that more exist. Probation sees every prompt on
 /// its organisation's cases; a provider the prompts addressed to it.
+/// Each with its agency referral and linked disclosures: two static statements for the usual
+/// shape of list ([`rows::PlainPage`]), three otherwise.
 pub fn list(
     w: &mut Work,
     query: ListQuery,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> Result<Vec<PromptRow>, ApiError> {
+) -> Result<Vec<lifecycle::PromptRecord>, ApiError> {
     let (probation, org, filter) = scope(w, query);
     let viewer = viewer(probation, &org);
-    Ok(rows::list(w.conn, viewer, &filter, after, limit + 1)?)
+    match rows::PlainPage::of(viewer, &filter, after.clone(), limit + 1) {
+        Some(page) => {
+            let found = rows::plain_page(w.conn, &page)?;
+            let related = rows::plain_page_related(w.conn, &page)?;
+            Ok(lifecycle::assemble(found, related))
+        }
+        None => {
+            let found = rows::list(w.conn, viewer, &filter, after, limit + 1)?;
+            lifecycle::records(w, found)
+        }
+    }
 }
 
 /// The prompts one fact raised, as one piece of work.

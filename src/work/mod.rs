@@ -124,6 +124,12 @@ impl<'a> Work<'a> {
         Ok(())
     }
 
+    /// As [`Work::about`], when the caller's own statement has just taken the case lock (it read
+    /// the resource and locked the person's row together).
+    pub fn about_locked(&mut self, crn: &str) {
+        self.crn = Some(crn.to_string());
+    }
+
     /// Queues a domain event; it is written in the same transaction as the change.
     pub fn emit(&mut self, event: Event) {
         self.events.push(event);
