@@ -49,65 +49,61 @@ fn read_one_transaction() -> String {
     )
 }
 
-/// One attendance correction as the service runs it (11 statements, see `super::writes`): the
-/// session, the case lock, the session again, its referral, the history row, the order, the
-/// prompts it raised, the update, its history, the event and the audit row.
+/// One attendance correction as the service runs it (10 statements, see `super::writes`): the
+/// session read in the statement that takes the case lock (`FROM people JOIN appointments …
+/// FOR UPDATE`), its referral, the history row, the order, the prompts it raised (twice, as the
+/// service looks them up once per kind of prompt it may close), the update, its history, the
+/// event and the audit row. `\gset a_` / `r_` keep the rows' columns as variables (`:a_id`,
+/// `:r_order_id`).
 const ATTENDANCE: &str = r#"\set n random(1, :count)
 BEGIN;
-SELECT b.id AS aid, b.crn AS acrn, b.order_id AS aoid, b.referral_id AS arid, a.starts_at, a.status FROM bench_ids b JOIN appointments a ON a.id = b.id AND a.provider_org = 'MIND-BENCH' WHERE b.kind = 'appointment' AND b.n = :n \gset
-SELECT crn FROM people WHERE crn = :acrn LIMIT 1 FOR UPDATE;
-SELECT * FROM appointments WHERE id = :aid AND provider_org = 'MIND-BENCH' LIMIT 1;
-SELECT * FROM referrals WHERE id = :arid AND provider_org = 'MIND-BENCH' AND sent_at IS NOT NULL LIMIT 1;
+SELECT a.* FROM people p JOIN appointments a ON a.crn = p.crn WHERE a.id = (SELECT id FROM bench_ids WHERE kind = 'appointment' AND n = :n) AND a.provider_org = 'MIND-BENCH' LIMIT 1 FOR UPDATE \gset a_
+SELECT * FROM referrals WHERE id = :a_referral_id AND provider_org = 'MIND-BENCH' AND sent_at IS NOT NULL LIMIT 1 \gset r_
 INSERT INTO appointment_history (id, appointment_id, change, at, by_sub, reason, before, after)
-  VALUES (gen_random_uuid()::text, :aid, 'ATTENDANCE_CORRECTED', now() AT TIME ZONE 'utc', 'floor', 'Benchmark correction', '{"attended":"YES"}', '{}');
-SELECT * FROM orders WHERE id = :aoid LIMIT 1;
-SELECT * FROM safeguarding_prompts WHERE triggered_by_id = :aid ORDER BY id;
+  VALUES (gen_random_uuid()::text, :a_id, 'ATTENDANCE_CORRECTED', now() AT TIME ZONE 'utc', 'floor', 'Benchmark correction', '{"attended":"YES"}', '{}');
+SELECT * FROM orders WHERE id = :r_order_id LIMIT 1;
+SELECT * FROM safeguarding_prompts WHERE triggered_by_id = :a_id ORDER BY id;
+SELECT * FROM safeguarding_prompts WHERE triggered_by_id = :a_id ORDER BY id;
 UPDATE appointments SET attended = 'YES', engagement = 'Engaged', behaviour_concern = false, notify_responsible_officer = false,
-  attendance_recorded_at = now() AT TIME ZONE 'utc', attendance_recorded_by = 'floor' WHERE id = :aid;
-SELECT * FROM appointment_history WHERE appointment_id = :aid ORDER BY at, id;
+  attendance_recorded_at = now() AT TIME ZONE 'utc', attendance_recorded_by = 'floor' WHERE id = :a_id;
+SELECT * FROM appointment_history WHERE appointment_id = :a_id ORDER BY at, id;
 INSERT INTO domain_events (id, event_type, version, occurred_at, description, detail_url, additional_information, crn, org_code, provider_org_code, actor_sub, actor_org)
-  VALUES (gen_random_uuid()::text, 'rarlink.appointment.attendance', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :acrn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
+  VALUES (gen_random_uuid()::text, 'rarlink.appointment.attendance', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :a_crn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
 INSERT INTO audit_events (id, at, actor_sub, actor_org, actor_roles, action, method, resource, crn, request_id, status)
   VALUES (gen_random_uuid()::text, now() AT TIME ZONE 'utc', 'floor', 'MIND-BENCH', 'provider_worker',
-          'attendance.record', 'PUT', '/floor', :acrn, 'floor', 200);
+          'attendance.record', 'PUT', '/floor', :a_crn, 'floor', 200);
 COMMIT;
 "#;
 
-/// One provider's `OTHER` disclosure as the service runs it (19 statements, see
-/// `super::writes`): the referral, the case lock, the referral again, its order, the current
-/// risk, the declarations, the disclosure, the two dedup look-ups, the prompt and its first step,
-/// the case-wide checks (orders, risk, household, every disclosure about the person,
-/// declarations), two events and the audit row.
+/// One provider's `OTHER` disclosure as the service runs it (12 statements, see
+/// `super::writes`): the referral read in the statement that takes the case lock (`FROM people
+/// JOIN referrals … FOR UPDATE`), its order, the current risk, the declarations, the
+/// disclosure, the two dedup look-ups, the prompt and its first step, two events and the audit
+/// row (no case-wide checks: `OTHER` has no case-wide rule). `\gset r_` keeps the referral's
+/// columns as variables (`:r_id`, `:r_crn`, `:r_order_id`).
 const DISCLOSURE: &str = r#"\set n random(1, :count)
 BEGIN;
-SELECT r.id AS rid, r.crn AS rcrn, r.order_id AS roid FROM referrals r WHERE r.id = (SELECT id FROM bench_ids WHERE kind = 'referral' AND n = :n) AND r.provider_org = 'MIND-BENCH' AND r.sent_at IS NOT NULL LIMIT 1 \gset
-SELECT crn FROM people WHERE crn = :rcrn LIMIT 1 FOR UPDATE;
-SELECT * FROM referrals WHERE id = :rid AND provider_org = 'MIND-BENCH' AND sent_at IS NOT NULL LIMIT 1;
-SELECT * FROM orders WHERE id = :roid LIMIT 1;
-SELECT * FROM risk_assessments WHERE crn = :rcrn ORDER BY recorded_at DESC, id DESC LIMIT 1;
-SELECT * FROM household_declarations WHERE crn = :rcrn ORDER BY declared_at, id;
+SELECT r.* FROM people p JOIN referrals r ON r.crn = p.crn WHERE r.id = (SELECT id FROM bench_ids WHERE kind = 'referral' AND n = :n) AND r.provider_org = 'MIND-BENCH' AND r.sent_at IS NOT NULL LIMIT 1 FOR UPDATE \gset r_
+SELECT * FROM orders WHERE id = :r_order_id LIMIT 1;
+SELECT * FROM risk_assessments WHERE crn = :r_crn ORDER BY recorded_at DESC, id DESC LIMIT 1;
+SELECT * FROM household_declarations WHERE crn = :r_crn ORDER BY declared_at, id;
 INSERT INTO disclosures (id, crn, probation_org, referral_id, order_id, provider_org, disclosure_type, disclosed_at, disclosed_by, summary, recorded_at, recorded_by, recorded_by_org, predates_referral)
-  VALUES (gen_random_uuid()::text, :rcrn, 'PDU-BENCH', :rid, :roid, 'MIND-BENCH', 'OTHER', now() AT TIME ZONE 'utc', 'PERSON_ON_PROBATION', 'Benchmark floor disclosure', now() AT TIME ZONE 'utc', 'floor', 'MIND-BENCH', false)
+  VALUES (gen_random_uuid()::text, :r_crn, 'PDU-BENCH', :r_id, :r_order_id, 'MIND-BENCH', 'OTHER', now() AT TIME ZONE 'utc', 'PERSON_ON_PROBATION', 'Benchmark floor disclosure', now() AT TIME ZONE 'utc', 'floor', 'MIND-BENCH', false)
   RETURNING id AS did, 'disclosure-consider|' || crn || '|disclosure:' || id AS dkey \gset
 SELECT * FROM safeguarding_prompts WHERE dedup_key = :dkey AND status <> 'RESOLVED' LIMIT 1;
 SELECT * FROM safeguarding_prompts WHERE dedup_key = :dkey AND raised_at >= now() AT TIME ZONE 'utc' - interval '90 days' ORDER BY raised_at DESC, id DESC LIMIT 1;
 INSERT INTO safeguarding_prompts (id, crn, probation_org, org, order_id, referral_id, rule, title, action, rationale, guidance, triggered_by_kind, triggered_by_id, assignee_role, assignee, mandatory, dedup_key, status, raised_at, due_at, reporting_org)
-  VALUES (gen_random_uuid()::text, :rcrn, 'PDU-BENCH', 'PDU-BENCH', :roid, :rid, 'disclosure-consider', 'Consider the disclosure', 'Read the disclosure and decide.', 'Benchmark floor', '[]', 'DISCLOSURE', :did, 'RESPONSIBLE_OFFICER', 'officer', false, :dkey, 'OPEN', now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc' + interval '5 days', 'MIND-BENCH')
+  VALUES (gen_random_uuid()::text, :r_crn, 'PDU-BENCH', 'PDU-BENCH', :r_order_id, :r_id, 'disclosure-consider', 'Consider the disclosure', 'Read the disclosure and decide.', 'Benchmark floor', '[]', 'DISCLOSURE', :did, 'RESPONSIBLE_OFFICER', 'officer', false, :dkey, 'OPEN', now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc' + interval '5 days', 'MIND-BENCH')
   RETURNING id AS pid \gset
 INSERT INTO safeguarding_prompt_history (id, prompt_id, at, step, to_status, actor, actor_role)
   VALUES (gen_random_uuid()::text, :pid, now() AT TIME ZONE 'utc', 'RAISED', 'OPEN', 'floor', 'provider_worker');
-SELECT * FROM orders WHERE crn = :rcrn ORDER BY start_date, id;
-SELECT * FROM risk_assessments WHERE crn = :rcrn ORDER BY recorded_at DESC, id DESC LIMIT 1;
-SELECT * FROM household_members WHERE crn = :rcrn ORDER BY created_at, id;
-SELECT * FROM disclosures WHERE crn = :rcrn ORDER BY disclosed_at, id;
-SELECT * FROM household_declarations WHERE crn = :rcrn ORDER BY declared_at, id;
 INSERT INTO domain_events (id, event_type, version, occurred_at, description, detail_url, additional_information, crn, org_code, provider_org_code, actor_sub, actor_org)
-  VALUES (gen_random_uuid()::text, 'rarlink.disclosure.recorded', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :rcrn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
+  VALUES (gen_random_uuid()::text, 'rarlink.disclosure.recorded', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :r_crn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
 INSERT INTO domain_events (id, event_type, version, occurred_at, description, detail_url, additional_information, crn, org_code, provider_org_code, actor_sub, actor_org)
-  VALUES (gen_random_uuid()::text, 'rarlink.safeguarding-prompt.raised', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :rcrn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
+  VALUES (gen_random_uuid()::text, 'rarlink.safeguarding-prompt.raised', 1, now() AT TIME ZONE 'utc', 'floor', '/floor', '{}', :r_crn, 'PDU-BENCH', 'MIND-BENCH', 'floor', 'MIND-BENCH');
 INSERT INTO audit_events (id, at, actor_sub, actor_org, actor_roles, action, method, resource, crn, request_id, status)
   VALUES (gen_random_uuid()::text, now() AT TIME ZONE 'utc', 'floor', 'MIND-BENCH', 'provider_worker',
-          'disclosure.record', 'POST', '/floor', :rcrn, 'floor', 200);
+          'disclosure.record', 'POST', '/floor', :r_crn, 'floor', 200);
 COMMIT;
 "#;
 

@@ -1,8 +1,10 @@
 //! The write floors: the statements the service runs for one attendance write (a correction,
 //! as most of the isolated workload is once every seeded session has its attendance) and one
-//! disclosure write, as its PostgreSQL statement log shows them, each in one write transaction,
-//! through diesel with every statement prepared once per connection. On SQLite the service
-//! takes no case lock and reads the row once (two statements fewer); so does the floor.
+//! disclosure write, as the service runs them now (its statement log on either backend), each in
+//! one write transaction, through diesel with every statement prepared once per connection. On
+//! PostgreSQL the first statement reads the session or referral and takes the case lock
+//! together (`FROM people JOIN … FOR UPDATE`, as `services::access` does); SQLite takes no case
+//! lock and runs the plain scoped look-up instead, so both backends run the same count.
 
 use super::floor::{audit_row, Shared, PROVIDER};
 use chrono::Utc;
@@ -12,10 +14,7 @@ use rarlink::db::disclosures::{self, DisclosureRow};
 use rarlink::db::events::{self, NewEventRow};
 use rarlink::db::prompt_steps;
 use rarlink::db::prompts::{self, PromptRow};
-use rarlink::db::schema;
-use rarlink::db::{
-    audit, orders, people, referrals, write_transaction, Backend, DbConnection, Scope,
-};
+use rarlink::db::{audit, orders, people, referrals, write_transaction, DbConnection, Scope};
 use rarlink::domain::appointment::Attended;
 use rarlink::domain::disclosure::{DisclosedBy, DisclosureType};
 use rarlink::domain::prompt::{AssigneeRole, PromptStatus, PromptStep, TriggerKind};
@@ -44,25 +43,34 @@ fn event_row(event_type: &str, crn: &str) -> NewEventRow {
     }
 }
 
+/// The session as the service's write loads it: on PostgreSQL in the statement that takes the
+/// case lock, on SQLite by the scoped look-up.
 fn appointment(conn: &mut DbConnection, id: &str) -> QueryResult<AppointmentRow> {
-    schema::appointments::table
-        .find(id)
-        .filter(schema::appointments::provider_org.eq(PROVIDER))
-        .select(AppointmentRow::as_select())
-        .first(conn)
+    match conn {
+        DbConnection::Postgresql(pg) => appointments::find_visible_locking_case(pg, SCOPE, id),
+        _ => appointments::find_visible(conn, SCOPE, id),
+    }?
+    .ok_or(diesel::NotFound)
 }
 
-/// An attendance correction: the session, (PostgreSQL: the case lock and the session again),
-/// its referral, the history row, the order, the prompts it raised, the update, its history for
-/// the answer, the event and the audit row (11 statements on PostgreSQL, 9 on SQLite).
+/// The referral as the service's write loads it (see [`appointment`]).
+fn referral(conn: &mut DbConnection, id: &str) -> QueryResult<referrals::ReferralRow> {
+    match conn {
+        DbConnection::Postgresql(pg) => referrals::find_visible_locking_case(pg, SCOPE, id),
+        _ => referrals::find_visible(conn, SCOPE, id),
+    }?
+    .ok_or(diesel::NotFound)
+}
+
+/// An attendance correction: the session (PostgreSQL: with the case lock), its referral, the
+/// history row, the order, the prompts it raised twice (the service looks for an absence prompt
+/// to close, then for an accepted-absence review to close), the update, its history for the
+/// answer, the event and the audit row: 10 statements on either backend (a first recording skips
+/// the two prompt look-ups: 8).
 pub fn attendance(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<(), String> {
     let _turn = shared.take_turn();
     write_transaction(conn, |conn| {
         let mut a = appointment(conn, id)?;
-        if conn.backend() == Backend::Postgres {
-            people::lock(conn, &a.crn)?;
-            a = appointment(conn, id)?;
-        }
         let referral =
             referrals::find_visible(conn, SCOPE, &a.referral_id)?.ok_or(diesel::NotFound)?;
         let before = r#"{"attended":"YES"}"#.to_string();
@@ -82,6 +90,7 @@ pub fn attendance(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<
         )?;
         orders::get(conn, &referral.order_id)?;
         prompts::triggered_by(conn, &a.id)?;
+        prompts::triggered_by(conn, &a.id)?;
         a.attended = Some(Attended::Yes);
         a.attendance_recorded_at = Some(Utc::now().naive_utc());
         appointments::save(conn, &a)?;
@@ -92,19 +101,15 @@ pub fn attendance(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<
     .map_err(|e: diesel::result::Error| e.to_string())
 }
 
-/// A provider's `OTHER` disclosure on a referral: the referral, (PostgreSQL: the case lock and
-/// the referral again), its order, the current risk, the household declarations, the
-/// disclosure, the two dedup look-ups, the prompt it raises and its first history step, the
-/// case-wide checks (orders, risk, household, every disclosure about the person, declarations),
-/// two events and the audit row (19 statements on PostgreSQL, 17 on SQLite).
+/// A provider's `OTHER` disclosure on a referral: the referral (PostgreSQL: with the case lock),
+/// its order, the current risk, the household declarations, the disclosure, the two dedup
+/// look-ups, the prompt it raises and its first history step, two events and the audit row: 12
+/// statements on either backend. `OTHER` has no case-wide rule, so the service no longer loads
+/// the whole case (orders, risk, household, every disclosure, declarations) for it.
 pub fn disclosure(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<(), String> {
     let _turn = shared.take_turn();
     write_transaction(conn, |conn| {
-        let mut referral = referrals::find_visible(conn, SCOPE, id)?.ok_or(diesel::NotFound)?;
-        if conn.backend() == Backend::Postgres {
-            people::lock(conn, &referral.crn)?;
-            referral = referrals::find_visible(conn, SCOPE, id)?.ok_or(diesel::NotFound)?;
-        }
+        let referral = referral(conn, id)?;
         let crn = referral.crn.clone();
         orders::get(conn, &referral.order_id)?;
         people::latest_risk(conn, &crn)?;
@@ -180,11 +185,6 @@ pub fn disclosure(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<
                 outcome: None,
             },
         )?;
-        orders::for_person(conn, &crn)?;
-        people::latest_risk(conn, &crn)?;
-        people::members(conn, &crn)?;
-        disclosures::for_person(conn, &crn)?;
-        people::declarations(conn, &crn)?;
         events::insert_all(
             conn,
             &[
