@@ -9,6 +9,11 @@
 //! to every quiet read). A batch that fails is reported to every read in it, which answers with
 //! an error instead of its data: no case data leaves without a durable audit entry.
 //!
+//! A read waits a bounded time (the pool timeout) for its batch: when the writer cannot commit
+//! in time (the write lock held elsewhere, a slow disk), the read answers `503` with
+//! `Retry-After` instead of hanging ([`Refused::TimedOut`]). Its entry may still commit later:
+//! the log may then show a read whose data never left, never a read that left unaudited.
+//!
 //! On SQLite the writer takes the writer's turn ([`super::WriterTurn`]) around each batch, so it
 //! queues with the other writers; on PostgreSQL every instance has its own writer, and the rows
 //! are sealed by the ledger like any other (`super::ledger`).
@@ -17,6 +22,7 @@ use super::audit::{self, NewAuditRow};
 use super::{write_transaction, ConnectionFactory, DbConnection, WriterTurn};
 use crate::error::ApiError;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most entries committed in one transaction (and one `INSERT`).
@@ -36,30 +42,67 @@ pub struct AuditWriter(Arc<Inner>);
 struct Inner {
     factory: ConnectionFactory,
     turn: WriterTurn,
+    /// How long a read waits for room in the queue and for its batch to commit.
+    wait: Duration,
     /// Started on the first entry, so commands that never read (migrate, token) start no thread.
     queue: OnceLock<mpsc::Sender<Pending>>,
 }
 
+/// Why a read's entry was not confirmed committed: either way the read must not return its data.
+#[derive(Debug)]
+pub enum Refused {
+    /// The batch failed, or the writer could not start or stopped.
+    Failed(ApiError),
+    /// Not committed within the wait (`503`). The entry may still be queued and commit later, so
+    /// the read is not audited a second time (that insert would wait on the same writer).
+    TimedOut(ApiError),
+}
+
+impl Refused {
+    pub fn into_error(self) -> ApiError {
+        match self {
+            Refused::Failed(e) | Refused::TimedOut(e) => e,
+        }
+    }
+}
+
 impl AuditWriter {
-    pub fn new(factory: ConnectionFactory, turn: WriterTurn) -> Self {
+    /// `wait` bounds how long a read waits for its entry to commit (the pool timeout).
+    pub fn new(factory: ConnectionFactory, turn: WriterTurn, wait: Duration) -> Self {
         Self(Arc::new(Inner {
             factory,
             turn,
+            wait,
             queue: OnceLock::new(),
         }))
     }
 
-    /// Appends a read's audit entry and waits until it is committed. An error means the entry
-    /// may not be stored: the read must not return its data.
-    pub async fn append(&self, row: NewAuditRow) -> Result<(), ApiError> {
-        let (done, committed) = oneshot::channel();
-        self.queue()?
-            .send(Pending { row, done })
-            .await
-            .map_err(|_| ApiError::internal("the audit writer has stopped"))?;
-        committed
-            .await
-            .map_err(|_| ApiError::internal("the audit writer stopped before committing"))?
+    /// Appends a read's audit entry and waits, at most the configured wait, until it is
+    /// committed. An error means the entry may not be stored: the read must not return its data.
+    pub async fn append(&self, row: NewAuditRow) -> Result<(), Refused> {
+        let queue = self.queue().map_err(Refused::Failed)?;
+        let committed = async {
+            let (done, committed) = oneshot::channel();
+            queue
+                .send(Pending { row, done })
+                .await
+                .map_err(|_| ApiError::internal("the audit writer has stopped"))?;
+            committed
+                .await
+                .map_err(|_| ApiError::internal("the audit writer stopped before committing"))?
+        };
+        match tokio::time::timeout(self.0.wait, committed).await {
+            Ok(outcome) => outcome.map_err(Refused::Failed),
+            Err(_) => {
+                tracing::warn!(
+                    wait_ms = self.0.wait.as_millis() as u64,
+                    "a read's audit entry was not committed in time; the read answers 503"
+                );
+                Err(Refused::TimedOut(ApiError::Unavailable(
+                    "the audit log could not record this read in time; retry shortly".into(),
+                )))
+            }
+        }
     }
 
     fn queue(&self) -> Result<&mpsc::Sender<Pending>, ApiError> {

@@ -49,13 +49,14 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<OrderRow> {
 }
 
 /// Any order by id with its person, unscoped, in one query: the provider's context of a
-/// referral it may already see (the shared view).
+/// referral it may already see (the shared view). `get_result` (one row by key), not `first`:
+/// a rebound `LIMIT ?` makes SQLite re-prepare the statement on every call.
 pub fn with_person(conn: &mut DbConnection, id: &str) -> QueryResult<(OrderRow, PersonRow)> {
     orders::table
         .inner_join(people::table.on(people::crn.eq(orders::crn)))
         .filter(orders::id.eq(id))
         .select((OrderRow::as_select(), PersonRow::as_select()))
-        .first(conn)
+        .get_result(conn)
 }
 
 /// The order if the scope's probation organisation manages it.

@@ -82,16 +82,18 @@ pub fn find_visible(
     scope: Scope,
     id: &str,
 ) -> QueryResult<Option<ReferralRow>> {
-    // One static (cached, prepared once per connection) query per side, not a boxed one.
+    // One static (cached, prepared once per connection) query per side, not a boxed one; and
+    // `get_result`, not `first`: SQLite re-prepares a statement whose `LIMIT ?` is rebound, so
+    // a `first` on a primary key is parsed again on every call (see docs/benchmarks-profile.md).
     let q = referrals::table.find(id).select(ReferralRow::as_select());
     if scope.is_probation() {
         q.filter(referrals::probation_org.eq(scope.org))
-            .first(conn)
+            .get_result(conn)
             .optional()
     } else if scope.is_provider() {
         q.filter(referrals::provider_org.eq(scope.org))
             .filter(referrals::sent_at.is_not_null())
-            .first(conn)
+            .get_result(conn)
             .optional()
     } else {
         Ok(None)

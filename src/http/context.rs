@@ -12,6 +12,7 @@ use crate::auth::{jwt::Authenticator, Caller, Permission, Role};
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::audit::{self, NewAuditRow};
+use crate::db::audit_writer::Refused;
 use crate::db::events::NewEventRow;
 use crate::db::{begin_read, end_read, organisations, write_transaction, Db, DbConnection};
 use crate::domain::OrgKind;
@@ -253,13 +254,13 @@ impl Ctx {
             .await;
         // A read's data leaves only once its audit entry is committed.
         let result = match result {
-            Ok((value, Some(row))) => self
-                .state
-                .db
-                .audit_writer()
-                .append(row)
-                .await
-                .map(|()| value),
+            Ok((value, Some(row))) => match self.state.db.audit_writer().append(row).await {
+                Ok(()) => Ok(value),
+                // Its entry is queued (or the queue is stuck): no second entry that would wait
+                // on the same stuck writer; the 503 leaves at once.
+                Err(refused @ Refused::TimedOut(_)) => return Err(refused.into_error()),
+                Err(refused) => Err(refused.into_error()),
+            },
             Ok((value, None)) => Ok(value),
             Err(e) => Err(e),
         };

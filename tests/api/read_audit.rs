@@ -102,3 +102,69 @@ async fn a_read_whose_audit_entry_cannot_be_committed_answers_an_error_without_t
         .await;
     assert_eq!(res.status(), 200);
 }
+
+/// Holds the audit log's write lock from another connection, as another process could: on
+/// SQLite the database's write lock (`BEGIN IMMEDIATE`), on PostgreSQL a lock on the audit table
+/// that lets reads through but no insert. Released when dropped (the connection closes).
+fn hold_audit_write_lock(target: &rarlink::config::DatabaseTarget) -> DbConnection {
+    use rarlink::config::DatabaseTarget;
+    match target {
+        DatabaseTarget::Sqlite { path } => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+            conn.batch_execute("BEGIN IMMEDIATE").unwrap();
+            DbConnection::Sqlite(conn)
+        }
+        DatabaseTarget::Postgres { url } => {
+            let mut conn = diesel::PgConnection::establish(url.expose()).unwrap();
+            conn.batch_execute("BEGIN; LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                .unwrap();
+            DbConnection::Postgresql(conn)
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_read_whose_audit_entry_waits_on_a_lock_held_elsewhere_answers_503_within_the_pool_timeout(
+) {
+    let app = TestApp::builder()
+        .seeded(Seed::Case { accepted: true })
+        .settings(|s| s.pool_timeout = std::time::Duration::from_millis(300))
+        .spawn()
+        .await;
+    let case = app.seeded.clone().unwrap();
+    let path = format!("/api/v1/referrals/{}", case.referral_id);
+    let worker = app.worker();
+    assert_eq!(app.get(&path, &worker).await.status(), 200);
+
+    let holder = hold_audit_write_lock(&app.state.settings.database);
+    let started = std::time::Instant::now();
+    let res = app.get(&path, &worker).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        res.status(),
+        503,
+        "a read must not answer before its audit entry commits"
+    );
+    assert_eq!(res.headers()["retry-after"], "5");
+    let problem = problem(res, 503).await;
+    assert!(
+        problem.get("id").is_none() && problem.get("crn").is_none(),
+        "no case data in the refusal: {problem}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_millis(1500),
+        "answered after {elapsed:?}; the wait is bounded by the pool timeout (300 ms)"
+    );
+
+    // Once the lock is released, the queued entries commit and reads answer again.
+    drop(holder);
+    let mut status = 0;
+    for _ in 0..50 {
+        status = app.get(&path, &worker).await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "reads answer again once the lock is released");
+}
