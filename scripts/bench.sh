@@ -86,4 +86,5 @@ done
 "$BIN"/rarlink-bench --database "${TEST_DATABASE_URL%/*}/bench_{n}" --people "$SIZES" --duration "$SECS" \
   --concurrency "$CLIENTS" --label "PostgreSQL" --markdown "$OUT"
 cat docs/benchmarks-before.md >> "$OUT"
+{ echo; echo "Where the time goes (perf profiles of the shared-view read before and after the hot-path changes): [benchmarks-profile.md](benchmarks-profile.md)."; } >> "$OUT"
 echo "wrote $OUT"
