@@ -51,7 +51,7 @@ pub fn find_on_referral(
         .find(id)
         .filter(action_plans::referral_id.eq(referral_id))
         .select(ActionPlanRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

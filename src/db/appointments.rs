@@ -82,11 +82,11 @@ pub fn find_visible(
         .select(AppointmentRow::as_select());
     if scope.is_probation() {
         q.filter(appointments::probation_org.eq(scope.org))
-            .first(conn)
+            .get_result(conn)
             .optional()
     } else if scope.is_provider() {
         q.filter(appointments::provider_org.eq(scope.org))
-            .first(conn)
+            .get_result(conn)
             .optional()
     } else {
         Ok(None)

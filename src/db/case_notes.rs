@@ -50,7 +50,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseNoteRow>
     case_notes::table
         .find(id)
         .select(CaseNoteRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -64,7 +64,7 @@ pub fn find_on_referral(
         .find(id)
         .filter(case_notes::referral_id.eq(referral_id))
         .select(CaseNoteRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -59,7 +59,7 @@ pub fn find_visible(
                 .or(disclosures::recorded_by_org.eq(org)),
         )
         .select(DisclosureRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -72,7 +72,7 @@ pub fn find_for_person(
         .find(id)
         .filter(disclosures::crn.eq(crn))
         .select(DisclosureRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

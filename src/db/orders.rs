@@ -45,7 +45,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<OrderRow> {
     orders::table
         .find(id)
         .select(OrderRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Any order by id with its person, unscoped, in one query: the provider's context of a
@@ -72,7 +72,7 @@ pub fn find_visible(
         .find(id)
         .filter(orders::managing_org.eq(scope.org))
         .select(OrderRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -28,7 +28,7 @@ pub fn find_any(conn: &mut DbConnection, crn: &str) -> QueryResult<Option<Person
     people::table
         .find(crn)
         .select(PersonRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -45,7 +45,7 @@ pub fn find_visible(
         .find(crn)
         .filter(people::managing_org.eq(scope.org))
         .select(PersonRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

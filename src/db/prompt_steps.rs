@@ -101,7 +101,7 @@ pub fn referral(
     r::table
         .find(prompt_id)
         .select(AgencyReferralRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -60,7 +60,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PromptRow>> 
     sp::table
         .find(id)
         .select(PromptRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

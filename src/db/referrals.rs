@@ -71,7 +71,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<ReferralRow> {
     referrals::table
         .find(id)
         .select(ReferralRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// The referral if the caller may see it: its probation organisation always, its provider once
@@ -248,7 +248,7 @@ pub fn context(
     referral_contexts::table
         .find((referral_id, version))
         .select(ContextRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -25,7 +25,7 @@ pub fn find(conn: &mut DbConnection, sub: &str) -> QueryResult<Option<StaffRow>>
     staff::table
         .find(sub)
         .select(StaffRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

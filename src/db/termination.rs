@@ -55,7 +55,7 @@ pub fn get(conn: &mut DbConnection, order_id: &str) -> QueryResult<Option<Review
     tr::table
         .find(order_id)
         .select(ReviewRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
