@@ -45,7 +45,7 @@ work="$(mktemp -d /tmp/rarlink-bench.XXXXXX)"
   echo 'audit rows committed in batches by one writer while each reader waits for its batch), and *one'
   echo 'transaction* (reads and audit row in one write transaction). The *attendance write* and the'
   echo '*disclosure write* are one write transaction each, with the statements the service runs, in its'
-  echo 'order: an attendance correction in 10 and an `OTHER` disclosure in 12 on either backend (on'
+  echo 'order: an attendance correction in 9 and an `OTHER` disclosure in 12 on either backend (on'
   echo 'PostgreSQL the first reads the session or referral in the statement that takes the case lock,'
   echo '`FROM people JOIN … FOR UPDATE`; SQLite takes no case lock). On both'
   echo 'backends the floors run through diesel (its statement cache prepares each statement once per'

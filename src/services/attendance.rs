@@ -223,20 +223,22 @@ fn record(
             specs.push(pattern);
         }
     }
-    if correcting && !attendance.needs_absence_decision() {
-        close_absence_prompt(
-            w,
-            &appointment.id,
-            "attendance was corrected; no absence to decide",
-        )?;
-    }
-    if correcting && attendance.no_attendance_reason != Some(NoAttendanceReason::PopAcceptable) {
-        close_prompts(
-            w,
-            &appointment.id,
-            &[crate::rules::RuleId::AcceptedAbsenceReview],
-            "attendance was corrected; the provider no longer judges an absence acceptable",
-        )?;
+    if correcting {
+        // One read of the session's prompts for every prompt the correction makes moot.
+        let mut moot = Vec::with_capacity(2);
+        if !attendance.needs_absence_decision() {
+            moot.push((
+                crate::rules::RuleId::AbsenceDecision,
+                "attendance was corrected; no absence to decide",
+            ));
+        }
+        if attendance.no_attendance_reason != Some(NoAttendanceReason::PopAcceptable) {
+            moot.push((
+                crate::rules::RuleId::AcceptedAbsenceReview,
+                "attendance was corrected; the provider no longer judges an absence acceptable",
+            ));
+        }
+        close_prompts(w, &appointment.id, &moot)?;
     }
     let raised = raise_on_referral(
         w,
@@ -299,25 +301,21 @@ fn session_facts(
         .collect()
 }
 
-fn close_absence_prompt(w: &mut Work, appointment_id: &str, note: &str) -> Result<(), ApiError> {
-    close_prompts(
-        w,
-        appointment_id,
-        &[crate::rules::RuleId::AbsenceDecision],
-        note,
-    )
-}
-
-/// Closes (as done) the open prompts of `rules_to_close` raised on the appointment.
+/// Closes (as done) the open prompts raised on the appointment whose rule is listed, each with
+/// its rule's note; reads the appointment's prompts once, and not at all for an empty list.
 fn close_prompts(
     w: &mut Work,
     appointment_id: &str,
-    rules_to_close: &[crate::rules::RuleId],
-    note: &str,
+    rules_to_close: &[(crate::rules::RuleId, &str)],
 ) -> Result<(), ApiError> {
+    if rules_to_close.is_empty() {
+        return Ok(());
+    }
     for p in prompt_rows::triggered_by(w.conn, appointment_id)? {
-        if rules_to_close.contains(&p.rule) && p.status == crate::domain::prompt::PromptStatus::Open
-        {
+        if p.status != crate::domain::prompt::PromptStatus::Open {
+            continue;
+        }
+        if let Some(&(_, note)) = rules_to_close.iter().find(|(rule, _)| *rule == p.rule) {
             prompts::resolve_as_done(w, p, note.to_string())?;
         }
     }
@@ -427,14 +425,14 @@ fn decide(
         None,
         Some(note.clone()),
     )?;
+    let decided = "the responsible officer decided the absence";
     close_prompts(
         w,
         &appointment.id,
         &[
-            crate::rules::RuleId::AbsenceDecision,
-            crate::rules::RuleId::AcceptedAbsenceReview,
+            (crate::rules::RuleId::AbsenceDecision, decided),
+            (crate::rules::RuleId::AcceptedAbsenceReview, decided),
         ],
-        "the responsible officer decided the absence",
     )?;
 
     let mut warning = None;

@@ -137,6 +137,48 @@ async fn an_attendance_write_in_delivery_runs_at_most_eight_statements_on_either
     );
 }
 
+#[actix_web::test]
+async fn an_attendance_correction_reads_the_sessions_prompts_once_in_at_most_nine_statements() {
+    let (app, statements) = counted_app().await;
+    let case = app.seeded.clone().unwrap();
+    let first = session(&app, &case.referral_id, "2026-03-03T10:00:00Z").await;
+    let second = session(&app, &case.referral_id, "2026-03-04T10:00:00Z").await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
+    let body = json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false});
+    let path = |id: &str| format!("/api/v1/appointments/{id}/attendance");
+    for id in [&first, &second] {
+        expect(
+            app.put(&path(id), &app.worker(), &body).await,
+            200,
+            "record",
+        )
+        .await;
+    }
+    statements.take();
+    let correction = json!({"attended": "YES", "engagement": "Engaged with support", "behaviourConcern": false, "notifyResponsibleOfficer": false, "correctionReason": "engagement was misrecorded"});
+    expect(
+        app.put(&path(&second), &app.worker(), &correction).await,
+        200,
+        "correction",
+    )
+    .await;
+    let run = statements.take();
+    let prompt_reads = run
+        .iter()
+        .filter(|sql| {
+            sql.trim_start().starts_with("SELECT") && sql.contains("safeguarding_prompts")
+        })
+        .count();
+    assert_eq!(prompt_reads, 1, "{:#?}", short(&run));
+    assert!(
+        run.len() <= 9,
+        "{} statements: {:#?}",
+        run.len(),
+        short(&run)
+    );
+}
+
 /// Runs `path` once to warm the caches, then again, and returns the statements of the second.
 async fn counted_read(
     app: &TestApp,

@@ -49,10 +49,10 @@ fn read_one_transaction() -> String {
     )
 }
 
-/// One attendance correction as the service runs it (10 statements, see `super::writes`): the
+/// One attendance correction as the service runs it (9 statements, see `super::writes`): the
 /// session read in the statement that takes the case lock (`FROM people JOIN appointments …
-/// FOR UPDATE`), its referral, the history row, the order, the prompts it raised (twice, as the
-/// service looks them up once per kind of prompt it may close), the update, its history, the
+/// FOR UPDATE`), its referral, the history row, the order, the prompts it raised (once), the
+/// update, its history, the
 /// event and the audit row. `\gset a_` / `r_` keep the rows' columns as variables (`:a_id`,
 /// `:r_order_id`).
 const ATTENDANCE: &str = r#"\set n random(1, :count)
@@ -62,7 +62,6 @@ SELECT * FROM referrals WHERE id = :a_referral_id AND provider_org = 'MIND-BENCH
 INSERT INTO appointment_history (id, appointment_id, change, at, by_sub, reason, before, after)
   VALUES (gen_random_uuid()::text, :a_id, 'ATTENDANCE_CORRECTED', now() AT TIME ZONE 'utc', 'floor', 'Benchmark correction', '{"attended":"YES"}', '{}');
 SELECT * FROM orders WHERE id = :r_order_id LIMIT 1;
-SELECT * FROM safeguarding_prompts WHERE triggered_by_id = :a_id ORDER BY id;
 SELECT * FROM safeguarding_prompts WHERE triggered_by_id = :a_id ORDER BY id;
 UPDATE appointments SET attended = 'YES', engagement = 'Engaged', behaviour_concern = false, notify_responsible_officer = false,
   attendance_recorded_at = now() AT TIME ZONE 'utc', attendance_recorded_by = 'floor' WHERE id = :a_id;

@@ -63,10 +63,10 @@ fn referral(conn: &mut DbConnection, id: &str) -> QueryResult<referrals::Referra
 }
 
 /// An attendance correction: the session (PostgreSQL: with the case lock), its referral, the
-/// history row, the order, the prompts it raised twice (the service looks for an absence prompt
-/// to close, then for an accepted-absence review to close), the update, its history for the
-/// answer, the event and the audit row: 10 statements on either backend (a first recording skips
-/// the two prompt look-ups: 8).
+/// history row, the order, the prompts it raised (once: the service closes the absence prompt
+/// and the accepted-absence review the correction makes moot from one read), the update, its
+/// history for the answer, the event and the audit row: 9 statements on either backend (a first
+/// recording skips the prompt look-up: 8).
 pub fn attendance(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<(), String> {
     let _turn = shared.take_turn();
     write_transaction(conn, |conn| {
@@ -89,7 +89,6 @@ pub fn attendance(conn: &mut DbConnection, shared: &Shared, id: &str) -> Result<
             },
         )?;
         orders::get(conn, &referral.order_id)?;
-        prompts::triggered_by(conn, &a.id)?;
         prompts::triggered_by(conn, &a.id)?;
         a.attended = Some(Attended::Yes);
         a.attendance_recorded_at = Some(Utc::now().naive_utc());
