@@ -7,7 +7,6 @@ use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
 /// The claims rarlink reads from a token.
@@ -279,66 +278,9 @@ fn parse_jwks(text: &str) -> Result<HashMap<String, (DecodingKey, Algorithm)>, S
 
 /// Reads the embedded default's secret, or creates it (mode 0600) on first start.
 fn load_or_create_secret(path: &Path) -> Result<Secret, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            refuse_shared_file(path)?;
-            crate::config::strong_secret(text.trim())
-                .map_err(|why| format!("JWT secret file {}: the secret {why}", path.display()))?;
-            return Ok(Secret::new(text.trim()));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot read JWT secret file {}: {e}",
-                path.display()
-            ))
-        }
-    }
-    let mut bytes = [0u8; 32];
-    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
-    let secret = hex::encode(bytes);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())
-                .map_err(|e| format!("cannot write JWT secret file {}: {e}", path.display()))?;
-            Ok(Secret::new(secret))
-        }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_secret(path),
-        Err(e) => Err(format!(
-            "cannot create JWT secret file {}: {e}",
-            path.display()
-        )),
-    }
-}
-
-/// A secret file others on the machine can read is not a secret: refused at start (Unix).
-fn refuse_shared_file(path: &Path) -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read JWT secret file {}: {e}", path.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "JWT secret file {} is readable or writable by group or others (mode {:o}); \
-                 run `chmod 600 {}`",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            ));
-        }
-    }
-    Ok(())
+    crate::config::load_or_create_secret_file(path, "JWT secret file", &|secret| {
+        crate::config::strong_secret(secret).map_err(|why| format!("the secret {why}"))
+    })
 }
 
 #[cfg(test)]

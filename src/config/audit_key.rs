@@ -3,7 +3,6 @@
 
 use super::{DatabaseTarget, Env, Secret};
 use crate::domain::audit_key::AuditKey;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the audit key comes from.
@@ -67,63 +66,14 @@ pub(super) fn audit_key_source(
     }
 }
 
+/// The key file's key, or a new one written there on first start.
 fn load_or_create(path: &Path) -> Result<Secret, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().len() >= 32 => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::metadata(path)
-                    .map_err(|e| format!("cannot read audit key file {}: {e}", path.display()))?
-                    .permissions()
-                    .mode();
-                if mode & 0o077 != 0 {
-                    return Err(format!(
-                        "audit key file {} is readable by others (mode {:o}); chmod 600 it",
-                        path.display(),
-                        mode & 0o777
-                    ));
-                }
-            }
-            return Ok(Secret::new(text.trim()));
+    super::secret_file::load_or_create(path, "audit key file", &|key| {
+        if key.len() < 32 {
+            return Err("the key is shorter than 32 characters".into());
         }
-        Ok(_) => {
-            return Err(format!(
-                "audit key file {} is shorter than 32 characters",
-                path.display()
-            ))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot read audit key file {}: {e}",
-                path.display()
-            ))
-        }
-    }
-    let mut bytes = [0u8; 32];
-    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
-    let secret = hex::encode(bytes);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())
-                .map_err(|e| format!("cannot write audit key file {}: {e}", path.display()))?;
-            Ok(Secret::new(secret))
-        }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create(path),
-        Err(e) => Err(format!(
-            "cannot create audit key file {}: {e}",
-            path.display()
-        )),
-    }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

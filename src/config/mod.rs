@@ -6,12 +6,14 @@ mod jwt;
 mod limits;
 
 mod mail;
+mod secret_file;
 
 pub use audit_key::AuditKeySource;
 pub use database::{redact_url, DatabaseTarget, Secret};
 pub use jwt::{strong_secret, AsymAlg, JwtKeySource, JwtSettings};
 pub use limits::Limits;
 pub use mail::MailSettings;
+pub use secret_file::load_or_create as load_or_create_secret_file;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
