@@ -79,12 +79,7 @@ async fn the_shared_view_read_runs_at_most_three_statements() {
     statements.take();
     expect(app.get(&path, &app.worker()).await, 200, "read").await;
     let run = statements.take();
-    assert!(
-        run.len() <= 3,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&run, 3);
 }
 
 /// Books a session an hour after `at` (UTC, on the default clock's day) and returns its id.
@@ -103,66 +98,60 @@ async fn session(app: &TestApp, referral: &str, at: &str) -> String {
     booked["id"].as_str().unwrap().to_string()
 }
 
+/// Attendance as a worker records it: attended and engaged, nothing to tell the officer.
+fn attended() -> serde_json::Value {
+    json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false})
+}
+
+/// Records `body` as the attendance of session `id`.
+async fn record(app: &TestApp, id: &str, body: &serde_json::Value, what: &str) {
+    let path = format!("/api/v1/appointments/{id}/attendance");
+    expect(app.put(&path, &app.worker(), body).await, 200, what).await;
+}
+
+/// Two delivery sessions of the seeded referral, both over by the clock set here.
+async fn two_past_sessions(app: &TestApp) -> (String, String) {
+    let referral = app.seeded.clone().unwrap().referral_id;
+    let first = session(app, &referral, "2026-03-03T10:00:00Z").await;
+    let second = session(app, &referral, "2026-03-04T10:00:00Z").await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
+    (first, second)
+}
+
+/// Fails, listing the statements, when `run` has more than `most`.
+fn assert_at_most(run: &[String], most: usize) {
+    assert!(
+        run.len() <= most,
+        "{} statements: {:#?}",
+        run.len(),
+        short(run)
+    );
+}
+
 #[actix_web::test]
 async fn an_attendance_write_in_delivery_runs_at_most_eight_statements_on_either_backend() {
     let (app, statements) = counted_app().await;
-    let case = app.seeded.clone().unwrap();
-    let first = session(&app, &case.referral_id, "2026-03-03T10:00:00Z").await;
-    let second = session(&app, &case.referral_id, "2026-03-04T10:00:00Z").await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
-    let body = json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false});
+    let (first, second) = two_past_sessions(&app).await;
     // The first attendance also starts delivery (one more update); count the steady state.
-    let path = |id: &str| format!("/api/v1/appointments/{id}/attendance");
-    expect(
-        app.put(&path(&first), &app.worker(), &body).await,
-        200,
-        "first",
-    )
-    .await;
+    record(&app, &first, &attended(), "first").await;
     statements.take();
-    expect(
-        app.put(&path(&second), &app.worker(), &body).await,
-        200,
-        "second",
-    )
-    .await;
-    let run = statements.take();
+    record(&app, &second, &attended(), "second").await;
     // PostgreSQL reads the session in the statement that takes the case lock (`FOR UPDATE`).
-    assert!(
-        run.len() <= 8,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&statements.take(), 8);
 }
 
 #[actix_web::test]
 async fn an_attendance_correction_reads_the_sessions_prompts_once_in_at_most_nine_statements() {
     let (app, statements) = counted_app().await;
-    let case = app.seeded.clone().unwrap();
-    let first = session(&app, &case.referral_id, "2026-03-03T10:00:00Z").await;
-    let second = session(&app, &case.referral_id, "2026-03-04T10:00:00Z").await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
-    let body = json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false});
-    let path = |id: &str| format!("/api/v1/appointments/{id}/attendance");
-    for id in [&first, &second] {
-        expect(
-            app.put(&path(id), &app.worker(), &body).await,
-            200,
-            "record",
-        )
-        .await;
-    }
+    let (first, second) = two_past_sessions(&app).await;
+    record(&app, &first, &attended(), "first").await;
+    record(&app, &second, &attended(), "second").await;
     statements.take();
-    let correction = json!({"attended": "YES", "engagement": "Engaged with support", "behaviourConcern": false, "notifyResponsibleOfficer": false, "correctionReason": "engagement was misrecorded"});
-    expect(
-        app.put(&path(&second), &app.worker(), &correction).await,
-        200,
-        "correction",
-    )
-    .await;
+    let mut correction = attended();
+    correction["engagement"] = json!("Engaged with support");
+    correction["correctionReason"] = json!("engagement was misrecorded");
+    record(&app, &second, &correction, "correction").await;
     let run = statements.take();
     let prompt_reads = run
         .iter()
@@ -171,12 +160,7 @@ async fn an_attendance_correction_reads_the_sessions_prompts_once_in_at_most_nin
         })
         .count();
     assert_eq!(prompt_reads, 1, "{:#?}", short(&run));
-    assert!(
-        run.len() <= 9,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&run, 9);
 }
 
 /// Runs `path` once to warm the caches, then again, and returns the statements of the second.
@@ -196,30 +180,12 @@ async fn counted_read(
 async fn the_rar_summary_read_runs_at_most_two_statements() {
     let (app, statements) = counted_app().await;
     let case = app.seeded.clone().unwrap();
-    let first = session(&app, &case.referral_id, "2026-03-03T10:00:00Z").await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap());
-    let body = json!({"attended": "YES", "engagement": "Engaged", "behaviourConcern": false, "notifyResponsibleOfficer": false});
-    expect(
-        app.put(
-            &format!("/api/v1/appointments/{first}/attendance"),
-            &app.worker(),
-            &body,
-        )
-        .await,
-        200,
-        "attended",
-    )
-    .await;
+    let (first, _) = two_past_sessions(&app).await;
+    record(&app, &first, &attended(), "attended").await;
     let path = format!("/api/v1/orders/{}/rar", case.order_id);
     // The order with its referrals, then the attended sessions under it.
     let run = counted_read(&app, &statements, &path, &app.pp()).await;
-    assert!(
-        run.len() <= 2,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&run, 2);
 }
 
 #[actix_web::test]
@@ -238,12 +204,7 @@ async fn the_officers_open_prompt_list_runs_at_most_two_statements() {
     let run = counted_read(&app, &statements, path, &app.pp()).await;
     let listed = expect(app.get(path, &app.pp()).await, 200, "list").await;
     assert!(!listed["items"].as_array().unwrap().is_empty(), "{listed}");
-    assert!(
-        run.len() <= 2,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&run, 2);
 }
 
 /// The referral (read with the case lock on PostgreSQL), order, risk, declarations, the
@@ -264,10 +225,5 @@ async fn a_disclosure_write_runs_at_most_twelve_statements_on_either_backend() {
     )
     .await;
     let run = statements.take();
-    assert!(
-        run.len() <= 12,
-        "{} statements: {:#?}",
-        run.len(),
-        short(&run)
-    );
+    assert_at_most(&run, 12);
 }
